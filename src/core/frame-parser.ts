@@ -1,0 +1,104 @@
+import { HEADER_SIZE, MAGIC, OFF_LENGTH } from './protocol.js';
+
+/** Thrown for bytes that cannot be a frame; the stream that produced them is torn down. */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
+
+/**
+ * Incremental frame parser. Whole frames inside one chunk are handed out as views of that
+ * chunk (no copy); a frame split across chunks is assembled into one buffer allocated once,
+ * after its header has been checked, so a hostile length never allocates anything.
+ */
+export class FrameParser {
+  private partial: Uint8Array | null = null; // the frame (or header) being assembled
+  private filled = 0;
+  private readonly header = new Uint8Array(HEADER_SIZE);
+  private dead = false;
+
+  constructor(
+    private readonly maxMessageSize: number,
+    private readonly onFrame: (frame: Uint8Array) => void,
+  ) {}
+
+  /** Bytes of an incomplete frame held back. */
+  get pending(): number {
+    return this.filled;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.dead) throw new ProtocolError('parser already failed');
+    try {
+      this.consume(chunk);
+    } catch (e) {
+      this.dead = true;
+      this.partial = null;
+      throw e;
+    }
+  }
+
+  private consume(chunk: Uint8Array): void {
+    let at = 0;
+    const end = chunk.byteLength;
+    while (at < end) {
+      if (this.partial === null && this.filled === 0) {
+        // Fast path: frames wholly inside this chunk.
+        if (end - at >= HEADER_SIZE) {
+          const total = this.checkHeader(chunk, at);
+          if (end - at >= total) {
+            this.onFrame(chunk.subarray(at, at + total));
+            at += total;
+            continue;
+          }
+          this.partial = new Uint8Array(total);
+          this.partial.set(chunk.subarray(at, end));
+          this.filled = end - at;
+          return;
+        }
+        this.header.set(chunk.subarray(at, end));
+        this.filled = end - at;
+        return;
+      }
+      if (this.partial === null) {
+        // Completing a header split across chunks.
+        const take = Math.min(HEADER_SIZE - this.filled, end - at);
+        this.header.set(chunk.subarray(at, at + take), this.filled);
+        this.filled += take;
+        at += take;
+        if (this.filled < HEADER_SIZE) return;
+        const total = this.checkHeader(this.header, 0);
+        this.partial = new Uint8Array(total);
+        this.partial.set(this.header);
+      }
+      const want = this.partial.byteLength - this.filled;
+      const take = Math.min(want, end - at);
+      this.partial.set(chunk.subarray(at, at + take), this.filled);
+      this.filled += take;
+      at += take;
+      if (this.filled === this.partial.byteLength) {
+        const frame = this.partial;
+        this.partial = null;
+        this.filled = 0;
+        this.onFrame(frame);
+      }
+    }
+  }
+
+  /** Validates magic and length; returns the whole frame size. */
+  private checkHeader(b: Uint8Array, at: number): number {
+    const magic = (b[at]! << 8) | b[at + 1]!;
+    if (magic !== MAGIC) {
+      throw new ProtocolError(
+        `corrupt frame header: magic 0x${magic.toString(16).padStart(4, '0')}, expected 0x${MAGIC.toString(16)}`,
+      );
+    }
+    const o = at + OFF_LENGTH;
+    const length = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+    if (length > this.maxMessageSize) {
+      throw new ProtocolError(
+        `frame of ${length} bytes exceeds maxMessageSize ${this.maxMessageSize}`,
+      );
+    }
+    return HEADER_SIZE + length;
+  }
+}

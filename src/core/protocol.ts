@@ -1,0 +1,106 @@
+// The wire format shared by every context. docs/protocol.md is the prose version.
+//
+// Frame = 26-byte header (big-endian) + `length` bytes of data.
+//   u16 magic/version | u32 dstId | u32 srcId | u32 authId | u32 handle | u32 replyTo | u32 length
+
+export const MAGIC = 0x7e01; // high byte: marker, low byte: protocol version
+export const HEADER_SIZE = 26;
+
+export const OFF_DST = 2;
+export const OFF_SRC = 6;
+export const OFF_AUTH = 10;
+export const OFF_HANDLE = 14;
+export const OFF_REPLY_TO = 18;
+export const OFF_LENGTH = 22;
+
+/** `replyTo` of a frame that expects no reply. */
+export const NO_REPLY = 0;
+/** `replyTo` of a dead message; its data is the UTF-8 reason. */
+export const IS_DEAD = 0xffffffff;
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
+
+// Reserved handles. Numbers below FIRST_USER_HANDLE are never allocated dynamically.
+export const CALL_FUNCTION = 1;
+export const FORWARD_LOG = 2;
+export const ADD_ROUTE = 3;
+export const DEL_ROUTE = 4;
+export const ALLOCATE_ID = 5;
+export const SHUTDOWN = 6;
+export const LOAD_MODULE = 7;
+export const FORWARD_MODULE = 8;
+export const DETACHING = 9;
+export const CALL_SERVICE = 10;
+export const HEARTBEAT = 11;
+export const FORGET_CHAIN = 12;
+
+export const FIRST_USER_HANDLE = 1000;
+/** Handles at or above this belong to a child's dispatcher thread; the broker hands them over. */
+export const FIRST_DISPATCHER_HANDLE = 0x80000000;
+export const LAST_HANDLE = 0xfffffffe;
+
+export const RESERVED_HANDLE_NAMES: Readonly<Record<number, string>> = {
+  [CALL_FUNCTION]: 'CALL_FUNCTION',
+  [FORWARD_LOG]: 'FORWARD_LOG',
+  [ADD_ROUTE]: 'ADD_ROUTE',
+  [DEL_ROUTE]: 'DEL_ROUTE',
+  [ALLOCATE_ID]: 'ALLOCATE_ID',
+  [SHUTDOWN]: 'SHUTDOWN',
+  [LOAD_MODULE]: 'LOAD_MODULE',
+  [FORWARD_MODULE]: 'FORWARD_MODULE',
+  [DETACHING]: 'DETACHING',
+  [CALL_SERVICE]: 'CALL_SERVICE',
+  [HEARTBEAT]: 'HEARTBEAT',
+  [FORGET_CHAIN]: 'FORGET_CHAIN',
+};
+
+/** Writes a header into `buf` at `at`. */
+export function writeHeader(
+  buf: Uint8Array,
+  at: number,
+  dstId: number,
+  srcId: number,
+  authId: number,
+  handle: number,
+  replyTo: number,
+  length: number,
+): void {
+  const v = new DataView(buf.buffer, buf.byteOffset + at, HEADER_SIZE);
+  v.setUint16(0, MAGIC);
+  v.setUint32(OFF_DST, dstId);
+  v.setUint32(OFF_SRC, srcId);
+  v.setUint32(OFF_AUTH, authId);
+  v.setUint32(OFF_HANDLE, handle);
+  v.setUint32(OFF_REPLY_TO, replyTo);
+  v.setUint32(OFF_LENGTH, length);
+}
+
+/** A whole frame (header + data) in one fresh buffer: the only copy of the data on send. */
+export function encodeFrame(
+  dstId: number,
+  srcId: number,
+  authId: number,
+  handle: number,
+  replyTo: number,
+  data: Uint8Array,
+): Uint8Array {
+  const frame = new Uint8Array(HEADER_SIZE + data.byteLength);
+  writeHeader(frame, 0, dstId, srcId, authId, handle, replyTo, data.byteLength);
+  frame.set(data, HEADER_SIZE);
+  return frame;
+}
+
+const u32 = (b: Uint8Array, at: number): number =>
+  ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+
+export const frameDst = (f: Uint8Array): number => u32(f, OFF_DST);
+export const frameSrc = (f: Uint8Array): number => u32(f, OFF_SRC);
+export const frameAuth = (f: Uint8Array): number => u32(f, OFF_AUTH);
+export const frameHandle = (f: Uint8Array): number => u32(f, OFF_HANDLE);
+export const frameReplyTo = (f: Uint8Array): number => u32(f, OFF_REPLY_TO);
+export const frameLength = (f: Uint8Array): number => u32(f, OFF_LENGTH);
+export const frameMagic = (f: Uint8Array): number => (f[0]! << 8) | f[1]!;
+
+export function describeHandle(handle: number): string {
+  return RESERVED_HANDLE_NAMES[handle] ?? String(handle);
+}
