@@ -96,6 +96,7 @@ const packr = new Packr({
   useBigIntExtension: true,
   int64AsType: 'bigint',
   copyBuffers: false,
+  useToJSON: false, // an own `toJSON` data key must stay data (functions never get here)
 } as ConstructorParameters<typeof Packr>[0]);
 
 function typeName(v: unknown): string {
@@ -135,6 +136,7 @@ function prepare(v: unknown, path: string, stack: unknown[]): unknown {
   if (o instanceof Uint8Array) return o;
   if (Array.isArray(o)) return prepareList(o, path, stack, true);
   if (stack.includes(o)) throw new TypeError(`cannot send ${path}: the value contains a cycle`);
+  if (WIRE_REF in o) return new RefBox((o as HasWireRef)[WIRE_REF]());
   const proto = Object.getPrototypeOf(o);
   if (proto === Object.prototype || proto === null) return prepareObject(o as Record<string, unknown>, path, stack);
   if (o instanceof Date) return o;
@@ -156,7 +158,6 @@ function prepare(v: unknown, path: string, stack: unknown[]): unknown {
     return new SetBox(values);
   }
   if (o instanceof CallError) return new CallErrorBox(o);
-  if (WIRE_REF in o) return new RefBox((o as HasWireRef)[WIRE_REF]());
   return fail(path, v);
 }
 

@@ -1,0 +1,40 @@
+// Lifecycle of one pending call: it settles exactly once. The XState machine is the
+// specification; the runtime's hot path uses the allocation-free `callTransition`.
+import { assign, setup } from 'xstate';
+
+export type CallState = 'pending' | 'replied' | 'failed' | 'timedOut' | 'dead';
+export type CallEvent =
+  | { type: 'REPLY' }
+  | { type: 'ERROR_REPLY'; error: unknown }
+  | { type: 'TIMEOUT' }
+  | { type: 'DEAD'; reason: string };
+export interface CallContext { settlements: number }
+
+export const callMachine = setup({
+  types: {} as { context: CallContext; events: CallEvent },
+  actions: {
+    // Every final state counts one settlement; override `onSettled` to resolve/reject the promise.
+    settle: assign({ settlements: ({ context }) => context.settlements + 1 }),
+    onSettled: () => {},
+  },
+}).createMachine({
+  id: 'call',
+  initial: 'pending',
+  context: { settlements: 0 },
+  states: {
+    pending: {
+      on: { REPLY: 'replied', ERROR_REPLY: 'failed', TIMEOUT: 'timedOut', DEAD: 'dead' },
+    },
+    replied: { type: 'final', entry: ['settle', 'onSettled'] },
+    failed: { type: 'final', entry: ['settle', 'onSettled'] },
+    timedOut: { type: 'final', entry: ['settle', 'onSettled'] },
+    dead: { type: 'final', entry: ['settle', 'onSettled'] },
+  },
+});
+
+const SETTLED: Record<CallEvent['type'], CallState> = { REPLY: 'replied', ERROR_REPLY: 'failed', TIMEOUT: 'timedOut', DEAD: 'dead' };
+
+/** Same transition as `callMachine`, without XState: only 'pending' moves, to the event's final state. */
+export function callTransition(state: CallState, event: CallEvent): CallState {
+  return state === 'pending' ? SETTLED[event.type] : state;
+}

@@ -1,0 +1,108 @@
+// Lifecycle of one context. Same lifecycle as its stream, plus the actor tree: each
+// context actor owns the actors of the contexts it adopted, so death walks down the tree.
+import { assign, enqueueActions, setup, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import { DEFAULT_DRAIN_REASON, GRACE_EXPIRED, type StreamEvent } from './stream.js';
+
+export type ContextState = 'connecting' | 'bootstrapping' | 'running' | 'draining' | 'dead';
+export interface ContextInput { name: string; graceMs: number }
+export type ContextEvent =
+  | StreamEvent
+  | { type: 'PARENT_DEAD'; reason: string }
+  | { type: 'ADOPT'; id: number; name: string; graceMs?: number }
+  | { type: 'FORWARD'; id: number; event: ContextEvent };
+export interface ContextContext {
+  name: string;
+  graceMs: number;
+  reason: string | null;
+  /** Live child context actors by context id; a child is removed when it reaches dead. */
+  children: Record<number, AnyActorRef>;
+}
+// A child's completion event, delivered by XState to its parent.
+type ChildDone = { type: `xstate.done.actor.ctx-${number}` };
+
+export const childActorId = (id: number): string => `ctx-${id}`;
+const isLive = (ref: AnyActorRef | undefined): ref is AnyActorRef => ref?.getSnapshot().status === 'active';
+
+export const contextMachine = setup({
+  types: {} as { context: ContextContext; events: ContextEvent | ChildDone; input: ContextInput },
+  actions: {
+    onDead: () => {},
+  },
+  delays: {
+    grace: ({ context }) => context.graceMs,
+  },
+}).createMachine({
+  id: 'context',
+  initial: 'connecting',
+  context: ({ input }) => ({ name: input.name, graceMs: input.graceMs, reason: null, children: {} }),
+  on: {
+    DISCONNECTED: { target: '.dead', actions: assign({ reason: ({ context, event }) => context.reason ?? event.reason }) },
+    FAIL: { target: '.dead', actions: assign({ reason: ({ context, event }) => context.reason ?? event.reason }) },
+    PARENT_DEAD: {
+      target: '.dead',
+      actions: assign({ reason: ({ context, event }) => context.reason ?? `parent context died: ${event.reason}` }),
+    },
+    ADOPT: {
+      guard: ({ context, event }) => !(event.id in context.children),
+      actions: assign({
+        children: ({ context, event, spawn, self }) => {
+          // Spawn the parent's own logic so implementations given via .provide() apply to the whole tree.
+          const logic = (self as unknown as { logic: AnyActorLogic }).logic;
+          const input: ContextInput = { name: event.name, graceMs: event.graceMs ?? context.graceMs };
+          // setup() cannot name the machine's own logic among its actors, hence the untyped spawn.
+          const spawnAny = spawn as unknown as (l: AnyActorLogic, o: { id: string; input: ContextInput }) => AnyActorRef;
+          return { ...context.children, [event.id]: spawnAny(logic, { id: childActorId(event.id), input }) };
+        },
+      }),
+    },
+    FORWARD: {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const child = context.children[event.id];
+        if (isLive(child)) enqueue.sendTo(child, event.event);
+      }),
+    },
+    'xstate.done.actor.*': {
+      actions: assign({
+        children: ({ context, event }) => {
+          const id = Number(event.type.slice('xstate.done.actor.ctx-'.length));
+          const { [id]: _gone, ...rest } = context.children;
+          return rest;
+        },
+      }),
+    },
+  },
+  states: {
+    connecting: {
+      on: {
+        CONNECTED: 'bootstrapping',
+        DRAIN: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
+      },
+    },
+    bootstrapping: {
+      on: {
+        BOOTSTRAPPED: 'running',
+        DRAIN: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
+      },
+    },
+    running: {
+      on: {
+        DRAIN: { target: 'draining', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
+      },
+    },
+    draining: {
+      after: { grace: { target: 'dead', actions: assign({ reason: GRACE_EXPIRED }) } },
+    },
+    dead: {
+      type: 'final',
+      // Runs before XState stops the children (they are stopped when this actor completes).
+      entry: [
+        enqueueActions(({ context, enqueue }) => {
+          for (const child of Object.values(context.children)) {
+            if (isLive(child)) enqueue.sendTo(child, { type: 'PARENT_DEAD', reason: context.reason ?? 'unknown' });
+          }
+        }),
+        'onDead',
+      ],
+    },
+  },
+});

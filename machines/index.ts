@@ -1,0 +1,4 @@
+export * from './stream.js';
+export * from './context.js';
+export * from './receiver.js';
+export * from './call.js';

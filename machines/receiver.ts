@@ -1,0 +1,45 @@
+// Lifecycle of a receiver (the local end of a message channel). The XState machine is the
+// specification; the runtime's hot path uses the allocation-free `receiverTransition`.
+import { assign, setup } from 'xstate';
+
+export type ReceiverState = 'open' | 'closed' | 'dead';
+export type ReceiverEvent = { type: 'MESSAGE' } | { type: 'CLOSE' } | { type: 'DEAD'; reason: string };
+export interface ReceiverContext {
+  delivered: number;
+  /** How many dead messages the owner got: 1 in dead, 0 otherwise. */
+  deadNotified: number;
+  reason: string | null;
+}
+
+export const receiverMachine = setup({
+  types: {} as { context: ReceiverContext; events: ReceiverEvent },
+  actions: {
+    onMessage: () => {},
+    onDead: () => {},
+  },
+}).createMachine({
+  id: 'receiver',
+  initial: 'open',
+  context: { delivered: 0, deadNotified: 0, reason: null },
+  states: {
+    open: {
+      on: {
+        MESSAGE: { actions: [assign({ delivered: ({ context }) => context.delivered + 1 }), 'onMessage'] },
+        CLOSE: 'closed',
+        DEAD: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason }) },
+      },
+    },
+    closed: { type: 'final' },
+    dead: { type: 'final', entry: [assign({ deadNotified: ({ context }) => context.deadNotified + 1 }), 'onDead'] },
+  },
+});
+
+/** Same transition as `receiverMachine`, without XState. MESSAGE is delivered iff the state is 'open'. */
+export function receiverTransition(state: ReceiverState, event: ReceiverEvent): ReceiverState {
+  if (state !== 'open') return state;
+  switch (event.type) {
+    case 'CLOSE': return 'closed';
+    case 'DEAD': return 'dead';
+    default: return state;
+  }
+}

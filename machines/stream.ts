@@ -1,0 +1,62 @@
+// Lifecycle of one stream (a connection to a child context). Pure: no I/O; the runtime
+// hooks side effects by overriding the named actions with `streamMachine.provide(...)`.
+import { assign, setup } from 'xstate';
+
+export type StreamState = 'connecting' | 'bootstrapping' | 'running' | 'draining' | 'dead';
+/** Lifecycle states in their only permitted order (transitions never go backwards). */
+export const LIFECYCLE_ORDER: readonly StreamState[] = ['connecting', 'bootstrapping', 'running', 'draining', 'dead'];
+
+export interface StreamInput { name: string; graceMs: number }
+export interface StreamContext { name: string; graceMs: number; reason: string | null }
+export type StreamEvent =
+  | { type: 'CONNECTED' }
+  | { type: 'BOOTSTRAPPED' }
+  | { type: 'DRAIN'; reason?: string }
+  | { type: 'DISCONNECTED'; reason: string }
+  | { type: 'FAIL'; reason: string };
+
+export const GRACE_EXPIRED = 'shutdown grace period expired';
+export const DEFAULT_DRAIN_REASON = 'shutdown';
+
+export const streamMachine = setup({
+  types: {} as { context: StreamContext; events: StreamEvent; input: StreamInput },
+  actions: {
+    onDead: () => {},
+  },
+  delays: {
+    grace: ({ context }) => context.graceMs,
+  },
+}).createMachine({
+  id: 'stream',
+  initial: 'connecting',
+  context: ({ input }) => ({ name: input.name, graceMs: input.graceMs, reason: null }),
+  // Root-level: valid in every state until dead (final: the actor stops, later events are ignored).
+  on: {
+    DISCONNECTED: { target: '.dead', actions: assign({ reason: ({ context, event }) => context.reason ?? event.reason }) },
+    FAIL: { target: '.dead', actions: assign({ reason: ({ context, event }) => context.reason ?? event.reason }) },
+  },
+  states: {
+    connecting: {
+      on: {
+        CONNECTED: 'bootstrapping',
+        DRAIN: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
+      },
+    },
+    bootstrapping: {
+      on: {
+        BOOTSTRAPPED: 'running',
+        DRAIN: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
+      },
+    },
+    running: {
+      on: {
+        // The drain reason becomes the reason for dead when the peer disconnects in time.
+        DRAIN: { target: 'draining', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
+      },
+    },
+    draining: {
+      after: { grace: { target: 'dead', actions: assign({ reason: GRACE_EXPIRED }) } },
+    },
+    dead: { type: 'final', entry: 'onDead' },
+  },
+});

@@ -1,0 +1,73 @@
+// Builds the child payload (core bundle, minified, deflated) and the master package in dist/.
+// Prints the payload size: it is a tracked figure.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+const quiet = process.argv.includes('--quiet');
+const skipTypes = process.argv.includes('--no-types');
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+// rxjs's package exports pick its CommonJS build for node, which cannot be tree-shaken.
+const rxjsEsm = join(dirname(require.resolve('rxjs/package.json')), 'dist/esm5/index.js');
+// msgpackr's optional native extension is never used in a child (pure-JS path).
+const stubNative = {
+  name: 'stub-native',
+  setup(b) {
+    b.onResolve({ filter: /^msgpackr-extract$/ }, () => ({ path: 'msgpackr-extract', namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {}', loader: 'js' }));
+  },
+};
+
+const core = await build({
+  entryPoints: [join(root, 'src/core/child-main.ts')],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  platform: 'node',
+  target: 'node16',
+  write: false,
+  legalComments: 'none',
+  alias: { rxjs: rxjsEsm },
+  mainFields: ['module', 'main'],
+  plugins: [stubNative],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  metafile: true,
+});
+const source = core.outputFiles[0].contents;
+const deflated = deflateSync(source, { level: 9 });
+writeFileSync(join(dist, 'core.bundle.js'), source);
+writeFileSync(join(dist, 'core.bundle.z'), deflated);
+if (!quiet) {
+  console.log(`child payload: ${(source.length / 1024).toFixed(1)} KiB minified, ${(deflated.length / 1024).toFixed(1)} KiB deflated`);
+}
+writeFileSync(join(dist, 'core.meta.json'), JSON.stringify(core.metafile));
+
+await build({
+  entryPoints: [join(root, 'src/index.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outfile: join(dist, 'index.js'),
+  sourcemap: true,
+  // msgpackr is bundled: the codec registers extension types on it, which must not leak into
+  // the user's own msgpackr. The rest are ordinary dependencies.
+  external: ['xstate', 'rxjs', 'esbuild'],
+  plugins: [stubNative],
+  logLevel: 'warning',
+});
+
+if (!skipTypes) {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  writeFileSync(join(dist, 'index.d.ts'), "export * from './types/src/index.js';\n");
+}

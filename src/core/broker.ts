@@ -1,0 +1,104 @@
+// The broker: a child's main thread. It owns the stream to the parent, routes, and starts the
+// dispatcher thread that runs user code. It never runs user code itself, so it can always
+// route and always shut the process down.
+import { Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import type { ChildConfig } from './child-config.js';
+import { setProcessRouter } from './current.js';
+import { killDescendants } from './descendants.js';
+import {
+  CALL_FUNCTION,
+  FIRST_DISPATCHER_HANDLE,
+  FORGET_CHAIN,
+  SHUTDOWN,
+  frameHandle,
+} from './protocol.js';
+import { PortLink } from './port-link.js';
+import { CoreRouter, LOG_LEVELS, type LogLevel } from './router.js';
+import { Stream } from './stream.js';
+
+/** fds of the channel: the parent writes to 3 and reads from 4 (1 and 2 carry logs). */
+const CHANNEL_IN = 3;
+const CHANNEL_OUT = 4;
+
+export function runBroker(config: ChildConfig, coreSource: string): void {
+  process.title = `tendril:${config.name}`;
+  const router = new CoreRouter({
+    id: config.id,
+    name: config.name,
+    parentIds: config.parentIds,
+    maxMessageSize: config.maxMessageSize,
+    unidirectional: config.unidirectional,
+  });
+  const minLevel = LOG_LEVELS.indexOf(config.debug ? 'debug' : config.logLevel);
+  router.log = (level: LogLevel, message: string) => {
+    if (LOG_LEVELS.indexOf(level) < minLevel) return;
+    process.stderr.write(`tendril[${config.name}] ${level}: ${message}\n`);
+  };
+  setProcessRouter(router);
+
+  let shuttingDown = false;
+  const parentId = config.parentIds[config.parentIds.length - 1] ?? 0;
+  const input = new Socket({ fd: CHANNEL_IN, readable: true, writable: false });
+  const output = new Socket({ fd: CHANNEL_OUT, readable: false, writable: true });
+  const parent = new Stream('parent', parentId, input, output, config.maxMessageSize, {
+    onFrame: (frame, s) => router.route(frame, s),
+    onClose: (_s, reason) => shutdown(`lost the parent: ${reason}`),
+  });
+  router.parent = parent;
+
+  // The worker gets the same bundle; it sees it is not the main thread and dispatches.
+  const worker = new Worker(`(function(require, __tendrilSource){${coreSource}\n})(require, null)`, {
+    eval: true,
+    workerData: { tendrilConfig: config },
+  });
+  const dispatcher = new PortLink('dispatcher', config.id, worker, (frame) => router.route(frame, null));
+  worker.on('error', (e) => {
+    router.log('error', `dispatcher thread failed: ${e.stack ?? e}`);
+    shutdown('the dispatcher thread failed');
+  });
+  worker.on('exit', (code) => {
+    if (!shuttingDown) shutdown(`the dispatcher thread exited with code ${code}`);
+  });
+
+  router.localTap = (frame) => {
+    const h = frameHandle(frame);
+    if (h >= FIRST_DISPATCHER_HANDLE || h === CALL_FUNCTION || h === FORGET_CHAIN) {
+      dispatcher.send(frame);
+      return true;
+    }
+    return false;
+  };
+
+  router.addHandler(() => shutdown('asked to by the parent'), {
+    handle: SHUTDOWN,
+    policy: router.hasParentAuthority,
+  });
+
+  process.on('uncaughtException', (e) => {
+    router.log('error', `uncaught exception in the broker: ${e.stack ?? e}`);
+  });
+
+  /**
+   * Ends the process within the grace period whatever user code does: stop the dispatcher
+   * (terminate() handles busy loops), kill descendants (a worker in execSync waits for its
+   * program), flush what is queued for the parent, exit; SIGKILL ourselves as a last resort.
+   */
+  function shutdown(reason: string): void {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    router.log('debug', `shutting down: ${reason}`);
+    const hardStop = setTimeout(() => process.kill(process.pid, 'SIGKILL'), config.shutdownTimeout + 500);
+    hardStop.unref();
+    dispatcher.close();
+    const terminated = worker.terminate().catch(() => undefined);
+    const killTimer = setTimeout(() => killDescendants(), 200);
+    const exit = (): void => {
+      clearTimeout(killTimer);
+      killDescendants();
+      parent.flush();
+      process.exit(0);
+    };
+    void Promise.race([terminated, new Promise((r) => setTimeout(r, Math.min(1000, config.shutdownTimeout)))]).then(exit);
+  }
+}

@@ -1,0 +1,13 @@
+/** The record a parent sends a new child right after the core bundle. */
+export interface ChildConfig {
+  id: number;
+  parentIds: number[];
+  name: string;
+  debug: boolean;
+  /** Lowest level forwarded; lower ones are never even produced. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  maxMessageSize: number;
+  /** Grace period of this child's own shutdown. */
+  shutdownTimeout: number;
+  unidirectional: boolean;
+}

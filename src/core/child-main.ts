@@ -1,0 +1,48 @@
+// Entry point of the core bundle sent to every child. The first stage evaluates it with the
+// bundle's own source (to start the dispatcher thread from it); in that thread it dispatches.
+import { readSync, writeSync } from 'node:fs';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { runBroker } from './broker.js';
+import type { ChildConfig } from './child-config.js';
+import { runDispatcher } from './dispatcher.js';
+import { silenceVmModulesWarning } from './warnings.js';
+
+declare const __tendrilSource: string | null;
+
+export const READY_MARKER = 'TENDRIL-READY\n';
+
+/** Reads exactly n bytes from a possibly non-blocking fd, synchronously. */
+function readExactly(fd: number, n: number): Buffer {
+  const buf = Buffer.alloc(n);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let at = 0;
+  while (at < n) {
+    let got: number;
+    try {
+      got = readSync(fd, buf, at, n - at, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 5);
+      continue;
+    }
+    if (got === 0) throw new Error(`tendril: the parent closed the channel after ${at} of ${n} config bytes`);
+    at += got;
+  }
+  return buf;
+}
+
+function main(): void {
+  silenceVmModulesWarning();
+  if (!isMainThread) {
+    runDispatcher((workerData as { tendrilConfig: ChildConfig }).tendrilConfig);
+    return;
+  }
+  const length = readExactly(3, 4).readUInt32BE(0);
+  if (length > 1 << 20) throw new Error(`tendril: config record of ${length} bytes is implausible`);
+  const config = JSON.parse(readExactly(3, length).toString('utf8')) as ChildConfig;
+  if (typeof __tendrilSource !== 'string') throw new Error('tendril: the first stage did not pass the core source');
+  writeSync(4, READY_MARKER);
+  runBroker(config, __tendrilSource);
+}
+
+main();

@@ -1,0 +1,125 @@
+// The dispatcher: runs user functions on a worker thread of a child, so the broker (main
+// thread) keeps routing and can always shut the process down, whatever user code does.
+import { parentPort } from 'node:worker_threads';
+import { decode } from './codec.js';
+import { isCallTuple, type CallTuple } from './call-message.js';
+import type { ChildConfig } from './child-config.js';
+import { runAsCall, setProcessRouter } from './current.js';
+import { CallError } from './errors.js';
+import type { Message } from './message.js';
+import { loadModule } from './module-loader.js';
+import { CALL_FUNCTION, FIRST_DISPATCHER_HANDLE, FORGET_CHAIN, LAST_HANDLE, NO_REPLY } from './protocol.js';
+import { CoreRouter } from './router.js';
+import { PortLink } from './port-link.js';
+
+export function runDispatcher(config: ChildConfig): void {
+  const port = parentPort;
+  if (!port) throw new Error('the dispatcher must run on a worker thread');
+  const router = new CoreRouter({
+    id: config.id,
+    name: config.name,
+    parentIds: config.parentIds,
+    maxMessageSize: config.maxMessageSize,
+    handleRange: [FIRST_DISPATCHER_HANDLE, LAST_HANDLE],
+  });
+  if (!config.debug) router.log = (level, message) => {
+    if (level !== 'debug') process.stderr.write(`tendril[${config.name}] ${level}: ${message}\n`);
+  };
+  setProcessRouter(router);
+  // Everything not for this context goes to the broker, which knows the routes.
+  const link = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
+  router.parent = link;
+  const self = { id: config.id, name: config.name };
+
+  /** Failures recorded per pipelined chain, and the tail of each chain's queue. */
+  const chainErrors = new Map<string, CallError>();
+  const chainTails = new Map<string, Promise<void>>();
+
+  const reply = (msg: Message, value: unknown): void => {
+    if (msg.replyTo === NO_REPLY) return;
+    try {
+      router.sendValue(msg.srcId, msg.replyTo, value, undefined, 'result');
+    } catch (e) {
+      // An unencodable or oversized result still answers the caller.
+      router.sendValue(msg.srcId, msg.replyTo, CallError.fromThrown(e, self));
+    }
+  };
+
+  const execute = async (msg: Message, call: CallTuple): Promise<void> => {
+    const [chainId, spec, fnPath, args] = call;
+    const previous = chainId === null ? undefined : chainErrors.get(chainId);
+    if (previous !== undefined) {
+      reply(msg, previous);
+      return;
+    }
+    try {
+      const caller = router.contextFor(msg.srcId);
+      const result = await runAsCall(router, caller, async () => {
+        const mod = await loadModule(spec);
+        const { fn, thisArg } = resolveFunction(mod, spec, fnPath);
+        return await fn.apply(thisArg, args);
+      });
+      reply(msg, result);
+    } catch (e) {
+      const err = CallError.fromThrown(e, self);
+      if (chainId !== null) chainErrors.set(chainId, err);
+      reply(msg, err);
+    }
+  };
+
+  router.addHandler(
+    (msg) => {
+      let call: unknown;
+      try {
+        call = decode(msg.data, router.decodeHooks);
+      } catch (e) {
+        reply(msg, CallError.fromThrown(e, self));
+        return;
+      }
+      if (!isCallTuple(call)) {
+        reply(msg, new CallError('TypeError', 'malformed CALL_FUNCTION message', '', self));
+        return;
+      }
+      const chainId = call[0];
+      if (chainId === null) {
+        void execute(msg, call);
+        return;
+      }
+      // Calls of one chain run in order, each after the previous settled.
+      const tail = (chainTails.get(chainId) ?? Promise.resolve()).then(() => execute(msg, call));
+      chainTails.set(chainId, tail);
+      void tail.then(() => {
+        if (chainTails.get(chainId) === tail) chainTails.delete(chainId);
+      });
+    },
+    { handle: CALL_FUNCTION, policy: router.hasParentAuthority },
+  );
+
+  router.addHandler(
+    (msg) => {
+      const id = decode(msg.data);
+      if (typeof id === 'string') chainErrors.delete(id);
+    },
+    { handle: FORGET_CHAIN, policy: router.hasParentAuthority },
+  );
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** Finds `a.b.c` in a module namespace; the function is called with its holder as `this`. */
+function resolveFunction(mod: unknown, spec: string, path: string): { fn: AnyFn; thisArg: unknown } {
+  let holder: unknown = undefined;
+  let value: unknown = mod;
+  for (const part of path.split('.')) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+      value = undefined;
+      break;
+    }
+    holder = value;
+    value = (value as Record<string, unknown>)[part];
+  }
+  if (typeof value !== 'function') {
+    throw new TypeError(`${spec} has no function '${path}' (found ${value === undefined ? 'nothing' : typeof value})`);
+  }
+  return { fn: value as AnyFn, thisArg: holder === mod ? undefined : holder };
+}

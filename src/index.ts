@@ -1,0 +1,28 @@
+// The public API of tendril (see API.md). Nothing else is exported.
+export { Router } from './master/router.js';
+export type { RouterOptions, ConnectionMethod, MethodOptions, ContextEventRecord } from './master/router.js';
+export type { LogRecord } from './master/log-records.js';
+export type { CommonOptions, LocalOptions } from './methods/options.js';
+export { Context } from './core/context.js';
+export type { ContextState, ShutdownOptions } from './core/context.js';
+export { CallChain } from './core/call-chain.js';
+export type { ChainOptions } from './core/call-chain.js';
+export type { RemoteModule, RemoteFunction } from './core/remote-module.js';
+export { Receiver } from './core/receiver.js';
+export type { ReceiverOptions, GetOptions, ReceiverState } from './core/receiver.js';
+export { Sender } from './core/sender.js';
+export { Select } from './core/select.js';
+export type { SelectOptions } from './core/select.js';
+export { Message } from './core/message.js';
+export type { Handler, HandlerOptions, Policy, LogLevel } from './core/router.js';
+export { currentRouter, callerContext } from './core/current.js';
+export {
+  TendrilError,
+  CallError,
+  ChannelError,
+  TimeoutError,
+  StreamError,
+  PasswordError,
+  HostKeyError,
+} from './core/errors.js';
+export { isMain } from './master/is-main.js';

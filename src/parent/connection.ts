@@ -1,0 +1,164 @@
+// The connection driver: starts a target process (from a connection method's argv), runs the
+// bootstrap handshake on its channel, and hands back a framed Stream. Everything that can go
+// wrong before the child is ready becomes a StreamError that says what happened, with the last
+// lines the target printed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import type { ChildConfig } from '../core/child-config.js';
+import { StreamError } from '../core/errors.js';
+import {
+  EXIT_CHANNEL_CLOSED,
+  EXIT_NODE_TOO_OLD,
+  READY_MARKER,
+  firstStageSource,
+  startMarker,
+} from './first-stage.js';
+import { LineSplitter } from './line-splitter.js';
+import { corePayload, lengthPrefixed } from './payload.js';
+
+/** What a connection method asks the driver to run. */
+export interface LaunchSpec {
+  /** Label for errors: `local`, `ssh web1`... */
+  description: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface Launched {
+  proc: ChildProcess;
+  /** Parent -> child channel (child fd 3). */
+  toChild: Writable;
+  /** Child -> parent channel (child fd 4). */
+  fromChild: Readable;
+  /** Bytes after the ready marker: the start of the frame stream. */
+  leftover: Buffer;
+}
+
+export interface LaunchHooks {
+  /** Each line the target prints on stdout/stderr, during and after the bootstrap. */
+  onLine(source: 'stdout' | 'stderr', line: string): void;
+}
+
+const TAIL_LINES = 20;
+
+/** The argv that runs the first stage with `node`. */
+export function nodeCommand(nodePath: string | string[] | undefined, token: string): { command: string; args: string[] } {
+  const argv = nodePath === undefined ? [process.execPath] : Array.isArray(nodePath) ? nodePath : [nodePath];
+  if (argv.length === 0 || !argv[0]) throw new StreamError('nodePath must name a node binary');
+  return { command: argv[0], args: [...argv.slice(1), '-e', firstStageSource(), token] };
+}
+
+/** Runs `spec`, bootstraps tendril in it, and resolves once the child said it is ready. */
+export function launch(
+  spec: LaunchSpec,
+  token: string,
+  config: ChildConfig,
+  timeoutMs: number,
+  hooks: LaunchHooks,
+): Promise<Launched> {
+  const tail: string[] = [];
+  const remember = (source: 'stdout' | 'stderr', line: string): void => {
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    hooks.onLine(source, line);
+  };
+  const lastLines = (): string =>
+    tail.length ? `; last output:\n    ${tail.join('\n    ')}` : '; it printed nothing';
+
+  return new Promise<Launched>((resolve, reject) => {
+    let settled = false;
+    let proc: ChildProcess;
+    try {
+      proc = spawn(spec.command, spec.args, {
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+        env: spec.env ?? process.env,
+        cwd: spec.cwd,
+        windowsHide: true,
+      });
+    } catch (e) {
+      reject(new StreamError(`${spec.description}: cannot run ${spec.command}: ${(e as Error).message}`));
+      return;
+    }
+    const toChild = proc.stdio[3] as Writable;
+    const fromChild = proc.stdio[4] as Readable;
+    for (const source of ['stdout', 'stderr'] as const) {
+      const splitter = new LineSplitter((line) => remember(source, line));
+      const s = proc[source]!;
+      s.on('data', (chunk: Buffer) => splitter.push(chunk));
+      s.on('end', () => splitter.end());
+    }
+    // Writes to a child that died early fail with EPIPE; the exit handler reports it.
+    toChild.on('error', () => undefined);
+    fromChild.on('error', () => undefined);
+
+    const fail = (message: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fromChild.off('data', onData);
+      proc.kill('SIGKILL');
+      // Let the last lines arrive before composing the message.
+      setTimeout(() => reject(new StreamError(`${spec.description}: ${message}${lastLines()}`)), 20);
+    };
+    const timer = setTimeout(
+      () => fail(`timed out after ${timeoutMs} ms waiting for the child to ${phase === 'marker' ? 'start' : 'become ready'} (connectTimeout)`),
+      timeoutMs,
+    );
+
+    proc.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') fail(`cannot run '${spec.command}': no such file (check nodePath or the method's path option)`);
+      else if (e.code === 'EACCES') fail(`cannot run '${spec.command}': permission denied`);
+      else fail(`cannot run '${spec.command}': ${e.message}`);
+    });
+    proc.on('exit', (code, signal) => {
+      if (settled) return;
+      const why =
+        code === EXIT_NODE_TOO_OLD ? 'the target Node is too old'
+        : code === EXIT_CHANNEL_CLOSED ? 'the channel closed during the bootstrap'
+        : signal ? `killed by ${signal}` : `exit code ${code}`;
+      // Wait a moment for the log pipes to deliver the target's last words.
+      setTimeout(() => fail(`the target exited before it was ready (${why})`), 30);
+    });
+
+    const marker = Buffer.from(startMarker(token));
+    const ready = Buffer.from(READY_MARKER);
+    let phase: 'marker' | 'ready' = 'marker';
+    let buffered: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+      if (phase === 'marker') {
+        const at = buffered.indexOf(marker);
+        if (at < 0) {
+          // Keep only what could still be the start of a marker.
+          if (buffered.length > marker.length) buffered = buffered.subarray(buffered.length - marker.length);
+          return;
+        }
+        buffered = buffered.subarray(at + marker.length);
+        phase = 'ready';
+        const configBytes = Buffer.from(JSON.stringify(config));
+        toChild.write(Buffer.concat([lengthPrefixed(corePayload()), lengthPrefixed(configBytes)]));
+      }
+      if (buffered.length < ready.length) return;
+      if (!buffered.subarray(0, ready.length).equals(ready)) {
+        fail(`the child answered the bootstrap with unexpected bytes ${JSON.stringify(buffered.subarray(0, 40).toString('latin1'))}`);
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      fromChild.off('data', onData);
+      fromChild.pause();
+      resolve({ proc, toChild, fromChild, leftover: buffered.subarray(ready.length) });
+    };
+    fromChild.on('data', onData);
+  });
+}
+
+/** A random token for the start marker, so stray output can never look like it. */
+export function newToken(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+export { TAIL_LINES };
