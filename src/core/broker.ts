@@ -2,10 +2,11 @@
 // dispatcher thread that runs user code. It never runs user code itself, so it can always
 // route and always shut the process down.
 import { Socket } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ChildConfig } from './child-config.js';
 import { setProcessRouter } from './current.js';
 import { killDescendants } from './descendants.js';
+import { startModuleForwarder } from './module-forwarder.js';
 import {
   CALL_FUNCTION,
   FIRST_DISPATCHER_HANDLE,
@@ -48,10 +49,14 @@ export function runBroker(config: ChildConfig, coreSource: string): void {
   router.parent = parent;
 
   // The worker gets the same bundle; it sees it is not the main thread and dispatches.
+  const modules = new MessageChannel();
+  const moduleSignal = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(`(function(require, __tendrilSource){${coreSource}\n})(require, null)`, {
     eval: true,
-    workerData: { tendrilConfig: config },
+    workerData: { tendrilConfig: config, modulePort: modules.port2, moduleSignal },
+    transferList: [modules.port2],
   });
+  startModuleForwarder(router, parentId, modules.port1, moduleSignal);
   const dispatcher = new PortLink('dispatcher', config.id, worker, (frame) => router.route(frame, null));
   worker.on('error', (e) => {
     router.log('error', `dispatcher thread failed: ${e.stack ?? e}`);

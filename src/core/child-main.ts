@@ -4,7 +4,7 @@ import { readSync, writeSync } from 'node:fs';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { runBroker } from './broker.js';
 import type { ChildConfig } from './child-config.js';
-import { runDispatcher } from './dispatcher.js';
+import { runDispatcher, type DispatcherData } from './dispatcher.js';
 import { silenceVmModulesWarning } from './warnings.js';
 
 declare const __tendrilSource: string | null;
@@ -34,7 +34,7 @@ function readExactly(fd: number, n: number): Buffer {
 function main(): void {
   silenceVmModulesWarning();
   if (!isMainThread) {
-    runDispatcher((workerData as { tendrilConfig: ChildConfig }).tendrilConfig);
+    runDispatcher(workerData as DispatcherData);
     return;
   }
   const length = readExactly(3, 4).readUInt32BE(0);

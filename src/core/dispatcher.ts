@@ -1,18 +1,33 @@
 // The dispatcher: runs user functions on a worker thread of a child, so the broker (main
 // thread) keeps routing and can always shut the process down, whatever user code does.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { decode } from './codec.js';
 import { isCallTuple, type CallTuple } from './call-message.js';
 import type { ChildConfig } from './child-config.js';
 import { runAsCall, setProcessRouter } from './current.js';
 import { CallError } from './errors.js';
 import type { Message } from './message.js';
-import { loadModule } from './module-loader.js';
+import { ModuleFetcher } from './module-fetch.js';
+import { loadModule, setModuleRegistry } from './module-loader.js';
+import { ModuleRegistry } from './module-registry.js';
+import { installStackMapper } from './stack-mapper.js';
 import { CALL_FUNCTION, FIRST_DISPATCHER_HANDLE, FORGET_CHAIN, LAST_HANDLE, NO_REPLY } from './protocol.js';
 import { CoreRouter } from './router.js';
 import { PortLink } from './port-link.js';
 
-export function runDispatcher(config: ChildConfig): void {
+/** What the broker hands the dispatcher thread. */
+export interface DispatcherData {
+  tendrilConfig: ChildConfig;
+  /** Module requests go to the broker on this port; replies wake us through moduleSignal. */
+  modulePort: MessagePort;
+  moduleSignal: Int32Array;
+}
+
+export function runDispatcher(data: DispatcherData): void {
+  const config = data.tendrilConfig;
+  const registry = new ModuleRegistry(new ModuleFetcher(data.modulePort, data.moduleSignal));
+  setModuleRegistry(registry);
+  installStackMapper((id) => registry.sourceOf(id));
   const port = parentPort;
   if (!port) throw new Error('the dispatcher must run on a worker thread');
   const router = new CoreRouter({

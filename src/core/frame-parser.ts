@@ -33,6 +33,7 @@ export class FrameParser {
     } catch (e) {
       this.dead = true;
       this.partial = null;
+      this.filled = 0;
       throw e;
     }
   }

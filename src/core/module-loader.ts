@@ -1,8 +1,14 @@
-// Resolves the module named by a call, in the dispatcher. Builtins load locally.
+// Resolves the module named by a call, in the dispatcher: builtins load locally, everything
+// else comes from the master through the registry.
 import { createRequire } from 'node:module';
-import { TendrilError } from './errors.js';
+import type { ModuleRegistry } from './module-registry.js';
 
 const localRequire = createRequire(`${process.cwd()}/`);
+let registry: ModuleRegistry | null = null;
+
+export function setModuleRegistry(r: ModuleRegistry): void {
+  registry = r;
+}
 
 export async function loadModule(spec: string): Promise<unknown> {
   if (spec.startsWith('node:')) {
@@ -10,7 +16,6 @@ export async function loadModule(spec: string): Promise<unknown> {
     // Builtins have no `default` export under require(): the module is its own default.
     return 'default' in mod ? mod : Object.assign(Object.create(mod) as object, { default: mod });
   }
-  throw new TendrilError(
-    `cannot load '${spec}' in this context: only node: builtins can be called until modules are served on demand`,
-  );
+  if (!registry) throw new Error(`cannot load '${spec}': this context has no module registry`);
+  return registry.import(spec, null);
 }

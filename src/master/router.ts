@@ -15,6 +15,7 @@ import { localLaunch } from '../methods/local.js';
 import type { CommonOptions, LocalOptions } from '../methods/options.js';
 import { launch, newToken, nodeCommand, type LaunchSpec } from '../parent/connection.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
+import { ModuleResponder, type ModuleStats } from './module-responder.js';
 
 export interface RouterOptions {
   /** Debug logs from the runtime, in the master and in every child. */
@@ -68,6 +69,7 @@ export class Router extends CoreRouter {
   private readonly contextEvents = new Set<(e: ContextEventRecord) => void>();
   /** The master's own actor: root of the actor tree. */
   private readonly root: Actor<typeof contextMachine>;
+  private readonly modules: ModuleResponder;
 
   constructor(private readonly options: RouterOptions = {}) {
     super({
@@ -84,7 +86,13 @@ export class Router extends CoreRouter {
     this.root.start();
     this.root.send({ type: 'CONNECTED' });
     this.root.send({ type: 'BOOTSTRAPPED' });
+    this.modules = new ModuleResponder(this);
     setProcessRouter(this);
+  }
+
+  /** What the module responder has served so far. */
+  get moduleStats(): Readonly<ModuleStats> {
+    return this.modules.stats;
   }
 
   // ---- logs ----
@@ -200,6 +208,7 @@ export class Router extends CoreRouter {
   }
 
   protected override onContextDead(id: number, reason: string): void {
+    this.modules.forget(id);
     const record = this.children.get(id);
     if (record) {
       this.send(record.actor, { type: 'DISCONNECTED', reason });

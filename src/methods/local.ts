@@ -8,5 +8,6 @@ export function localLaunch(opts: LocalOptions, node: { command: string; args: s
     command: node.command,
     args: node.args,
     env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
   };
 }

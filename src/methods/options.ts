@@ -16,4 +16,7 @@ export interface CommonOptions {
   env?: Record<string, string>;
 }
 
-export type LocalOptions = CommonOptions;
+export interface LocalOptions extends CommonOptions {
+  /** Working directory of the child (default: the master's). */
+  cwd?: string;
+}

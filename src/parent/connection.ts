@@ -4,6 +4,7 @@
 // lines the target printed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { ChildConfig } from '../core/child-config.js';
 import { StreamError } from '../core/errors.js';
@@ -48,7 +49,8 @@ const TAIL_LINES = 20;
 export function nodeCommand(nodePath: string | string[] | undefined, token: string): { command: string; args: string[] } {
   const argv = nodePath === undefined ? [process.execPath] : Array.isArray(nodePath) ? nodePath : [nodePath];
   if (argv.length === 0 || !argv[0]) throw new StreamError('nodePath must name a node binary');
-  return { command: argv[0], args: [...argv.slice(1), '-e', firstStageSource(), token] };
+  // --experimental-vm-modules: served ES modules run as real ESM (vm.SourceTextModule).
+  return { command: argv[0], args: [...argv.slice(1), '--experimental-vm-modules', '-e', firstStageSource(), token] };
 }
 
 /** Runs `spec`, bootstraps tendril in it, and resolves once the child said it is ready. */
@@ -109,18 +111,29 @@ export function launch(
     );
 
     proc.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') fail(`cannot run '${spec.command}': no such file (check nodePath or the method's path option)`);
+      if (e.code === 'ENOENT' && spec.cwd !== undefined && !existsSync(spec.cwd)) fail(`cannot start in '${spec.cwd}': no such directory (check cwd)`);
+      else if (e.code === 'ENOENT') fail(`cannot run '${spec.command}': no such file (check nodePath or the method's path option)`);
       else if (e.code === 'EACCES') fail(`cannot run '${spec.command}': permission denied`);
       else fail(`cannot run '${spec.command}': ${e.message}`);
     });
     proc.on('exit', (code, signal) => {
       if (settled) return;
-      const why =
-        code === EXIT_NODE_TOO_OLD ? 'the target Node is too old'
-        : code === EXIT_CHANNEL_CLOSED ? 'the channel closed during the bootstrap'
-        : signal ? `killed by ${signal}` : `exit code ${code}`;
-      // Wait a moment for the log pipes to deliver the target's last words.
-      setTimeout(() => fail(`the target exited before it was ready (${why})`), 30);
+      // Let the log pipes deliver the target's last words (they close after the exit, unless a
+      // grandchild holds them: then give up waiting after a moment), then explain the first
+      // stage's own exit codes only when it said so (a wrapper may exit 3 or 4 too).
+      let explained = false;
+      const explain = (): void => {
+        if (explained) return;
+        explained = true;
+        const said = (text: string): boolean => tail.some((l) => l.includes(text));
+        const why =
+          code === EXIT_NODE_TOO_OLD && said('is too old') ? 'the target Node is too old'
+          : code === EXIT_CHANNEL_CLOSED && said('channel closed during bootstrap') ? 'the channel closed during the bootstrap'
+          : signal ? `killed by ${signal}` : `exit code ${code}`;
+        fail(`the target exited before it was ready (${why})`);
+      };
+      proc.once('close', explain);
+      setTimeout(explain, 500);
     });
 
     const marker = Buffer.from(startMarker(token));
@@ -158,7 +171,9 @@ export function launch(
 
 /** A random token for the start marker, so stray output can never look like it. */
 export function newToken(): string {
-  return randomBytes(9).toString('base64url');
+  // Hex: a token is an argv word after `-e <source>`; one starting with '-' (base64url can)
+  // would be taken by node for an option, and hex needs no quoting in any shell.
+  return randomBytes(9).toString('hex');
 }
 
 export { TAIL_LINES };

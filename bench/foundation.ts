@@ -1,0 +1,108 @@
+// tendril's own figures: bootstrap, call round trip, pipelined calls, big arguments,
+// payload size and a child's memory. Each is compared with bench/limits.ts in bench/run.ts.
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Router, type Context } from '../src/index.js';
+import { msSince, now, rssKiB, sleep } from './stats.js';
+
+/** Launch attempts that failed and were retried (see localWithRetry). */
+export const launchFailures: string[] = [];
+
+/**
+ * router.local(), retried on a launch failure so one flaky start does not sink the whole run.
+ * Failures are recorded and printed: they are bugs, not noise.
+ */
+export async function localWithRetry(router: Router, name: string): Promise<Context> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await router.local({ name });
+    } catch (e) {
+      launchFailures.push(String((e as Error).message).split('\n').slice(0, 2).join(' | '));
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+/** Fresh Router + router.local() + first call, in ms (shutdown not timed). */
+export async function bootstrapFirstCallMs(runs: number, warmup = 2): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const t0 = now();
+    const router = new Router({ printLogs: false });
+    let ctx: Context;
+    try {
+      ctx = await router.local({ name: `boot${i}` });
+    } catch (e) {
+      // A failed launch is not a sample: record it and time a fresh attempt.
+      launchFailures.push(String((e as Error).message).split('\n').slice(0, 2).join(' | '));
+      await router.shutdown();
+      i--;
+      continue;
+    }
+    await ctx.call('node:os', 'hostname');
+    const ms = msSince(t0);
+    if (i >= warmup) out.push(ms);
+    await router.shutdown();
+  }
+  return out;
+}
+
+/** Sequential `ctx.call('node:os', 'uptime')` round trips in microseconds. */
+export async function callRoundTripUs(ctx: Context, count: number, warmup: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const t0 = now();
+    await ctx.call('node:os', 'uptime');
+    if (i >= warmup) out.push(Number(now() - t0) / 1e3);
+  }
+  return out;
+}
+
+/** `total` callAsync calls issued `batch` at a time, each batch awaited (and decoded): calls/s. */
+export async function pipelinedPerSec(ctx: Context, total: number, batch: number): Promise<number> {
+  const run = async (n: number): Promise<number> => {
+    const t0 = now();
+    const pending: Promise<unknown>[] = new Array(batch);
+    for (let done = 0; done < n; done += batch) {
+      for (let j = 0; j < batch; j++) pending[j] = ctx.callAsync('node:os', 'uptime').get().then((m) => m.decode());
+      await Promise.all(pending);
+    }
+    return n / (msSince(t0) / 1e3);
+  };
+  await run(Math.min(total, 10 * batch));
+  return run(total);
+}
+
+/** MiB/s of a `bytes` Buffer argument to `node:buffer` `Buffer.byteLength` (returns a number). */
+export async function bigArgumentMiBs(ctx: Context, bytes: number, runs: number): Promise<number[]> {
+  const buf = Buffer.alloc(bytes, 0x5a);
+  const out: number[] = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const t0 = now();
+    const n = await ctx.call('node:buffer', 'Buffer.byteLength', buf);
+    const ms = msSince(t0);
+    if (n !== bytes) throw new Error(`Buffer.byteLength returned ${String(n)}, expected ${bytes}`);
+    if (i > 0) out.push(bytes / 2 ** 20 / (ms / 1e3));
+  }
+  return out;
+}
+
+/** Size of the deflated child payload in bytes. */
+export function payloadBytes(): number {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  return statSync(join(root, 'dist/core.bundle.z')).size;
+}
+
+/** RSS (KiB) of a fresh child after a few calls. */
+export async function childRssKiB(router: Router): Promise<number> {
+  const ctx = await localWithRetry(router, 'rss');
+  for (let i = 0; i < 10; i++) await ctx.call('node:os', 'uptime');
+  await ctx.call('node:os', 'hostname');
+  await sleep(300);
+  const pid = router.childPids().get(ctx.id);
+  if (pid === undefined) return NaN;
+  const kib = await rssKiB(pid);
+  await ctx.shutdown({ wait: true });
+  return kib;
+}

@@ -1,0 +1,160 @@
+// Physical limits measured on this machine, in the same run as the tendril figures: what
+// Node itself costs with no tendril code at all. The peer process gets its channel on fds
+// 3/4 exactly like a tendril child (spawn 'pipe' = a socketpair on Linux, read through a
+// net.Socket), so the only difference left is tendril's own work.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { median, msSince, now, quantile, rssKiB, sleep } from './stats.js';
+
+/** Peer: echoes fd 3 to fd 4 ('echo'), or counts bytes and answers 1 byte per N received ('count N'). */
+const PEER = [
+  "const net=require('net');",
+  'const i=new net.Socket({fd:3,readable:true,writable:false}),o=new net.Socket({fd:4,readable:false,writable:true});',
+  "const mode=process.argv[1],n=Number(process.argv[2]||0);let got=0;",
+  "if(mode==='echo')i.on('data',d=>o.write(d));",
+  "else i.on('data',d=>{got+=d.length;while(n>0&&got>=n){got-=n;o.write(Buffer.of(1))}});",
+  "i.on('end',()=>process.exit(0));",
+].join('');
+
+interface Peer {
+  proc: ChildProcess;
+  toPeer: Writable;
+  fromPeer: Readable;
+}
+
+function startPeer(mode: 'echo' | 'count', n = 0): Peer {
+  const proc = spawn(process.execPath, ['-e', PEER, mode, String(n)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
+  });
+  return { proc, toPeer: proc.stdio[3] as Writable, fromPeer: proc.stdio[4] as Readable };
+}
+
+async function stopPeer(p: Peer): Promise<void> {
+  const exited = new Promise<void>((r) => (p.proc.exitCode !== null ? r() : p.proc.once('exit', () => r())));
+  p.toPeer.end();
+  const t = setTimeout(() => p.proc.kill('SIGKILL'), 2000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** Reads until `bytes` more bytes arrived on `r`. */
+function receive(r: Readable, bytes: number): Promise<void> {
+  return new Promise((resolve) => {
+    let got = 0;
+    const on = (d: Buffer): void => {
+      got += d.length;
+      if (got >= bytes) {
+        r.off('data', on);
+        resolve();
+      }
+    };
+    r.on('data', on);
+  });
+}
+
+/** Wall time of a bare `node -e ''`, spawn to exit, in ms. */
+export async function bareSpawnMs(runs: number, warmup = 2): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const t0 = now();
+    await new Promise<void>((resolve, reject) => {
+      const p = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      p.once('error', reject);
+      p.once('exit', () => resolve());
+    });
+    if (i >= warmup) out.push(msSince(t0));
+  }
+  return out;
+}
+
+/** 1-byte round trips over a child's pipe, sequential, in microseconds. */
+export async function rawRoundTripUs(count: number, warmup: number): Promise<number[]> {
+  const p = startPeer('echo');
+  const out: number[] = [];
+  const one = Buffer.of(42);
+  await new Promise<void>((resolve) => {
+    let i = 0;
+    let t0 = now();
+    p.fromPeer.on('data', () => {
+      if (i >= warmup) out.push(Number(now() - t0) / 1e3);
+      if (++i === warmup + count) {
+        resolve();
+        return;
+      }
+      t0 = now();
+      p.toPeer.write(one);
+    });
+    t0 = now();
+    p.toPeer.write(one);
+  });
+  p.fromPeer.removeAllListeners('data');
+  await stopPeer(p);
+  return out;
+}
+
+/** Small messages echoed in batches (one write per batch, as tendril does): messages/s. */
+export async function rawPipelinedPerSec(total: number, batch: number, msgBytes: number): Promise<number> {
+  const p = startPeer('echo');
+  const chunk = Buffer.alloc(batch * msgBytes, 7);
+  const run = async (n: number): Promise<number> => {
+    const t0 = now();
+    for (let done = 0; done < n; done += batch) {
+      const got = receive(p.fromPeer, chunk.length);
+      p.toPeer.write(chunk);
+      await got;
+    }
+    return n / (msSince(t0) / 1e3);
+  };
+  await run(Math.min(total, 20 * batch));
+  const rate = await run(total);
+  await stopPeer(p);
+  return rate;
+}
+
+/**
+ * MiB/s of `bytes` written in one write to a child that counts them and acks with 1 byte:
+ * the one-way transfer a big call argument makes (runs: one value per run, after a warm-up).
+ */
+export async function rawOneWayMiBs(bytes: number, runs: number): Promise<number[]> {
+  const p = startPeer('count', bytes);
+  const buf = Buffer.alloc(bytes, 0x5a);
+  const out: number[] = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const t0 = now();
+    const ack = receive(p.fromPeer, 1);
+    p.toPeer.write(buf);
+    await ack;
+    if (i > 0) out.push(bytes / 2 ** 20 / (msSince(t0) / 1e3));
+  }
+  await stopPeer(p);
+  return out;
+}
+
+/** MiB/s of `bytes` echoed back through a child (both directions share the pipe's CPU). */
+export async function rawEchoMiBs(bytes: number, runs: number): Promise<number[]> {
+  const p = startPeer('echo');
+  const buf = Buffer.alloc(bytes, 0x5a);
+  const out: number[] = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const t0 = now();
+    const back = receive(p.fromPeer, bytes);
+    p.toPeer.write(buf);
+    await back;
+    if (i > 0) out.push(bytes / 2 ** 20 / (msSince(t0) / 1e3));
+  }
+  await stopPeer(p);
+  return out;
+}
+
+/** RSS (KiB) of a bare `node -e 'setInterval(()=>{},1000)'` once it has settled. */
+export async function bareRssKiB(): Promise<number> {
+  const p = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
+  await sleep(400);
+  const kib = await rssKiB(p.pid!);
+  const exited = new Promise<void>((r) => p.once('exit', () => r()));
+  p.kill('SIGKILL');
+  await exited;
+  return kib;
+}
+
+export { median, quantile };

@@ -1,0 +1,15 @@
+// LOAD_MODULE: a child asks its parent for a module; the reply carries the module and every
+// module of its static graph the child lacks. docs/protocol.md describes it.
+
+/** [specifier, importer id or null]. */
+export type LoadModuleRequest = [specifier: string, importer: string | null];
+
+/** [id (absolute path on the master), format, source, import map]. */
+export type WireModule = [id: string, format: 'esm' | 'cjs' | 'json', source: string, imports: Record<string, string>];
+
+export interface LoadModuleReply {
+  /** What the specifier resolved to (an id, or `node:x`), null on error. */
+  root: string | null;
+  error: string | null;
+  modules: WireModule[];
+}

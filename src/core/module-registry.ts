@@ -1,0 +1,202 @@
+// The importer: modules served by the master live here, in memory, in the dispatcher thread.
+// ES modules run as real ESM (vm.SourceTextModule: top-level await, live bindings, cycles),
+// CommonJS through an in-memory require(), JSON as data. Imports resolve through the import
+// maps the master sent; anything missing is fetched (synchronously, so require() works).
+import { createRequire } from 'node:module';
+import { builtinModules } from 'node:module';
+import vm from 'node:vm';
+import type { ModuleFetcher } from './module-fetch.js';
+import type { WireModule } from './module-protocol.js';
+
+/** Served modules are named `master:<absolute path>` in stacks, import.meta.url and __filename. */
+export const MODULE_SCHEME = 'master:';
+export const moduleUrl = (id: string): string => `${MODULE_SCHEME}${id}`;
+
+const builtins = new Set(builtinModules);
+const localRequire = createRequire(`${process.cwd()}/`);
+
+interface CjsModule {
+  exports: unknown;
+  id: string;
+  filename: string;
+  loaded: boolean;
+}
+
+interface ModuleRecord {
+  id: string;
+  format: WireModule[1];
+  source: string;
+  imports: Record<string, string>;
+  vmModule?: vm.Module;
+  cjs?: CjsModule;
+  ready?: Promise<vm.Module>;
+}
+
+// vm.SourceTextModule and friends exist only with --experimental-vm-modules.
+type VmModules = typeof vm & {
+  SourceTextModule: new (source: string, opts: Record<string, unknown>) => vm.Module;
+  SyntheticModule: new (exports: string[], evaluate: (this: vm.Module & { setExport(n: string, v: unknown): void }) => void, opts?: Record<string, unknown>) => vm.Module & { setExport(n: string, v: unknown): void };
+};
+
+export class ModuleRegistry {
+  private readonly records = new Map<string, ModuleRecord>();
+  /** `importer \0 specifier` -> resolved id, or the error it gave (misses are cached too). */
+  private readonly resolved = new Map<string, string | Error>();
+  private readonly builtinModules = new Map<string, vm.Module>();
+
+  constructor(private readonly fetcher: ModuleFetcher) {}
+
+  /** Sources by id, for the stack mapper. */
+  sourceOf(id: string): string | undefined {
+    return this.records.get(id)?.source;
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** The module namespace of `specifier` (a call's module: an absolute path or a package name). */
+  async import(specifier: string, importer: string | null = null): Promise<unknown> {
+    const id = this.resolve(specifier, importer);
+    if (id.startsWith('node:')) return localRequire(id);
+    const mod = await this.ready(id);
+    return mod.namespace;
+  }
+
+  /** Resolves through the importer's import map, then the caches, then the parent. */
+  resolve(specifier: string, importer: string | null): string {
+    if (specifier.startsWith('node:')) return specifier;
+    if (builtins.has(specifier)) return `node:${specifier}`;
+    if (specifier.startsWith(MODULE_SCHEME)) specifier = specifier.slice(MODULE_SCHEME.length);
+    if (importer !== null) {
+      const mapped = this.records.get(importer)?.imports[specifier];
+      if (mapped !== undefined) return mapped;
+    }
+    if (importer === null && this.records.has(specifier)) return specifier;
+    const key = `${importer ?? ''}\0${specifier}`;
+    const cached = this.resolved.get(key);
+    if (cached instanceof Error) throw cached;
+    if (cached !== undefined) return cached;
+    const reply = this.fetcher.fetchSync(specifier, importer);
+    for (const m of reply.modules) this.add(m);
+    if (reply.error !== null || reply.root === null) {
+      const err = new Error(reply.error ?? `cannot load '${specifier}'`);
+      err.name = 'ModuleLoadError';
+      this.resolved.set(key, err);
+      throw err;
+    }
+    this.resolved.set(key, reply.root);
+    return reply.root;
+  }
+
+  private add(m: WireModule): void {
+    const [id, format, source, imports] = m;
+    if (!this.records.has(id)) this.records.set(id, { id, format, source, imports });
+  }
+
+  private record(id: string): ModuleRecord {
+    const r = this.records.get(id);
+    if (!r) throw new Error(`module ${id} was resolved but not received`);
+    return r;
+  }
+
+  /** Linked and evaluated. */
+  private ready(id: string): Promise<vm.Module> {
+    const rec = this.record(id);
+    if (!rec.ready) {
+      rec.ready = (async () => {
+        const mod = this.vmModule(id);
+        if (mod.status === 'unlinked') {
+          await mod.link((specifier: string, referencing: vm.Module) =>
+            this.vmModule(this.resolve(specifier, idOf(referencing.identifier))),
+          );
+        }
+        if (mod.status === 'linked') await mod.evaluate();
+        else if (mod.status === 'evaluating' || mod.status === 'evaluated') await mod.evaluate();
+        if (mod.status === 'errored') throw mod.error;
+        return mod;
+      })();
+      // A failed load may be retried after the file is fixed on the master.
+      rec.ready.catch(() => { rec.ready = undefined; });
+    }
+    return rec.ready;
+  }
+
+  /** The vm.Module for an id (created once, unlinked). */
+  private vmModule(id: string): vm.Module {
+    const V = vm as VmModules;
+    if (id.startsWith('node:')) {
+      let mod = this.builtinModules.get(id);
+      if (!mod) {
+        const ns = localRequire(id) as Record<string, unknown>;
+        const names = [...new Set(['default', ...Object.keys(ns)])];
+        mod = new V.SyntheticModule(names, function () {
+          for (const n of names) this.setExport(n, n === 'default' ? ns : ns[n]);
+        }, { identifier: id });
+        this.builtinModules.set(id, mod);
+      }
+      return mod;
+    }
+    const rec = this.record(id);
+    if (rec.vmModule) return rec.vmModule;
+    const url = moduleUrl(id);
+    if (rec.format === 'esm') {
+      rec.vmModule = new V.SourceTextModule(rec.source, {
+        identifier: url,
+        initializeImportMeta: (meta: { url?: string }) => {
+          meta.url = url;
+        },
+        importModuleDynamically: (specifier: string) => this.ready(this.resolve(specifier, id)),
+      });
+    } else {
+      const value = rec.format === 'json' ? JSON.parse(rec.source) : this.requireCjs(id);
+      const names = ['default'];
+      if (rec.format === 'cjs' && value !== null && typeof value === 'object') {
+        for (const k of Object.keys(value)) if (k !== 'default') names.push(k);
+      }
+      rec.vmModule = new V.SyntheticModule(names, function () {
+        for (const n of names) this.setExport(n, n === 'default' ? value : (value as Record<string, unknown>)[n]);
+      }, { identifier: url });
+    }
+    return rec.vmModule;
+  }
+
+  /** CommonJS: runs the module once, in memory, with a require() that resolves through us. */
+  private requireCjs(id: string): unknown {
+    const rec = this.record(id);
+    if (rec.cjs) return rec.cjs.exports;
+    if (rec.format === 'json') return JSON.parse(rec.source);
+    if (rec.format === 'esm') {
+      throw new Error(`cannot require() the ES module ${id} in a child: use import() instead`);
+    }
+    const url = moduleUrl(id);
+    const module: CjsModule = { exports: {}, id, filename: url, loaded: false };
+    rec.cjs = module;
+    const require = (specifier: string): unknown => this.requireFrom(specifier, id);
+    require.resolve = (specifier: string): string => this.resolve(specifier, id);
+    require.cache = Object.create(null) as Record<string, unknown>;
+    const wrapper = vm.runInThisContext(
+      `(function (exports, require, module, __filename, __dirname) {${rec.source}\n})`,
+      { filename: url },
+    ) as (this: unknown, ...args: unknown[]) => void;
+    const dir = url.slice(0, url.lastIndexOf('/')) || MODULE_SCHEME;
+    try {
+      wrapper.call(module.exports, module.exports, require, module, url, dir);
+    } catch (e) {
+      rec.cjs = undefined;
+      throw e;
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+
+  private requireFrom(specifier: string, importer: string): unknown {
+    const id = this.resolve(specifier, importer);
+    if (id.startsWith('node:')) return localRequire(id);
+    return this.requireCjs(id);
+  }
+}
+
+function idOf(identifier: string): string | null {
+  return identifier.startsWith(MODULE_SCHEME) ? identifier.slice(MODULE_SCHEME.length) : null;
+}

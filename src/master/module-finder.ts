@@ -1,0 +1,221 @@
+// The master's module finder: resolves a specifier with esbuild's implementation of Node's
+// resolution (package.json exports and conditions, `.ts` behind a `.js` import), walks the
+// whole static dependency graph in the same pass, and transpiles each TypeScript file to ESM
+// with an inline source map. Graphs and transpiled files are cached until a file changes.
+import { build, transform, type Metafile, type Plugin } from 'esbuild';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
+
+export type ModuleFormat = 'esm' | 'cjs' | 'json';
+
+/** One module as a child receives it. */
+export interface ServedModule {
+  /** Absolute path on the master: the module's identity everywhere. */
+  id: string;
+  format: ModuleFormat;
+  source: string;
+  /** Specifier as written in the source -> resolved id (absolute path, or `node:x`). */
+  imports: Record<string, string>;
+}
+
+export interface ModuleGraph {
+  /** The id the requested specifier resolved to. */
+  root: string;
+  /** Every module reachable statically from the root, root included. */
+  modules: string[];
+}
+
+export class ModuleNotServable extends Error {
+  override name = 'ModuleNotServable';
+}
+
+const builtins = new Set(builtinModules);
+const TS_EXT = new Set(['.ts', '.mts', '.cts', '.tsx']);
+
+interface CachedModule {
+  mtimeMs: number;
+  size: number;
+  module: ServedModule;
+}
+
+interface CachedGraph {
+  graph: ModuleGraph;
+  /** Every file's mtime when the graph was made. */
+  stamps: Map<string, number>;
+  imports: Map<string, Record<string, string>>;
+  formats: Map<string, ModuleFormat>;
+}
+
+const stamp = (path: string): number => {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return -1;
+  }
+};
+
+/** Marks native addons so the whole graph can be refused with the package named. */
+function nativeAddonPlugin(found: string[]): Plugin {
+  return {
+    name: 'tendril-native-addons',
+    setup(b) {
+      b.onResolve({ filter: /\.node$/ }, (args) => {
+        const path = isAbsolute(args.path) ? args.path : resolvePath(args.resolveDir, args.path);
+        found.push(path);
+        return { path, external: true };
+      });
+    },
+  };
+}
+
+function packageOf(path: string): string {
+  const parts = path.split(sep);
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return path;
+  const first = parts[at + 1] ?? '';
+  return first.startsWith('@') ? `${first}/${parts[at + 2]}` : first;
+}
+
+export class ModuleFinder {
+  private readonly graphs = new Map<string, CachedGraph>();
+  /** How many graphs were built (not served from cache). */
+  graphBuilds = 0;
+  private readonly files = new Map<string, CachedModule>();
+  /** The master's entry script, which must guard its top-level code with isMain(). */
+  private readonly entryScript: string | null;
+
+  constructor(private readonly verbatimModuleSyntax = true) {
+    let entry: string | null = null;
+    try {
+      entry = process.argv[1] ? realpathSync(process.argv[1]) : null;
+    } catch {
+      entry = null;
+    }
+    this.entryScript = entry;
+  }
+
+  /** Resolves `specifier` (from `importer`'s directory, or the master's cwd) and its static graph. */
+  async graph(specifier: string, importer: string | null): Promise<ModuleGraph> {
+    const resolveDir = importer ? dirname(importer) : process.cwd();
+    const key = `${resolveDir}\0${specifier}`;
+    const cached = this.graphs.get(key);
+    if (cached && [...cached.stamps].every(([p, t]) => stamp(p) === t)) return cached.graph;
+
+    const natives: string[] = [];
+    this.graphBuilds++;
+    let meta: Metafile;
+    try {
+      const result = await build({
+        stdin: { contents: `import * as m from ${JSON.stringify(specifier)}; export { m };`, resolveDir, loader: 'js', sourcefile: '<tendril-request>' },
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: '/tendril-graph.js',
+        absWorkingDir: '/',
+        logLevel: 'silent',
+        plugins: [nativeAddonPlugin(natives)],
+        // Loaders for files esbuild would otherwise refuse; their content is served as-is.
+        loader: { '.node': 'empty' },
+      });
+      meta = result.metafile;
+    } catch (e) {
+      const errors = (e as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
+      const first = errors?.[0];
+      if (first && /Could not resolve/.test(first.text)) {
+        throw new ModuleNotServable(`cannot find module '${specifier}'${importer ? ` imported by ${importer}` : ''}`);
+      }
+      const where = first?.location ? ` (${first.location.file === '<tendril-request>' ? 'request' : `/${first.location.file}`}:${first.location.line})` : '';
+      throw new ModuleNotServable(`cannot load '${specifier}': ${first?.text ?? (e as Error).message}${where}`);
+    }
+    if (natives.length > 0) {
+      const pkg = packageOf(natives[0]!);
+      throw new ModuleNotServable(
+        `package '${pkg}' needs a native addon (${natives[0]}): native code cannot be sent to another machine; install the package on the target or call something else`,
+      );
+    }
+
+    const imports = new Map<string, Record<string, string>>();
+    const formats = new Map<string, ModuleFormat>();
+    let root: string | null = null;
+    for (const [rel, input] of Object.entries(meta.inputs)) {
+      const map: Record<string, string> = {};
+      for (const imp of input.imports) {
+        const original = imp.original ?? imp.path;
+        const target = imp.external ? (builtins.has(imp.path) ? `node:${imp.path}` : imp.path) : `/${imp.path}`;
+        map[original] = target;
+      }
+      if (rel.endsWith('<tendril-request>')) {
+        root = Object.values(map)[0] ?? null;
+        continue;
+      }
+      const id = `/${rel}`;
+      imports.set(id, map);
+      formats.set(id, extname(id) === '.json' ? 'json' : input.format === 'cjs' ? 'cjs' : input.format === 'esm' || TS_EXT.has(extname(id)) || extname(id) === '.mjs' ? 'esm' : 'cjs');
+    }
+    if (root === null) throw new ModuleNotServable(`cannot load '${specifier}': nothing was resolved`);
+    if (root.startsWith('node:')) {
+      const graph = { root, modules: [] };
+      this.graphs.set(key, { graph, stamps: new Map(), imports, formats });
+      return graph;
+    }
+    const modules = [...imports.keys()];
+    const stamps = new Map(modules.map((p) => [p, stamp(p)] as const));
+    const graph = { root, modules };
+    this.graphs.set(key, { graph, stamps, imports, formats });
+    for (const [id, map] of imports) this.pendingMeta.set(id, { imports: map, format: formats.get(id)! });
+    return graph;
+  }
+
+  private readonly pendingMeta = new Map<string, { imports: Record<string, string>; format: ModuleFormat }>();
+
+  /** The module as a child runs it (transpiled, with inline source map). Cached per file. */
+  async module(id: string): Promise<ServedModule> {
+    const st = statSync(id);
+    const cached = this.files.get(id);
+    const meta = this.pendingMeta.get(id);
+    if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size && (!meta || sameImports(meta.imports, cached.module.imports))) {
+      return cached.module;
+    }
+    if (!meta) throw new ModuleNotServable(`module ${id} is not part of any resolved graph`);
+    const raw = readFileSync(id, 'utf8');
+    this.checkEntryGuard(id, raw);
+    let source = raw;
+    const ext = extname(id);
+    if (TS_EXT.has(ext)) {
+      const out = await transform(raw, {
+        loader: ext === '.tsx' ? 'tsx' : 'ts',
+        format: meta.format === 'cjs' ? 'cjs' : 'esm',
+        sourcemap: 'inline',
+        sourcefile: id,
+        target: 'node16',
+        tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: this.verbatimModuleSyntax } },
+      }).catch((e: { errors?: { text: string; location?: { line: number; column: number } | null }[] }) => {
+        const err = e.errors?.[0];
+        throw new ModuleNotServable(`syntax error in ${id}:${err?.location?.line ?? '?'}:${err?.location?.column ?? '?'}: ${err?.text ?? String(e)}`);
+      });
+      source = out.code;
+    }
+    const module: ServedModule = { id, format: meta.format, source, imports: meta.imports };
+    this.files.set(id, { mtimeMs: st.mtimeMs, size: st.size, module });
+    return module;
+  }
+
+  /** The entry script runs its top-level code when loaded: it must be guarded by isMain(). */
+  private checkEntryGuard(id: string, source: string): void {
+    if (this.entryScript === null || id !== this.entryScript) return;
+    if (/\bisMain\s*\(\s*import\.meta\s*\)/.test(source)) return;
+    throw new ModuleNotServable(
+      `${id} is the master's entry script and has no isMain guard: loading it in a child would run its top-level code again. ` +
+        'Wrap that code in `if (isMain(import.meta)) { ... }` (import { isMain } from \'tendril\'), or move the called functions to another module',
+    );
+  }
+}
+
+function sameImports(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
+}

@@ -1,0 +1,86 @@
+// Answers LOAD_MODULE requests from children: the requested module plus every module of its
+// static graph the asking child has not been sent yet, in one reply (one round trip for a
+// whole tree). Loading a module runs nothing on the master.
+import { decode, encode } from '../core/codec.js';
+import type { Message } from '../core/message.js';
+import { LOAD_MODULE } from '../core/protocol.js';
+import type { CoreRouter } from '../core/router.js';
+import { ModuleFinder, ModuleNotServable, type ServedModule } from './module-finder.js';
+import type { LoadModuleReply, LoadModuleRequest } from '../core/module-protocol.js';
+
+/** Counters tests and debug logs read. */
+export interface ModuleStats {
+  requests: number;
+  modulesSent: number;
+  bytesSent: number;
+  /** Requests answered from the graph cache. */
+  cacheHits: number;
+  /** Requests for modules that could not be served. */
+  misses: number;
+}
+
+export class ModuleResponder {
+  readonly stats: ModuleStats = { requests: 0, modulesSent: 0, bytesSent: 0, cacheHits: 0, misses: 0 };
+  private readonly finder = new ModuleFinder();
+  /** Per child context: ids of modules already sent to it. */
+  private readonly sent = new Map<number, Set<string>>();
+
+  constructor(private readonly router: CoreRouter) {
+    router.addHandler((msg) => void this.answer(msg), { handle: LOAD_MODULE });
+  }
+
+  /** A child died: forget what it had. */
+  forget(contextId: number): void {
+    this.sent.delete(contextId);
+  }
+
+  private async answer(msg: Message): Promise<void> {
+    this.stats.requests++;
+    let reply: LoadModuleReply;
+    let fresh: ServedModule[] = [];
+    try {
+      const req = decode(msg.data) as LoadModuleRequest;
+      if (!Array.isArray(req) || typeof req[0] !== 'string') throw new ModuleNotServable('malformed LOAD_MODULE request');
+      const served = await this.serve(msg.srcId, req[0], typeof req[1] === 'string' ? req[1] : null);
+      fresh = served.modules;
+      reply = { root: served.root, error: null, modules: fresh.map((m) => [m.id, m.format, m.source, m.imports]) };
+    } catch (e) {
+      this.stats.misses++;
+      const message = e instanceof ModuleNotServable ? e.message : `cannot serve the module: ${(e as Error).message}`;
+      reply = { root: null, error: message, modules: [] };
+    }
+    try {
+      let data = encode(reply);
+      if (data.byteLength > this.router.maxMessageSize) {
+        this.stats.misses++;
+        fresh = [];
+        data = encode({
+          root: null,
+          modules: [],
+          error: `module ${reply.root} and its dependencies make a reply of ${data.byteLength} bytes, over maxMessageSize ${this.router.maxMessageSize}`,
+        } satisfies LoadModuleReply);
+      }
+      this.router.sendData(msg.srcId, msg.replyTo, data);
+      const have = this.sent.get(msg.srcId);
+      for (const m of fresh) {
+        have?.add(m.id);
+        this.stats.modulesSent++;
+        this.stats.bytesSent += m.source.length;
+      }
+      if (fresh.length) this.router.log('debug', `served ${fresh.length} modules for ${reply.root} to context ${msg.srcId}`);
+    } catch (e) {
+      this.router.log('warn', `could not answer LOAD_MODULE from ${msg.srcId}: ${(e as Error).message}`);
+    }
+  }
+
+  private async serve(contextId: number, specifier: string, importer: string | null): Promise<{ root: string; modules: ServedModule[] }> {
+    const before = this.finder.graphBuilds;
+    const graph = await this.finder.graph(specifier, importer);
+    if (this.finder.graphBuilds === before) this.stats.cacheHits++;
+    let have = this.sent.get(contextId);
+    if (!have) this.sent.set(contextId, (have = new Set()));
+    const modules: ServedModule[] = [];
+    for (const id of graph.modules) if (!have.has(id)) modules.push(await this.finder.module(id));
+    return { root: graph.root, modules };
+  }
+}
