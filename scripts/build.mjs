@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, deflateSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -18,7 +18,7 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 // rxjs's package exports pick its CommonJS build for node, which cannot be tree-shaken.
-const rxjsEsm = join(dirname(require.resolve('rxjs/package.json')), 'dist/esm5/index.js');
+const rxjsEsm = join(dirname(require.resolve('rxjs/package.json')), 'dist/esm/index.js');
 // msgpackr's optional native extension is never used in a child (pure-JS path).
 const stubNative = {
   name: 'stub-native',
@@ -44,11 +44,21 @@ const core = await build({
   metafile: true,
 });
 const source = core.outputFiles[0].contents;
-const deflated = deflateSync(source, { level: 9 });
+// Brotli (in Node's zlib since 11.7, so on every target) is ~10% smaller than deflate -9 here.
+const compressed = brotliCompressSync(source, {
+  params: {
+    [zlib.BROTLI_PARAM_QUALITY]: 11,
+    [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+    [zlib.BROTLI_PARAM_SIZE_HINT]: source.length,
+  },
+});
 writeFileSync(join(dist, 'core.bundle.js'), source);
-writeFileSync(join(dist, 'core.bundle.z'), deflated);
+writeFileSync(join(dist, 'core.bundle.br'), compressed);
 if (!quiet) {
-  console.log(`child payload: ${(source.length / 1024).toFixed(1)} KiB minified, ${(deflated.length / 1024).toFixed(1)} KiB deflated`);
+  const deflated = deflateSync(source, { level: 9 }).length;
+  console.log(
+    `child payload: ${(source.length / 1024).toFixed(1)} KiB minified, ${(compressed.length / 1024).toFixed(1)} KiB brotli (deflate -9 would be ${(deflated / 1024).toFixed(1)} KiB)`,
+  );
 }
 writeFileSync(join(dist, 'core.meta.json'), JSON.stringify(core.metafile));
 

@@ -60,7 +60,7 @@ function fetchVersion(version, pkgName) {
     const spec = `${pkgName}@${version}`;
     console.log(`node ${version}: npm pack ${spec} ...`);
     const started = Date.now();
-    run('npm', ['pack', spec, '--silent', '--no-fund', '--no-audit'], tmp);
+    run('npm', ['pack', spec, '--loglevel=error', '--no-fund', '--no-audit'], tmp);
     const tarball = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
     if (!tarball) throw new Failure(`npm pack ${spec} produced no tarball in ${tmp}`);
     run('tar', ['-xzf', tarball, 'package/bin/node'], tmp);

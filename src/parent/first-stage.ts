@@ -1,6 +1,6 @@
 // The first stage: the only code that travels on the command line. It checks the Node
 // version, announces itself with a marker (anything printed before it, e.g. by login
-// scripts, is dropped by the parent), reads exactly one length-prefixed deflated payload
+// scripts, is dropped by the parent), reads exactly one length-prefixed compressed (brotli) payload
 // from fd 3 without reading a byte more, and runs it.
 
 /** Oldest Node a child may run. */
@@ -17,7 +17,7 @@ const SOURCE = [
   `if(!g){f.writeSync(2,'tendril: the channel closed during bootstrap ('+o+' of '+n+' bytes)\\n');process.exit(${EXIT_CHANNEL_CLOSED})}o+=g}return b}`,
   "f.writeSync(4,'TENDRIL:'+process.argv[1]+'\\n');",
   "const n=r(4).readUInt32BE(0);if(n>67108864)throw new Error('tendril: payload length '+n+' is implausible');",
-  'const s=z.inflateSync(r(n)).toString();',
+  'const s=z.brotliDecompressSync(r(n)).toString();',
   "require('vm').runInThisContext('(function(require,__tendrilSource){'+s+'\\n})',{filename:'tendril-core.js'})(require,s)",
 ].join('');
 

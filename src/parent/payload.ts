@@ -1,19 +1,19 @@
-// The core bundle shipped to every child, deflated at build time (scripts/build.mjs).
+// The core bundle shipped to every child, brotli-compressed at build time (scripts/build.mjs).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 let cached: Uint8Array | null = null;
 
-const CANDIDATES = ['./core.bundle.z', '../../dist/core.bundle.z', '../dist/core.bundle.z'];
+const CANDIDATES = ['./core.bundle.br', '../../dist/core.bundle.br', '../dist/core.bundle.br'];
 
-/** The deflated core bundle. */
+/** The compressed core bundle. */
 export function corePayload(): Uint8Array {
   if (cached) return cached;
   for (const rel of CANDIDATES) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return (cached = readFileSync(path));
   }
-  throw new Error('tendril: the child payload (dist/core.bundle.z) is missing: run `npm run build`');
+  throw new Error('tendril: the child payload (dist/core.bundle.br) is missing: run `npm run build`');
 }
 
 /** `[u32 length][bytes]`, the framing of both bootstrap records. */
