@@ -202,7 +202,7 @@ export class CoreRouter {
     }
     const deadReason = this.dead.get(dst);
     if (deadReason !== undefined) {
-      this.deadReply(frame, `context ${dst} is dead: ${deadReason}`);
+      this.deadReply(frame, `${this.describeContext(dst)} is dead: ${deadReason}`);
       return;
     }
     const link = this.routes.get(dst) ?? this.parent;
@@ -277,7 +277,7 @@ export class CoreRouter {
         const entry = this.handlers.get(h);
         if (!entry) continue;
         this.handlers.delete(h);
-        this.invoke(entry.fn, Message.dead(this, this.myId, id, h, `context ${id} is dead: ${reason}`));
+        this.invoke(entry.fn, Message.dead(this, this.myId, id, h, `${this.describeContext(id)} is dead: ${reason}`));
       }
     }
     this.contextCache.get(id)?.markDead(reason);
@@ -293,6 +293,12 @@ export class CoreRouter {
     for (const [id, l] of this.routes) if (l === link) behind.push(id);
     if (link !== this.parent && !behind.includes(link.remoteId)) behind.unshift(link.remoteId);
     for (const id of behind) this.contextDied(id, reason);
+  }
+
+  /** `context 'name' (#id)` when the name is known. */
+  describeContext(id: number): string {
+    const ctx = this.contextCache.get(id);
+    return ctx ? `context '${ctx.name}' (#${id})` : `context #${id}`;
   }
 
   isDead(id: number): boolean {
