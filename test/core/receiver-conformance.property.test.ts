@@ -1,0 +1,64 @@
+// The runtime's Receiver is plain code (hot path); machines/receiver.ts is its specification.
+// Drive both with the same random event sequences and check they agree on every step, and
+// that the Receiver's observable behaviour follows the invariants.
+import fc from 'fast-check';
+import { createActor } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { receiverMachine, receiverTransition, type ReceiverEvent } from '../../machines/receiver.js';
+import { CoreRouter } from '../../src/core/router.js';
+import { Receiver } from '../../src/core/receiver.js';
+import { ChannelError } from '../../src/core/errors.js';
+
+const event = fc.oneof(
+  fc.constant<ReceiverEvent>({ type: 'MESSAGE' }),
+  fc.constant<ReceiverEvent>({ type: 'CLOSE' }),
+  fc.string({ maxLength: 8 }).map((reason): ReceiverEvent => ({ type: 'DEAD', reason })),
+);
+
+describe('Receiver conforms to the receiver machine', () => {
+  it('agrees with the machine on every prefix of random event sequences', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { maxLength: 30 }), async (events) => {
+        const router = new CoreRouter({ id: 0, name: 't', parentIds: [] });
+        const receiver = new Receiver(router);
+        const actor = createActor(receiverMachine).start();
+        let spec: ReturnType<typeof receiverTransition> = 'open';
+        let sent = 0;
+        for (const e of events) {
+          if (e.type === 'MESSAGE') {
+            router.sendValue(0, receiver.handle, sent++);
+          } else if (e.type === 'CLOSE') {
+            receiver.close();
+          } else {
+            router.route(router.buildDeadFrame(0, 0, receiver.handle, e.reason), null);
+          }
+          if (actor.getSnapshot().status === 'active') actor.send(e);
+          spec = receiverTransition(spec, e);
+          expect(receiver.state).toBe(spec);
+          expect(actor.getSnapshot().value).toBe(spec);
+        }
+        // Messages taken out are exactly those sent while open, in order.
+        const delivered = actor.getSnapshot().context.delivered;
+        const got: unknown[] = [];
+        while (!receiver.empty()) got.push((await receiver.get()).decode());
+        expect(got.length).toBe(delivered);
+        expect(got).toEqual([...got].sort((a, b) => (a as number) - (b as number)));
+        if (spec !== 'open') {
+          await expect(receiver.get()).rejects.toBeInstanceOf(ChannelError);
+          expect(router.hasHandler(receiver.handle)).toBe(false);
+        }
+        actor.stop();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a waiting get() is woken exactly once by a dead message', async () => {
+    const router = new CoreRouter({ id: 0, name: 't', parentIds: [] });
+    const receiver = new Receiver(router);
+    const waiting = receiver.get();
+    router.route(router.buildDeadFrame(0, 0, receiver.handle, 'peer went away'), null);
+    await expect(waiting).rejects.toThrow('peer went away');
+    expect(receiver.state).toBe('dead');
+  });
+});
