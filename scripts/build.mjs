@@ -2,7 +2,8 @@
 // Prints the payload size: it is a tracked figure.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { MSGPACKR_UNPACK, patchMsgpackrUnpack } from './msgpackr-patch.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,15 @@ mkdirSync(dist, { recursive: true });
 // rxjs's package exports pick its CommonJS build for node, which cannot be tree-shaken.
 const rxjsEsm = join(dirname(require.resolve('rxjs/package.json')), 'dist/esm/index.js');
 // msgpackr's optional native extension is never used in a child (pure-JS path).
+const patchMsgpackr = {
+  name: 'patch-msgpackr',
+  setup(b) {
+    b.onLoad({ filter: MSGPACKR_UNPACK }, (args) => ({
+      contents: patchMsgpackrUnpack(readFileSync(args.path, 'utf8')),
+      loader: 'js',
+    }));
+  },
+};
 const stubNative = {
   name: 'stub-native',
   setup(b) {
@@ -39,7 +49,7 @@ const core = await build({
   legalComments: 'none',
   alias: { rxjs: rxjsEsm },
   mainFields: ['module', 'main'],
-  plugins: [stubNative],
+  plugins: [stubNative, patchMsgpackr],
   define: { 'process.env.NODE_ENV': '"production"' },
   metafile: true,
 });
@@ -73,7 +83,7 @@ await build({
   // msgpackr is bundled: the codec registers extension types on it, which must not leak into
   // the user's own msgpackr. The rest are ordinary dependencies.
   external: ['xstate', 'rxjs', 'esbuild'],
-  plugins: [stubNative],
+  plugins: [stubNative, patchMsgpackr],
   logLevel: 'warning',
 });
 

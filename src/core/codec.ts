@@ -192,9 +192,10 @@ function prepareObject(o: Record<string, unknown>, path: string, stack: unknown[
     const y = prepare(x, child(path, k), stack);
     if (y !== x && out === null) {
       out = {};
-      for (let j = 0; j < i; j++) out[keys[j]!] = o[keys[j]!];
+      // An own "__proto__" key goes through ProtoObjectBox below; assigning it would set the prototype.
+      for (let j = 0; j < i; j++) if (keys[j] !== '__proto__') out[keys[j]!] = o[keys[j]!];
     }
-    if (out !== null) out[k] = y;
+    if (out !== null && k !== '__proto__') out[k] = y;
   }
   stack.pop();
   if (protoKey) {

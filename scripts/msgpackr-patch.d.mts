@@ -1,0 +1,2 @@
+export const MSGPACKR_UNPACK: RegExp;
+export function patchMsgpackrUnpack(source: string): string;
