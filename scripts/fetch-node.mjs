@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const DEFAULT_VERSIONS = ['16.20.2', '18.20.8', '22.23.3'];
+// 14 is there to prove a too-old target is refused with a clear error.
+const DEFAULT_VERSIONS = ['14.21.3', '16.20.2', '18.20.8', '22.23.3'];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, '.cache', 'node');

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { builtinModules } from 'node:module';
 import vm from 'node:vm';
+import { TENDRIL_MODULE_ID, childApi } from './child-api.js';
 import type { ModuleFetcher } from './module-fetch.js';
 import type { WireModule } from './module-protocol.js';
 
@@ -59,6 +60,7 @@ export class ModuleRegistry {
   async import(specifier: string, importer: string | null = null): Promise<unknown> {
     const id = this.resolve(specifier, importer);
     if (id.startsWith('node:')) return localRequire(id);
+    if (id === TENDRIL_MODULE_ID) return childApi;
     const mod = await this.ready(id);
     return mod.namespace;
   }
@@ -67,6 +69,7 @@ export class ModuleRegistry {
   resolve(specifier: string, importer: string | null): string {
     if (specifier.startsWith('node:')) return specifier;
     if (builtins.has(specifier)) return `node:${specifier}`;
+    if (specifier === TENDRIL_MODULE_ID) return specifier;
     if (specifier.startsWith(MODULE_SCHEME)) specifier = specifier.slice(MODULE_SCHEME.length);
     if (importer !== null) {
       const mapped = this.records.get(importer)?.imports[specifier];
@@ -125,10 +128,10 @@ export class ModuleRegistry {
   /** The vm.Module for an id (created once, unlinked). */
   private vmModule(id: string): vm.Module {
     const V = vm as VmModules;
-    if (id.startsWith('node:')) {
+    if (id.startsWith('node:') || id === TENDRIL_MODULE_ID) {
       let mod = this.builtinModules.get(id);
       if (!mod) {
-        const ns = localRequire(id) as Record<string, unknown>;
+        const ns = (id === TENDRIL_MODULE_ID ? childApi : localRequire(id)) as Record<string, unknown>;
         const names = [...new Set(['default', ...Object.keys(ns)])];
         mod = new V.SyntheticModule(names, function () {
           for (const n of names) this.setExport(n, n === 'default' ? ns : ns[n]);
@@ -193,6 +196,7 @@ export class ModuleRegistry {
   private requireFrom(specifier: string, importer: string): unknown {
     const id = this.resolve(specifier, importer);
     if (id.startsWith('node:')) return localRequire(id);
+    if (id === TENDRIL_MODULE_ID) return childApi;
     return this.requireCjs(id);
   }
 }

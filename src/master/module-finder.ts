@@ -6,6 +6,8 @@ import { build, transform, type Metafile, type Plugin } from 'esbuild';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TENDRIL_MODULE_ID } from '../core/child-api.js';
 
 export type ModuleFormat = 'esm' | 'cjs' | 'json';
 
@@ -77,6 +79,41 @@ function packageOf(path: string): string {
   return first.startsWith('@') ? `${first}/${parts[at + 2]}` : first;
 }
 
+/** tendril's own entry module on the master (src/index.ts, or dist/index.js when built). */
+const OWN_ENTRIES = new Set(
+  ['../index.ts', '../index.js', './index.js'].map((rel) => {
+    try {
+      return realpathSync(fileURLToPath(new URL(rel, import.meta.url)));
+    } catch {
+      return '';
+    }
+  }).filter(Boolean),
+);
+
+/** Imports of tendril itself stay external: the child has the runtime built in. */
+function ownPackagePlugin(): Plugin {
+  return {
+    name: 'tendril-own-package',
+    setup(b) {
+      b.onResolve({ filter: /^tendril$/ }, () => ({ path: TENDRIL_MODULE_ID, external: true }));
+      b.onResolve({ filter: /(^|\/)index(\.[cm]?[jt]s)?$/ }, (args) => {
+        if (!args.path.startsWith('.') && !isAbsolute(args.path)) return undefined;
+        const base = resolvePath(args.resolveDir, args.path).replace(/\.[cm]?[jt]s$/, '');
+        for (const ext of ['.ts', '.js']) {
+          let real = '';
+          try {
+            real = realpathSync(base + ext);
+          } catch {
+            continue;
+          }
+          if (OWN_ENTRIES.has(real)) return { path: TENDRIL_MODULE_ID, external: true };
+        }
+        return undefined;
+      });
+    },
+  };
+}
+
 export class ModuleFinder {
   private readonly graphs = new Map<string, CachedGraph>();
   /** How many graphs were built (not served from cache). */
@@ -116,7 +153,7 @@ export class ModuleFinder {
         outfile: '/tendril-graph.js',
         absWorkingDir: '/',
         logLevel: 'silent',
-        plugins: [nativeAddonPlugin(natives)],
+        plugins: [ownPackagePlugin(), nativeAddonPlugin(natives)],
         // Loaders for files esbuild would otherwise refuse; their content is served as-is.
         loader: { '.node': 'empty' },
       });

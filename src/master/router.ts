@@ -13,7 +13,7 @@ import { CoreRouter, LOG_LEVELS, type LogLevel } from '../core/router.js';
 import { Stream } from '../core/stream.js';
 import { localLaunch } from '../methods/local.js';
 import type { CommonOptions, LocalOptions } from '../methods/options.js';
-import { launch, newToken, nodeCommand, type LaunchSpec } from '../parent/connection.js';
+import { killTree, launch, newToken, nodeCommand, type LaunchSpec } from '../parent/connection.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
 import { ModuleResponder, type ModuleStats } from './module-responder.js';
 
@@ -215,7 +215,7 @@ export class Router extends CoreRouter {
       record.stream.close(reason);
       if (!record.exited) {
         // The child exits by itself on EOF; make sure of it after the grace period.
-        const t = setTimeout(() => record.exited || record.proc.kill('SIGKILL'), this.shutdownTimeout);
+        const t = setTimeout(() => record.exited || killTree(record.proc), this.shutdownTimeout);
         t.unref();
       }
       this.children.delete(id);
@@ -233,7 +233,7 @@ export class Router extends CoreRouter {
   disconnect(ctx: Context): void {
     const record = this.children.get(ctx.id);
     if (!record) return;
-    record.proc.kill('SIGKILL');
+    killTree(record.proc);
     this.contextDied(ctx.id, 'disconnected by the master');
   }
 
@@ -260,7 +260,7 @@ export class Router extends CoreRouter {
   private forceAfterGrace(record: ChildRecord): Promise<void> {
     this.holdOpen();
     const timer = setTimeout(() => {
-      if (!record.exited) record.proc.kill('SIGKILL');
+      if (!record.exited) killTree(record.proc);
       this.contextDied(record.ctx.id, 'did not shut down within the grace period: killed');
     }, this.shutdownTimeout);
     const exited = new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { ChildConfig } from '../core/child-config.js';
+import { descendants } from '../core/descendants.js';
 import { StreamError } from '../core/errors.js';
 import {
   EXIT_CHANNEL_CLOSED,
@@ -101,7 +102,7 @@ export function launch(
       settled = true;
       clearTimeout(timer);
       fromChild.off('data', onData);
-      proc.kill('SIGKILL');
+      killTree(proc);
       // Let the last lines arrive before composing the message.
       setTimeout(() => reject(new StreamError(`${spec.description}: ${message}${lastLines()}`)), 20);
     };
@@ -167,6 +168,24 @@ export function launch(
     };
     fromChild.on('data', onData);
   });
+}
+
+/**
+ * SIGKILLs a process started by a parent and everything it started: a wrapper in nodePath,
+ * or a program a child runs in execSync, would outlive it otherwise (a SIGKILLed child cannot
+ * clean up). Descendants are found through /proc (Linux); elsewhere only `proc` is killed.
+ */
+export function killTree(proc: ChildProcess): void {
+  if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) {
+    for (const pid of descendants(proc.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  proc.kill('SIGKILL');
 }
 
 /** A random token for the start marker, so stray output can never look like it. */

@@ -4,7 +4,10 @@ import { accessSync, constants, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Versions `node scripts/fetch-node.mjs` fetches by default (keep in sync with it). */
-export const EXPECTED_NODE_VERSIONS: readonly string[] = ['16.20.2', '18.20.8', '22.23.3'];
+export const EXPECTED_NODE_VERSIONS: readonly string[] = ['14.21.3', '16.20.2', '18.20.8', '22.23.3'];
+
+/** Oldest Node a child supports (see src/parent/first-stage.ts). */
+export const MIN_SUPPORTED_MAJOR = 16;
 
 const CACHE = fileURLToPath(new URL('../../.cache/node/', import.meta.url));
 
@@ -56,4 +59,14 @@ export function requireNodeBinaries(): { version: string; path: string }[] {
     }
   }
   return present;
+}
+
+/** Binaries a child must run on (the supported ones), oldest first. */
+export function supportedNodeBinaries(): { version: string; path: string }[] {
+  return requireNodeBinaries().filter((b) => Number(b.version.split('.')[0]) >= MIN_SUPPORTED_MAJOR);
+}
+
+/** Binaries too old to host a child (there to test the refusal). */
+export function unsupportedNodeBinaries(): { version: string; path: string }[] {
+  return requireNodeBinaries().filter((b) => Number(b.version.split('.')[0]) < MIN_SUPPORTED_MAJOR);
 }
