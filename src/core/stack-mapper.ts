@@ -2,6 +2,7 @@
 // would point into transpiled JavaScript. This maps frames of `master:` files back to the
 // original .ts lines using the inline source maps the master embedded.
 import { SourceMap } from 'node:module';
+import { posix } from 'node:path';
 import { MODULE_SCHEME } from './module-registry.js';
 
 type SourceOf = (id: string) => string | undefined;
@@ -52,7 +53,9 @@ export function installStackMapper(sourceOf: SourceOf): void {
       const entry = map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
       if (entry.originalSource === undefined || entry.originalLine === undefined) return `    at ${text}`;
       const original = `${file}:${line}:${column}`;
-      const source = entry.originalSource.startsWith('/') ? `${MODULE_SCHEME}${entry.originalSource}` : entry.originalSource;
+      // Map sources are relative to the served file's directory on the master.
+      const id = file.slice(MODULE_SCHEME.length);
+      const source = `${MODULE_SCHEME}${entry.originalSource.startsWith('/') ? entry.originalSource : posix.join(posix.dirname(id), entry.originalSource)}`;
       const mapped = `${source}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
       return `    at ${text.replace(original, mapped)}`;
     });

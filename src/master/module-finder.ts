@@ -2,7 +2,7 @@
 // resolution (package.json exports and conditions, `.ts` behind a `.js` import), walks the
 // whole static dependency graph in the same pass, and transpiles each TypeScript file to ESM
 // with an inline source map. Graphs and transpiled files are cached until a file changes.
-import { build, transform, type Metafile, type Plugin } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
@@ -122,7 +122,7 @@ export class ModuleFinder {
   /** The master's entry script, which must guard its top-level code with isMain(). */
   private readonly entryScript: string | null;
 
-  constructor(private readonly verbatimModuleSyntax = true) {
+  constructor() {
     let entry: string | null = null;
     try {
       entry = process.argv[1] ? realpathSync(process.argv[1]) : null;
@@ -222,18 +222,26 @@ export class ModuleFinder {
     let source = raw;
     const ext = extname(id);
     if (TS_EXT.has(ext)) {
-      const out = await transform(raw, {
-        loader: ext === '.tsx' ? 'tsx' : 'ts',
+      // A build of this one file (not a transform) so that the file's own tsconfig applies:
+      // imports are kept or dropped exactly as tsc would emit them for this project
+      // (verbatimModuleSyntax keeps side-effect-only imports of otherwise unused modules).
+      const out = await build({
+        entryPoints: [id],
+        bundle: false,
+        write: false,
         format: meta.format === 'cjs' ? 'cjs' : 'esm',
+        platform: 'node',
         sourcemap: 'inline',
-        sourcefile: id,
         target: 'node16',
-        tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: this.verbatimModuleSyntax } },
+        logLevel: 'silent',
+        outfile: `${id}.served.js`,
+        absWorkingDir: dirname(id),
       }).catch((e: { errors?: { text: string; location?: { line: number; column: number } | null }[] }) => {
         const err = e.errors?.[0];
         throw new ModuleNotServable(`syntax error in ${id}:${err?.location?.line ?? '?'}:${err?.location?.column ?? '?'}: ${err?.text ?? String(e)}`);
       });
-      source = out.code;
+      const file = out.outputFiles.find((f) => f.path.endsWith('.served.js')) ?? out.outputFiles[0]!;
+      source = file.text;
     }
     const module: ServedModule = { id, format: meta.format, source, imports: meta.imports };
     this.files.set(id, { mtimeMs: st.mtimeMs, size: st.size, module });

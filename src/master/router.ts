@@ -65,6 +65,8 @@ export class Router extends CoreRouter {
   private nextId = 1;
   private busy = false;
   private shuttingDown: Promise<void> | null = null;
+  private readonly connecting = new Set<Promise<Context>>();
+  private readonly stopConnecting = new AbortController();
   private readonly logHub = new LogHub();
   private readonly contextEvents = new Set<(e: ContextEventRecord) => void>();
   /** The master's own actor: root of the actor tree. */
@@ -130,7 +132,16 @@ export class Router extends CoreRouter {
   }
 
   /** Starts a context with the named connection method. */
-  async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
+  connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
+    // shutdown() waits for the connections in flight (it aborts them first).
+    const connecting = this.connectNow(method, opts);
+    this.connecting.add(connecting);
+    const forget = (): void => void this.connecting.delete(connecting);
+    connecting.then(forget, forget);
+    return connecting;
+  }
+
+  private async connectNow<M extends ConnectionMethod>(method: M, opts: MethodOptions[M]): Promise<Context> {
     const build = METHODS[method] as MethodBuilder<MethodOptions[M]> | undefined;
     if (!build) throw new TypeError(`unknown connection method '${String(method)}'`);
     const common = opts as CommonOptions;
@@ -154,8 +165,9 @@ export class Router extends CoreRouter {
     try {
       const token = newToken();
       const spec = build({ ...opts, name }, nodeCommand(common.nodePath, token));
-      actor.send({ type: 'CONNECTED' });
+      this.send(actor, { type: 'CONNECTED' });
       const launched = await launch(spec, token, config, common.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, {
+        signal: this.stopConnecting.signal,
         onLine: (source, line) =>
           this.logHub.emit({ contextId: id, contextName: name, source, level: source === 'stderr' ? 'warn' : 'info', message: line, time: Date.now() }),
       });
@@ -172,7 +184,7 @@ export class Router extends CoreRouter {
       });
       this.addRoute(id, stream);
       this.applyRef(record);
-      actor.send({ type: 'BOOTSTRAPPED' });
+      this.send(actor, { type: 'BOOTSTRAPPED' });
       if (this.shuttingDown) this.askToShutDown(record);
       return ctx;
     } catch (e) {
@@ -276,8 +288,11 @@ export class Router extends CoreRouter {
   /** Asks every child to shut down, waits up to shutdownTimeout, then kills what is left. Idempotent. */
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
+      for (const r of this.children.values()) this.askToShutDown(r);
+      // Connections being made are aborted; one that completed meanwhile was asked to shut down.
+      this.stopConnecting.abort();
+      await Promise.allSettled([...this.connecting]);
       const records = [...this.children.values()];
-      for (const r of records) this.askToShutDown(r);
       await Promise.all(records.map((r) => this.forceAfterGrace(r)));
       this.send(this.root, { type: 'DRAIN', reason: 'router shut down' });
       this.root.stop();

@@ -42,6 +42,8 @@ export interface Launched {
 export interface LaunchHooks {
   /** Each line the target prints on stdout/stderr, during and after the bootstrap. */
   onLine(source: 'stdout' | 'stderr', line: string): void;
+  /** Aborts the connection (the target is killed, the promise rejects with a StreamError). */
+  signal?: AbortSignal;
 }
 
 const TAIL_LINES = 20;
@@ -97,10 +99,12 @@ export function launch(
     toChild.on('error', () => undefined);
     fromChild.on('error', () => undefined);
 
+    const onAbort = (): void => fail('the router is shutting down: connection abandoned');
     const fail = (message: string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      hooks.signal?.removeEventListener('abort', onAbort);
       fromChild.off('data', onData);
       killTree(proc);
       // Let the last lines arrive before composing the message.
@@ -162,11 +166,14 @@ export function launch(
       }
       settled = true;
       clearTimeout(timer);
+      hooks.signal?.removeEventListener('abort', onAbort);
       fromChild.off('data', onData);
       fromChild.pause();
       resolve({ proc, toChild, fromChild, leftover: buffered.subarray(ready.length) });
     };
     fromChild.on('data', onData);
+    if (hooks.signal?.aborted) onAbort();
+    else hooks.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
