@@ -72,6 +72,37 @@ if (!quiet) {
 }
 writeFileSync(join(dist, 'core.meta.json'), JSON.stringify(core.metafile));
 
+// The parent bundle: what a child needs to start children of its own, shipped on demand.
+// Imports of src/core/* become the broker's live modules (src/core/core-modules.ts).
+const coreDir = join(root, 'src/core') + '/';
+const shareCore = {
+  name: 'share-core',
+  setup(b) {
+    b.onResolve({ filter: /\/core\/[\w-]+\.js$/ }, (args) => {
+      const path = join(args.resolveDir, args.path);
+      if (!path.startsWith(coreDir)) return undefined;
+      return { path: path.slice(coreDir.length).replace(/\.js$/, ''), namespace: 'tendril-core' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'tendril-core' }, (args) => ({
+      contents: `const m = __tendrilCore[${JSON.stringify(args.path)}]; if (!m) throw new Error('core module ${args.path} is not shared with the parent bundle (src/core/core-modules.ts)'); module.exports = m;`,
+      loader: 'js',
+    }));
+  },
+};
+const parent = await build({
+  entryPoints: [join(root, 'src/parent/child-side.ts')],
+  bundle: true,
+  minify: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node16',
+  write: false,
+  legalComments: 'none',
+  plugins: [shareCore, stubNative],
+});
+writeFileSync(join(dist, 'parent.bundle.js'), parent.outputFiles[0].contents);
+if (!quiet) console.log(`parent bundle (on demand): ${(parent.outputFiles[0].contents.length / 1024).toFixed(1)} KiB minified`);
+
 await build({
   entryPoints: [join(root, 'src/index.ts')],
   bundle: true,

@@ -6,9 +6,14 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ChildConfig } from './child-config.js';
 import { setProcessRouter } from './current.js';
 import { killDescendants } from './descendants.js';
+import { CallError } from './errors.js';
+import { loadParentSide, type ParentSide } from './parent-side-loader.js';
+import { installRouteControl } from './route-control.js';
+import { ModuleCache } from './module-cache.js';
 import { startModuleForwarder } from './module-forwarder.js';
 import {
   CALL_FUNCTION,
+  CREATE_CHILD,
   FIRST_DISPATCHER_HANDLE,
   FORGET_CHAIN,
   SHUTDOWN,
@@ -22,7 +27,7 @@ import { Stream } from './stream.js';
 const CHANNEL_IN = 3;
 const CHANNEL_OUT = 4;
 
-export function runBroker(config: ChildConfig, coreSource: string): void {
+export function runBroker(config: ChildConfig, coreSource: string, payload: Uint8Array): void {
   process.title = `tendril:${config.name}`;
   const router = new CoreRouter({
     id: config.id,
@@ -51,12 +56,14 @@ export function runBroker(config: ChildConfig, coreSource: string): void {
   // The worker gets the same bundle; it sees it is not the main thread and dispatches.
   const modules = new MessageChannel();
   const moduleSignal = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(`(function(require, __tendrilSource){${coreSource}\n})(require, null)`, {
+  const worker = new Worker(`(function(require, __tendrilSource, __tendrilPayload){${coreSource}\n})(require, null, null)`, {
     eval: true,
     workerData: { tendrilConfig: config, modulePort: modules.port2, moduleSignal },
     transferList: [modules.port2],
   });
-  startModuleForwarder(router, parentId, modules.port1, moduleSignal);
+  const moduleCache = new ModuleCache(router);
+  moduleCache.serveChildren();
+  startModuleForwarder(moduleCache, modules.port1, moduleSignal);
   const dispatcher = new PortLink('dispatcher', config.id, worker, (frame) => router.route(frame, null));
   worker.on('error', (e) => {
     router.log('error', `dispatcher thread failed: ${e.stack ?? e}`);
@@ -80,6 +87,27 @@ export function runBroker(config: ChildConfig, coreSource: string): void {
     policy: router.hasParentAuthority,
   });
 
+  // Becoming a parent: routes of descendants, and children started on request.
+  installRouteControl(router);
+  let parentSide: Promise<ParentSide> | null = null;
+  router.addHandler(
+    (msg) => {
+      if (shuttingDown) {
+        router.sendValue(msg.srcId, msg.replyTo, new CallError('StreamError', `${config.name} is shutting down`, '', null));
+        return;
+      }
+      parentSide ??= loadParentSide(router, moduleCache, config, payload);
+      parentSide.then(
+        (side) => side.createChild(msg),
+        (e: Error) => {
+          parentSide = null;
+          router.sendValue(msg.srcId, msg.replyTo, CallError.fromThrown(e, { id: config.id, name: config.name }));
+        },
+      );
+    },
+    { handle: CREATE_CHILD, policy: router.hasParentAuthority },
+  );
+
   process.on('uncaughtException', (e) => {
     router.log('error', `uncaught exception in the broker: ${e.stack ?? e}`);
   });
@@ -96,7 +124,11 @@ export function runBroker(config: ChildConfig, coreSource: string): void {
     const hardStop = setTimeout(() => process.kill(process.pid, 'SIGKILL'), config.shutdownTimeout + 500);
     hardStop.unref();
     dispatcher.close();
-    const terminated = worker.terminate().catch(() => undefined);
+    // Our own children go first (they get SHUTDOWN and the same grace), then we end.
+    const children = parentSide
+      ? parentSide.then((side) => side.shutdownAll()).catch(() => undefined)
+      : Promise.resolve();
+    const terminated = Promise.all([children, worker.terminate().catch(() => undefined)]);
     const killTimer = setTimeout(() => killDescendants(), 200);
     const exit = (): void => {
       clearTimeout(killTimer);
@@ -104,6 +136,6 @@ export function runBroker(config: ChildConfig, coreSource: string): void {
       parent.flush();
       process.exit(0);
     };
-    void Promise.race([terminated, new Promise((r) => setTimeout(r, Math.min(1000, config.shutdownTimeout)))]).then(exit);
+    void Promise.race([terminated, new Promise((r) => setTimeout(r, config.shutdownTimeout))]).then(exit);
   }
 }

@@ -8,6 +8,8 @@ import { runDispatcher, type DispatcherData } from './dispatcher.js';
 import { silenceVmModulesWarning } from './warnings.js';
 
 declare const __tendrilSource: string | null;
+/** The compressed bundle as received: a child that becomes a parent sends it on unchanged. */
+declare const __tendrilPayload: Uint8Array | null;
 
 export const READY_MARKER = 'TENDRIL-READY\n';
 
@@ -42,7 +44,7 @@ function main(): void {
   const config = JSON.parse(readExactly(3, length).toString('utf8')) as ChildConfig;
   if (typeof __tendrilSource !== 'string') throw new Error('tendril: the first stage did not pass the core source');
   writeSync(4, READY_MARKER);
-  runBroker(config, __tendrilSource);
+  runBroker(config, __tendrilSource, __tendrilPayload ?? new Uint8Array(0));
 }
 
 main();

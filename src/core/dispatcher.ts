@@ -11,6 +11,7 @@ import { ModuleFetcher } from './module-fetch.js';
 import { loadModule, setModuleRegistry } from './module-loader.js';
 import { ModuleRegistry } from './module-registry.js';
 import { installStackMapper } from './stack-mapper.js';
+import { synchronousStdio } from './sync-stdio.js';
 import { CALL_FUNCTION, FIRST_DISPATCHER_HANDLE, FORGET_CHAIN, LAST_HANDLE, NO_REPLY } from './protocol.js';
 import { CoreRouter } from './router.js';
 import { PortLink } from './port-link.js';
@@ -24,6 +25,7 @@ export interface DispatcherData {
 }
 
 export function runDispatcher(data: DispatcherData): void {
+  synchronousStdio();
   const config = data.tendrilConfig;
   const registry = new ModuleRegistry(new ModuleFetcher(data.modulePort, data.moduleSignal));
   setModuleRegistry(registry);

@@ -12,4 +12,9 @@ export interface LoadModuleReply {
   root: string | null;
   error: string | null;
   modules: WireModule[];
+  /**
+   * Every module id of the root's static graph (those sent and those the asker already had),
+   * so an intermediate context can serve the same graph to its own children from its cache.
+   */
+  graph?: string[];
 }

@@ -44,6 +44,7 @@ export class ModuleRegistry {
   /** `importer \0 specifier` -> resolved id, or the error it gave (misses are cached too). */
   private readonly resolved = new Map<string, string | Error>();
   private readonly builtinModules = new Map<string, vm.Module>();
+  private readonly builtinReady = new Map<string, Promise<vm.Module>>();
 
   constructor(private readonly fetcher: ModuleFetcher) {}
 
@@ -105,6 +106,7 @@ export class ModuleRegistry {
 
   /** Linked and evaluated. */
   private ready(id: string): Promise<vm.Module> {
+    if (id.startsWith('node:') || id === TENDRIL_MODULE_ID) return this.readyBuiltin(id);
     const rec = this.record(id);
     if (!rec.ready) {
       rec.ready = (async () => {
@@ -123,6 +125,21 @@ export class ModuleRegistry {
       rec.ready.catch(() => { rec.ready = undefined; });
     }
     return rec.ready;
+  }
+
+  /** A builtin (or tendril itself) reached by import(): a synthetic module, evaluated once. */
+  private readyBuiltin(id: string): Promise<vm.Module> {
+    let p = this.builtinReady.get(id);
+    if (!p) {
+      p = (async () => {
+        const mod = this.vmModule(id);
+        if (mod.status === 'unlinked') await mod.link(() => Promise.reject(new Error(`${id} imports nothing`)));
+        if (mod.status === 'linked') await mod.evaluate();
+        return mod;
+      })();
+      this.builtinReady.set(id, p);
+    }
+    return p;
   }
 
   /** The vm.Module for an id (created once, unlinked). */

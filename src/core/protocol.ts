@@ -33,6 +33,8 @@ export const DETACHING = 9;
 export const CALL_SERVICE = 10;
 export const HEARTBEAT = 11;
 export const FORGET_CHAIN = 12;
+/** Ask a context to start a child of its own (via=, currentRouter().local()). */
+export const CREATE_CHILD = 13;
 
 export const FIRST_USER_HANDLE = 1000;
 /** Handles at or above this belong to a child's dispatcher thread; the broker hands them over. */
@@ -52,6 +54,7 @@ export const RESERVED_HANDLE_NAMES: Readonly<Record<number, string>> = {
   [CALL_SERVICE]: 'CALL_SERVICE',
   [HEARTBEAT]: 'HEARTBEAT',
   [FORGET_CHAIN]: 'FORGET_CHAIN',
+  [CREATE_CHILD]: 'CREATE_CHILD',
 };
 
 /** Writes a header into `buf` at `at`. */

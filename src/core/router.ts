@@ -80,6 +80,7 @@ export class CoreRouter {
   /** Contexts known to be dead; messages to them are refused at once. */
   protected readonly dead = new Map<number, string>();
   private readonly contextCache = new Map<number, Context>();
+  private readonly deathListeners: ((id: number, reason: string, fromParent: boolean) => void)[] = [];
   /** Calls, receivers waiting, connections being made: while > 0 the process stays alive. */
   private pendingCount = 0;
 
@@ -265,8 +266,33 @@ export class CoreRouter {
     this.dead.delete(id);
   }
 
-  /** Marks a context dead: its respondent handlers get one dead message each. */
-  contextDied(id: number, reason: string): void {
+  /** The link a context is reached through (its own stream, or the one towards it). */
+  linkTo(id: number): Link | null {
+    return this.routes.get(id) ?? null;
+  }
+
+  /** Distinct live links to children (each child's stream once). */
+  childLinks(): Set<Link> {
+    const out = new Set<Link>();
+    for (const l of this.routes.values()) if (l !== this.parent && l.alive) out.add(l);
+    return out;
+  }
+
+  /** Id of the parent context (-1 in the master). */
+  get parentId(): number {
+    return this.parentIds.length ? this.parentIds[this.parentIds.length - 1]! : -1;
+  }
+
+  /** Called for each context death, with whether the news came from the parent. */
+  addDeathListener(fn: (id: number, reason: string, fromParent: boolean) => void): void {
+    this.deathListeners.push(fn);
+  }
+
+  /**
+   * Marks a context dead: its respondent handlers get one dead message each, death listeners
+   * (route propagation, machines) are told. `fromParent`: the news came down from the parent.
+   */
+  contextDied(id: number, reason: string, fromParent = false): void {
     if (id === this.myId || this.dead.has(id)) return;
     this.dead.set(id, reason);
     this.routes.delete(id);
@@ -281,6 +307,7 @@ export class CoreRouter {
       }
     }
     this.contextCache.get(id)?.markDead(reason);
+    for (const fn of this.deathListeners) fn(id, reason, fromParent);
     this.onContextDead(id, reason);
   }
 

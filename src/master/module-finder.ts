@@ -41,6 +41,17 @@ interface CachedModule {
   module: ServedModule;
 }
 
+/** A request that could not be served, until one of the files or folders it depended on changes. */
+interface CachedMiss {
+  error: ModuleNotServable;
+  stamps: Map<string, number>;
+}
+
+interface EsbuildMessage {
+  text: string;
+  location?: { file: string; line: number; column: number } | null;
+}
+
 interface CachedGraph {
   graph: ModuleGraph;
   /** Every file's mtime when the graph was made. */
@@ -56,6 +67,55 @@ const stamp = (path: string): number => {
     return -1;
   }
 };
+
+/** Records every file esbuild loads, so that a failed graph can be stamped like a good one. */
+function loadRecorder(seen: Set<string>): Plugin {
+  return {
+    name: 'tendril-load-recorder',
+    setup(b) {
+      b.onLoad({ filter: /.*/ }, (args) => {
+        if (args.namespace === 'file') seen.add(args.path);
+        return undefined;
+      });
+    },
+  };
+}
+
+/** `file:line:column` of an esbuild message (paths are relative to `/`), or null. */
+function locationOf(m: EsbuildMessage | undefined): { file: string; where: string } | null {
+  const loc = m?.location;
+  if (!loc || loc.file === '<tendril-request>' || loc.file === '') return null;
+  const file = isAbsolute(loc.file) ? loc.file : `/${loc.file}`;
+  return { file, where: `${file}:${loc.line}:${loc.column + 1}` };
+}
+
+/**
+ * Paths whose creation or change could make an unresolvable `specifier` (imported from a file
+ * in `fromDir`) resolvable: the folders a relative file would appear in, or every
+ * node_modules folder (and the package's folder and package.json) a bare name is looked up in.
+ */
+function resolutionWatch(specifier: string, fromDir: string): string[] {
+  const out: string[] = [];
+  if (specifier.startsWith('.') || isAbsolute(specifier)) {
+    // The target's folder and every folder above it up to the importer's: a new folder changes its parent.
+    let dir = dirname(resolvePath(fromDir, specifier));
+    for (;;) {
+      out.push(dir);
+      if (dir === fromDir || !dir.startsWith(fromDir) || dirname(dir) === dir) break;
+      dir = dirname(dir);
+    }
+    out.push(fromDir);
+    return out;
+  }
+  const parts = specifier.split('/');
+  const pkg = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const nm = resolvePath(dir, 'node_modules');
+    out.push(nm, resolvePath(nm, pkg), resolvePath(nm, pkg, 'package.json'));
+    if (dirname(dir) === dir) break;
+  }
+  return out;
+}
 
 /** Marks native addons so the whole graph can be refused with the package named. */
 function nativeAddonPlugin(found: string[]): Plugin {
@@ -116,6 +176,8 @@ function ownPackagePlugin(): Plugin {
 
 export class ModuleFinder {
   private readonly graphs = new Map<string, CachedGraph>();
+  /** Requests that failed, by the same key as graphs: misses are cached on the master too. */
+  private readonly misses = new Map<string, CachedMiss>();
   /** How many graphs were built (not served from cache). */
   graphBuilds = 0;
   private readonly files = new Map<string, CachedModule>();
@@ -137,8 +199,23 @@ export class ModuleFinder {
     const resolveDir = importer ? dirname(importer) : process.cwd();
     const key = `${resolveDir}\0${specifier}`;
     const cached = this.graphs.get(key);
-    if (cached && [...cached.stamps].every(([p, t]) => stamp(p) === t)) return cached.graph;
+    if (cached && unchanged(cached.stamps)) return cached.graph;
+    const miss = this.misses.get(key);
+    if (miss && unchanged(miss.stamps)) throw miss.error;
+    this.misses.delete(key);
+    const seen = new Set<string>();
+    try {
+      return await this.buildGraph(key, specifier, importer, resolveDir, seen);
+    } catch (e) {
+      if (!(e instanceof ModuleNotServable)) throw e;
+      const watch = new Set<string>([...seen, ...((e as { watch?: string[] }).watch ?? [])]);
+      if (importer) watch.add(importer);
+      this.misses.set(key, { error: e, stamps: new Map([...watch].map((p) => [p, stamp(p)] as const)) });
+      throw e;
+    }
+  }
 
+  private async buildGraph(key: string, specifier: string, importer: string | null, resolveDir: string, seen: Set<string>): Promise<ModuleGraph> {
     const natives: string[] = [];
     this.graphBuilds++;
     let meta: Metafile;
@@ -153,19 +230,35 @@ export class ModuleFinder {
         outfile: '/tendril-graph.js',
         absWorkingDir: '/',
         logLevel: 'silent',
-        plugins: [ownPackagePlugin(), nativeAddonPlugin(natives)],
+        plugins: [ownPackagePlugin(), nativeAddonPlugin(natives), loadRecorder(seen)],
         // Loaders for files esbuild would otherwise refuse; their content is served as-is.
         loader: { '.node': 'empty' },
       });
       meta = result.metafile;
     } catch (e) {
-      const errors = (e as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
-      const first = errors?.[0];
-      if (first && /Could not resolve/.test(first.text)) {
-        throw new ModuleNotServable(`cannot find module '${specifier}'${importer ? ` imported by ${importer}` : ''}`);
+      const errors = (e as { errors?: EsbuildMessage[] }).errors ?? [];
+      const first = errors[0];
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
+      const loc = locationOf(first);
+      const unresolved = first ? /^Could not resolve "(.*)"/.exec(first.text) : null;
+      if (unresolved) {
+        // The specifier that failed and the file that imports it: the requested module itself
+        // (importer: the caller's importer), or any module of its graph.
+        const missing = unresolved[1]!;
+        const by = loc ? loc.file : importer;
+        const err = new ModuleNotServable(
+          `cannot find module '${missing}'${by ? ` imported by ${loc ? loc.where : by}` : ` (looked up from ${resolveDir}, the master's working directory)`}` +
+            `${loc ? ` (while loading '${specifier}')` : ''}${more}`,
+        );
+        (err as { watch?: string[] }).watch = resolutionWatch(missing, by ? dirname(by) : resolveDir);
+        throw err;
       }
-      const where = first?.location ? ` (${first.location.file === '<tendril-request>' ? 'request' : `/${first.location.file}`}:${first.location.line})` : '';
-      throw new ModuleNotServable(`cannot load '${specifier}': ${first?.text ?? (e as Error).message}${where}`);
+      const text = first?.text ?? (e as Error).message;
+      throw new ModuleNotServable(
+        loc
+          ? `cannot load '${specifier}': ${/^(Expected|Unexpected|Unterminated|Syntax)/.test(text) ? 'syntax error' : 'error'} in ${loc.where}: ${text}${more}`
+          : `cannot load '${specifier}': ${text}${more}`,
+      );
     }
     if (natives.length > 0) {
       const pkg = packageOf(natives[0]!);
@@ -238,7 +331,7 @@ export class ModuleFinder {
         absWorkingDir: dirname(id),
       }).catch((e: { errors?: { text: string; location?: { line: number; column: number } | null }[] }) => {
         const err = e.errors?.[0];
-        throw new ModuleNotServable(`syntax error in ${id}:${err?.location?.line ?? '?'}:${err?.location?.column ?? '?'}: ${err?.text ?? String(e)}`);
+        throw new ModuleNotServable(`syntax error in ${id}:${err?.location?.line ?? '?'}:${err?.location ? err.location.column + 1 : '?'}: ${err?.text ?? String(e)}`);
       });
       const file = out.outputFiles.find((f) => f.path.endsWith('.served.js')) ?? out.outputFiles[0]!;
       source = file.text;
@@ -257,6 +350,11 @@ export class ModuleFinder {
         'Wrap that code in `if (isMain(import.meta)) { ... }` (import { isMain } from \'tendril\'), or move the called functions to another module',
     );
   }
+}
+
+function unchanged(stamps: Map<string, number>): boolean {
+  for (const [path, t] of stamps) if (stamp(path) !== t) return false;
+  return true;
 }
 
 function sameImports(a: Record<string, string>, b: Record<string, string>): boolean {

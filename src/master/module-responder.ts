@@ -5,15 +5,19 @@ import { decode, encode } from '../core/codec.js';
 import type { Message } from '../core/message.js';
 import { LOAD_MODULE } from '../core/protocol.js';
 import type { CoreRouter } from '../core/router.js';
-import { ModuleFinder, ModuleNotServable, type ServedModule } from './module-finder.js';
+import { ModuleFinder, ModuleNotServable, type ModuleGraph, type ServedModule } from './module-finder.js';
 import type { LoadModuleReply, LoadModuleRequest } from '../core/module-protocol.js';
+import { PARENT_BUNDLE_ID } from '../core/parent-side-loader.js';
+import { parentBundleSource } from '../parent/payload.js';
 
 /** Counters tests and debug logs read. */
 export interface ModuleStats {
+  /** LOAD_MODULE requests received (one per round trip). */
   requests: number;
   modulesSent: number;
+  /** Bytes of every LOAD_MODULE reply sent (encoded, as on the wire without frame headers). */
   bytesSent: number;
-  /** Requests answered from the graph cache. */
+  /** Requests answered from the master's cache (a graph, or a cached miss) without a new esbuild pass. */
   cacheHits: number;
   /** Requests for modules that could not be served. */
   misses: number;
@@ -41,9 +45,14 @@ export class ModuleResponder {
     try {
       const req = decode(msg.data) as LoadModuleRequest;
       if (!Array.isArray(req) || typeof req[0] !== 'string') throw new ModuleNotServable('malformed LOAD_MODULE request');
+      if (req[0] === PARENT_BUNDLE_ID) {
+        // The code a child needs to become a parent (not a user module: never cached as sent).
+        msg.reply({ root: PARENT_BUNDLE_ID, error: null, modules: [[PARENT_BUNDLE_ID, 'cjs', parentBundleSource(), {}]], graph: [PARENT_BUNDLE_ID] } satisfies LoadModuleReply);
+        return;
+      }
       const served = await this.serve(msg.srcId, req[0], typeof req[1] === 'string' ? req[1] : null);
       fresh = served.modules;
-      reply = { root: served.root, error: null, modules: fresh.map((m) => [m.id, m.format, m.source, m.imports]) };
+      reply = { root: served.root, error: null, modules: fresh.map((m) => [m.id, m.format, m.source, m.imports]), graph: served.graph };
     } catch (e) {
       this.stats.misses++;
       const message = e instanceof ModuleNotServable ? e.message : `cannot serve the module: ${(e as Error).message}`;
@@ -62,25 +71,28 @@ export class ModuleResponder {
       }
       this.router.sendData(msg.srcId, msg.replyTo, data);
       const have = this.sent.get(msg.srcId);
-      for (const m of fresh) {
-        have?.add(m.id);
-        this.stats.modulesSent++;
-        this.stats.bytesSent += m.source.length;
-      }
+      for (const m of fresh) have?.add(m.id);
+      this.stats.modulesSent += fresh.length;
+      this.stats.bytesSent += data.byteLength;
       if (fresh.length) this.router.log('debug', `served ${fresh.length} modules for ${reply.root} to context ${msg.srcId}`);
     } catch (e) {
       this.router.log('warn', `could not answer LOAD_MODULE from ${msg.srcId}: ${(e as Error).message}`);
     }
   }
 
-  private async serve(contextId: number, specifier: string, importer: string | null): Promise<{ root: string; modules: ServedModule[] }> {
+  private async serve(contextId: number, specifier: string, importer: string | null): Promise<{ root: string; modules: ServedModule[]; graph: string[] }> {
     const before = this.finder.graphBuilds;
-    const graph = await this.finder.graph(specifier, importer);
-    if (this.finder.graphBuilds === before) this.stats.cacheHits++;
+    let graph: ModuleGraph;
+    try {
+      graph = await this.finder.graph(specifier, importer);
+    } finally {
+      // Answered (a graph, or a cached miss) without building anything.
+      if (this.finder.graphBuilds === before) this.stats.cacheHits++;
+    }
     let have = this.sent.get(contextId);
     if (!have) this.sent.set(contextId, (have = new Set()));
     const modules: ServedModule[] = [];
     for (const id of graph.modules) if (!have.has(id)) modules.push(await this.finder.module(id));
-    return { root: graph.root, modules };
+    return { root: graph.root, modules, graph: graph.modules };
   }
 }

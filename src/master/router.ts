@@ -1,19 +1,20 @@
-// The public Router: the master's router, which creates children, tracks their lifecycles as
-// machines (the actor tree mirrors the context tree), forwards their logs and shuts them down.
-import type { ChildProcess } from 'node:child_process';
+// The public Router: the master's router. It creates children (directly, or through another
+// context with via=), tracks every context's lifecycle as a machine (the actor tree mirrors
+// the context tree), allocates ids, serves modules, forwards logs and shuts everything down.
 import { Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import { contextMachine, type ContextEvent } from '../../machines/context.js';
-import type { ChildConfig } from '../core/child-config.js';
+import { decode } from '../core/codec.js';
 import type { Context, ContextState, ShutdownOptions } from '../core/context.js';
 import { setProcessRouter } from '../core/current.js';
-import { StreamError } from '../core/errors.js';
-import { DEFAULT_MAX_MESSAGE_SIZE, NO_REPLY, SHUTDOWN } from '../core/protocol.js';
+import { CallError, StreamError } from '../core/errors.js';
+import { ALLOCATE_ID, CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE, FORWARD_LOG } from '../core/protocol.js';
+import { installRouteControl } from '../core/route-control.js';
 import { CoreRouter, LOG_LEVELS, type LogLevel } from '../core/router.js';
-import { Stream } from '../core/stream.js';
-import { localLaunch } from '../methods/local.js';
+import type { ConnectionMethod, MethodOptions } from '../methods/index.js';
 import type { CommonOptions, LocalOptions } from '../methods/options.js';
-import { killTree, launch, newToken, nodeCommand, type LaunchSpec } from '../parent/connection.js';
+import { ChildSet } from '../parent/child-set.js';
+import { corePayload } from '../parent/payload.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
 import { ModuleResponder, type ModuleStats } from './module-responder.js';
 
@@ -31,47 +32,30 @@ export interface RouterOptions {
   printLogs?: boolean;
 }
 
-export type ConnectionMethod = 'local';
-export interface MethodOptions {
-  local: LocalOptions;
-}
-
-type MethodBuilder<O> = (opts: O, node: { command: string; args: string[] }) => LaunchSpec;
-const METHODS: { [M in ConnectionMethod]: MethodBuilder<MethodOptions[M]> } = {
-  local: localLaunch,
-};
-
-/** What the master knows about a child it spawned itself. */
-interface ChildRecord {
-  ctx: Context;
-  actor: AnyActorRef;
-  proc: ChildProcess;
-  stream: Stream;
-  exited: boolean;
-}
+export type { ConnectionMethod, MethodOptions };
 
 export interface ContextEventRecord {
   type: 'up' | 'down';
   context: Context;
 }
 
-const DEFAULT_CONNECT_TIMEOUT = 30_000;
 const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
 
 export class Router extends CoreRouter {
   readonly shutdownTimeout: number;
   private debugEnabled: boolean;
-  private readonly children = new Map<number, ChildRecord>();
   private nextId = 1;
-  private busy = false;
   private shuttingDown: Promise<void> | null = null;
-  private readonly connecting = new Set<Promise<Context>>();
-  private readonly stopConnecting = new AbortController();
   private readonly logHub = new LogHub();
   private readonly contextEvents = new Set<(e: ContextEventRecord) => void>();
   /** The master's own actor: root of the actor tree. */
   private readonly root: Actor<typeof contextMachine>;
+  /** Every context's actor, by id (children of the actor of the context's parent). */
+  private readonly actors = new Map<number, AnyActorRef>();
   private readonly modules: ModuleResponder;
+  private readonly children: ChildSet;
+  /** Requests to other contexts to start children (via=), for shutdown to wait on. */
+  private readonly remoteStarts = new Set<Promise<unknown>>();
 
   constructor(private readonly options: RouterOptions = {}) {
     super({
@@ -88,7 +72,39 @@ export class Router extends CoreRouter {
     this.root.start();
     this.root.send({ type: 'CONNECTED' });
     this.root.send({ type: 'BOOTSTRAPPED' });
+    this.actors.set(0, this.root);
     this.modules = new ModuleResponder(this);
+    this.children = new ChildSet(
+      this,
+      {
+        payload: corePayload,
+        shutdownTimeout: this.shutdownTimeout,
+        debug: this.debugEnabled,
+        unidirectional: this.unidirectional,
+      },
+      {
+        onLine: (id, name, source, line) => this.emitLine(id, name, source, line),
+        onConnecting: (id) => this.sendTo(id, { type: 'CONNECTED' }),
+        onUp: (r) => this.sendTo(r.id, { type: 'BOOTSTRAPPED' }),
+        onDraining: (id) => this.sendTo(id, { type: 'DRAIN', reason: 'shutdown requested' }),
+      },
+    );
+    installRouteControl(this, { onRouteAdded: (id, name, parentId) => this.adoptRemote(id, name, parentId) });
+    this.addHandler(
+      (msg) => {
+        const count = Math.max(1, Math.min(Number(decode(msg.data)) || 1, 1024));
+        msg.reply([this.takeIds(count), count]);
+      },
+      { handle: ALLOCATE_ID },
+    );
+    this.addHandler((msg) => this.onForwardedLog(msg.data), { handle: FORWARD_LOG });
+    this.addDeathListener((id, reason) => {
+      this.modules.forget(id);
+      this.sendTo(id, { type: 'DISCONNECTED', reason });
+      this.actors.delete(id);
+      const ctx = this.contextById(id);
+      if (ctx) this.announce('down', ctx);
+    });
     setProcessRouter(this);
   }
 
@@ -97,10 +113,28 @@ export class Router extends CoreRouter {
     return this.modules.stats;
   }
 
+  private takeIds(count: number): number {
+    const first = this.nextId;
+    this.nextId += count;
+    return first;
+  }
+
   // ---- logs ----
   override log(level: LogLevel, message: string): void {
     if (level === 'debug' && !this.debugEnabled) return;
     this.logHub.emit({ contextId: 0, contextName: 'master', source: 'tendril', level, message, time: Date.now() });
+  }
+
+  private emitLine(id: number, name: string, source: 'stdout' | 'stderr', line: string): void {
+    this.logHub.emit({ contextId: id, contextName: name, source, level: source === 'stderr' ? 'warn' : 'info', message: line, time: Date.now() });
+  }
+
+  /** Lines printed by contexts below an intermediate, forwarded by it. */
+  private onForwardedLog(data: Uint8Array): void {
+    const v = decode(data);
+    if (!Array.isArray(v) || v.length < 4) return;
+    const [id, name, source, line] = v as [number, string, string, string];
+    this.emitLine(Number(id), String(name), source === 'stderr' ? 'stderr' : 'stdout', String(line));
   }
 
   /** Every line children print and every runtime log record. */
@@ -126,175 +160,98 @@ export class Router extends CoreRouter {
     for (const fn of this.contextEvents) fn({ type, context });
   }
 
-  /** A new child node process on this machine. */
+  /** A new child node process on this machine (or on `via`'s machine). */
   local(opts: LocalOptions = {}): Promise<Context> {
     return this.connect('local', opts);
   }
 
-  /** Starts a context with the named connection method. */
-  connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
-    // shutdown() waits for the connections in flight (it aborts them first).
-    const connecting = this.connectNow(method, opts);
-    this.connecting.add(connecting);
-    const forget = (): void => void this.connecting.delete(connecting);
-    connecting.then(forget, forget);
-    return connecting;
+  /** Starts a context with the named connection method, from the master or from `opts.via`. */
+  async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
+    if (this.shuttingDown) throw new StreamError('the router is shutting down');
+    const { via, ...rest } = opts as CommonOptions;
+    const id = this.takeIds(1);
+    const name = rest.name ?? `${method}.${id}`;
+    const ctx = this.contextFor(id, name);
+    if (via) return this.connectVia(via, method, { ...rest, name } as MethodOptions[M], ctx);
+    this.adopt(ctx, 0);
+    await this.children.start(method, { ...rest, name } as MethodOptions[M], id);
+    return ctx;
   }
 
-  private async connectNow<M extends ConnectionMethod>(method: M, opts: MethodOptions[M]): Promise<Context> {
-    const build = METHODS[method] as MethodBuilder<MethodOptions[M]> | undefined;
-    if (!build) throw new TypeError(`unknown connection method '${String(method)}'`);
-    const common = opts as CommonOptions;
-    if (common.via) throw new StreamError('via= (connecting through another context) is not available yet');
-    if (this.shuttingDown) throw new StreamError('the router is shutting down');
-    const id = this.nextId++;
-    const name = common.name ?? `${method}.${id}`;
-    const ctx = this.contextFor(id, name);
-    const actor = this.adopt(ctx);
-    const config: ChildConfig = {
-      id,
-      parentIds: [this.myId],
-      name,
-      debug: common.debug ?? this.debugEnabled,
-      logLevel: common.debug ?? this.debugEnabled ? 'debug' : 'info',
-      maxMessageSize: this.maxMessageSize,
-      shutdownTimeout: this.shutdownTimeout,
-      unidirectional: common.unidirectional ?? this.unidirectional,
-    };
-    this.holdOpen();
+  /** Asks `via` to start the child; the new context's route arrives (ADD_ROUTE) before the reply. */
+  private async connectVia<M extends ConnectionMethod>(via: Context, method: M, opts: MethodOptions[M], ctx: Context): Promise<Context> {
+    via.assertAlive();
+    const p = via.sendAwait({ handle: CREATE_CHILD, data: { method, opts, id: ctx.id } });
+    this.remoteStarts.add(p);
     try {
-      const token = newToken();
-      const spec = build({ ...opts, name }, nodeCommand(common.nodePath, token));
-      this.send(actor, { type: 'CONNECTED' });
-      const launched = await launch(spec, token, config, common.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, {
-        signal: this.stopConnecting.signal,
-        onLine: (source, line) =>
-          this.logHub.emit({ contextId: id, contextName: name, source, level: source === 'stderr' ? 'warn' : 'info', message: line, time: Date.now() }),
-      });
-      if (launched.leftover.length > 0) launched.fromChild.unshift(launched.leftover);
-      const stream = new Stream(name, id, launched.fromChild, launched.toChild, this.maxMessageSize, {
-        onFrame: (frame, s) => this.route(frame, s),
-        onClose: (_s, reason) => this.childLost(id, reason),
-      });
-      const record: ChildRecord = { ctx, actor, proc: launched.proc, stream, exited: false };
-      this.children.set(id, record);
-      launched.proc.on('exit', (code, signal) => {
-        record.exited = true;
-        stream.close(`process exited (${signal ? `signal ${signal}` : `code ${code}`})`);
-      });
-      this.addRoute(id, stream);
-      this.applyRef(record);
-      this.send(actor, { type: 'BOOTSTRAPPED' });
-      if (this.shuttingDown) this.askToShutDown(record);
-      return ctx;
+      await p;
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      this.send(actor, { type: 'FAIL', reason });
-      this.contextDied(id, reason);
+      this.contextDied(ctx.id, (e as Error).message);
+      if (e instanceof CallError) throw new StreamError(`${ctx.name} (via ${via.name}): ${e.remoteMessage}`);
       throw e;
     } finally {
-      this.release();
+      this.remoteStarts.delete(p);
     }
+    return ctx;
   }
 
-  /** Creates the context's actor under the master's and mirrors its state onto the Context. */
-  private adopt(ctx: Context): AnyActorRef {
-    this.root.send({ type: 'ADOPT', id: ctx.id, name: ctx.name });
-    const actor = this.root.getSnapshot().context.children[ctx.id]!;
+  /** A context started by another one was announced: give it an actor under its parent's. */
+  private adoptRemote(id: number, name: string, parentId: number): void {
+    const ctx = this.contextFor(id, name);
+    if (this.actors.has(id)) return;
+    this.adopt(ctx, parentId);
+    this.sendTo(id, { type: 'CONNECTED' });
+    this.sendTo(id, { type: 'BOOTSTRAPPED' });
+  }
+
+  /** Creates the context's actor under its parent's and mirrors its state onto the Context. */
+  private adopt(ctx: Context, parentId: number): void {
+    const parent = this.actors.get(parentId) ?? this.root;
+    parent.send({ type: 'ADOPT', id: ctx.id, name: ctx.name });
+    const actor = (parent.getSnapshot() as { context: { children: Record<number, AnyActorRef> } }).context.children[ctx.id];
+    if (!actor) return;
+    this.actors.set(ctx.id, actor);
     ctx.setState('connecting');
-    actor.subscribe((snap: { value: unknown }) => {
+    actor.subscribe((snap: { value: unknown; context?: { reason: string | null } }) => {
       const state = snap.value as ContextState;
       const before = ctx.state;
-      if (state === 'dead') {
-        this.contextDied(ctx.id, (snap as unknown as { context: { reason: string | null } }).context.reason ?? 'dead');
-      } else {
-        ctx.setState(state);
-      }
+      if (state === 'dead') this.contextDied(ctx.id, snap.context?.reason ?? 'dead');
+      else ctx.setState(state);
       if (state === 'running' && before !== 'running') this.announce('up', ctx);
     });
-    return actor;
   }
 
-  private send(actor: AnyActorRef, event: ContextEvent): void {
-    if (actor.getSnapshot().status === 'active') actor.send(event);
-  }
-
-  protected override onContextDead(id: number, reason: string): void {
-    this.modules.forget(id);
-    const record = this.children.get(id);
-    if (record) {
-      this.send(record.actor, { type: 'DISCONNECTED', reason });
-      record.stream.close(reason);
-      if (!record.exited) {
-        // The child exits by itself on EOF; make sure of it after the grace period.
-        const t = setTimeout(() => record.exited || killTree(record.proc), this.shutdownTimeout);
-        t.unref();
-      }
-      this.children.delete(id);
-    }
-    const ctx = this.contextById(id);
-    if (ctx) this.announce('down', ctx);
-  }
-
-  private childLost(id: number, reason: string): void {
-    const record = this.children.get(id);
-    if (record) this.linkDied(record.stream, reason);
+  private sendTo(id: number, event: ContextEvent): void {
+    const actor = this.actors.get(id);
+    if (actor && actor.getSnapshot().status === 'active') actor.send(event);
   }
 
   /** Force-disconnects a child: its stream is closed and its process killed. */
   disconnect(ctx: Context): void {
-    const record = this.children.get(ctx.id);
-    if (!record) return;
-    killTree(record.proc);
-    this.contextDied(ctx.id, 'disconnected by the master');
+    if (this.children.records.has(ctx.id)) this.children.disconnect(ctx.id, 'disconnected by the master');
+    else this.contextDied(ctx.id, 'disconnected by the master');
   }
 
   // ---- shutdown ----
-  private askToShutDown(record: ChildRecord): void {
-    this.send(record.actor, { type: 'DRAIN', reason: 'shutdown requested' });
-    record.ctx.setState('draining');
-    try {
-      this.sendData(record.ctx.id, SHUTDOWN, new Uint8Array(0), NO_REPLY);
-    } catch {
-      // the stream is already gone
-    }
-  }
-
   override async shutdownContext(ctx: Context, opts: ShutdownOptions): Promise<void> {
-    const record = this.children.get(ctx.id);
-    if (!record) return super.shutdownContext(ctx, opts);
-    this.askToShutDown(record);
-    const dead = this.forceAfterGrace(record);
+    const record = this.children.records.get(ctx.id);
+    if (!record) {
+      this.sendTo(ctx.id, { type: 'DRAIN', reason: 'shutdown requested' });
+      return super.shutdownContext(ctx, opts);
+    }
+    this.children.askToShutDown(record);
+    const dead = this.children.forceAfterGrace(record);
     if (opts.wait) await dead;
-  }
-
-  /** Resolves when the child is dead; kills it if the grace period passes first. */
-  private forceAfterGrace(record: ChildRecord): Promise<void> {
-    this.holdOpen();
-    const timer = setTimeout(() => {
-      if (!record.exited) killTree(record.proc);
-      this.contextDied(record.ctx.id, 'did not shut down within the grace period: killed');
-    }, this.shutdownTimeout);
-    const exited = new Promise<void>((resolve) => {
-      if (record.exited) resolve();
-      else record.proc.once('exit', () => resolve());
-    });
-    return Promise.all([record.ctx.whenDead(), exited]).then(() => {
-      clearTimeout(timer);
-      this.release();
-    });
   }
 
   /** Asks every child to shut down, waits up to shutdownTimeout, then kills what is left. Idempotent. */
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
-      for (const r of this.children.values()) this.askToShutDown(r);
-      // Connections being made are aborted; one that completed meanwhile was asked to shut down.
-      this.stopConnecting.abort();
-      await Promise.allSettled([...this.connecting]);
-      const records = [...this.children.values()];
-      await Promise.all(records.map((r) => this.forceAfterGrace(r)));
-      this.send(this.root, { type: 'DRAIN', reason: 'router shut down' });
+      // Children first: an intermediate asked to start a context aborts it as it shuts down.
+      const children = this.children.shutdownAll();
+      await Promise.allSettled([...this.remoteStarts]);
+      await children;
+      if (this.root.getSnapshot().status === 'active') this.root.send({ type: 'DRAIN', reason: 'router shut down' });
       this.root.stop();
     })();
     return this.shuttingDown;
@@ -306,25 +263,12 @@ export class Router extends CoreRouter {
 
   // ---- keep-alive ----
   protected override onBusyChange(busy: boolean): void {
-    this.busy = busy;
-    for (const r of this.children.values()) this.applyRef(r);
+    this.children.setRef(busy);
   }
 
-  /** Children keep the master alive only while something is pending. */
-  private applyRef(r: ChildRecord): void {
-    const on = this.busy;
-    r.stream.setRef(on);
-    for (const s of [r.proc, r.proc.stdout, r.proc.stderr] as ({ ref?(): void; unref?(): void } | null)[]) {
-      if (on) s?.ref?.();
-      else s?.unref?.();
-    }
-  }
-
-  /** Live children of the master (for tests and debugging). */
+  /** Pids of the master's own children (for tests and debugging). */
   childPids(): Map<number, number> {
-    const out = new Map<number, number>();
-    for (const [id, r] of this.children) if (r.proc.pid !== undefined) out.set(id, r.proc.pid);
-    return out;
+    return this.children.pids();
   }
 }
 

@@ -17,7 +17,7 @@ import {
   startMarker,
 } from './first-stage.js';
 import { LineSplitter } from './line-splitter.js';
-import { corePayload, lengthPrefixed } from './payload.js';
+import { lengthPrefixed } from './length-prefixed.js';
 
 /** What a connection method asks the driver to run. */
 export interface LaunchSpec {
@@ -44,6 +44,8 @@ export interface LaunchHooks {
   onLine(source: 'stdout' | 'stderr', line: string): void;
   /** Aborts the connection (the target is killed, the promise rejects with a StreamError). */
   signal?: AbortSignal;
+  /** The compressed core bundle sent to the first stage. */
+  payload: Uint8Array;
 }
 
 const TAIL_LINES = 20;
@@ -157,7 +159,7 @@ export function launch(
         buffered = buffered.subarray(at + marker.length);
         phase = 'ready';
         const configBytes = Buffer.from(JSON.stringify(config));
-        toChild.write(Buffer.concat([lengthPrefixed(corePayload()), lengthPrefixed(configBytes)]));
+        toChild.write(Buffer.concat([lengthPrefixed(hooks.payload), lengthPrefixed(configBytes)]));
       }
       if (buffered.length < ready.length) return;
       if (!buffered.subarray(0, ready.length).equals(ready)) {

@@ -17,8 +17,8 @@ const SOURCE = [
   `if(!g){f.writeSync(2,'tendril: the channel closed during bootstrap ('+o+' of '+n+' bytes)\\n');process.exit(${EXIT_CHANNEL_CLOSED})}o+=g}return b}`,
   "f.writeSync(4,'TENDRIL:'+process.argv[1]+'\\n');",
   "const n=r(4).readUInt32BE(0);if(n>67108864)throw new Error('tendril: payload length '+n+' is implausible');",
-  'const s=z.brotliDecompressSync(r(n)).toString();',
-  "require('vm').runInThisContext('(function(require,__tendrilSource){'+s+'\\n})',{filename:'tendril-core.js'})(require,s)",
+  'const p=r(n),s=z.brotliDecompressSync(p).toString();',
+  "require('vm').runInThisContext('(function(require,__tendrilSource,__tendrilPayload){'+s+'\\n})',{filename:'tendril-core.js'})(require,s,p)",
 ].join('');
 
 /** The first stage as plain JavaScript, for `node -e`. */

@@ -1,25 +1,31 @@
-// The core bundle shipped to every child, brotli-compressed at build time (scripts/build.mjs).
+// The bundles built by scripts/build.mjs: the core bundle every child is bootstrapped with
+// (brotli-compressed), and the parent bundle a child receives when it becomes a parent.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-let cached: Uint8Array | null = null;
+const cache = new Map<string, Buffer>();
 
-const CANDIDATES = ['./core.bundle.br', '../../dist/core.bundle.br', '../dist/core.bundle.br'];
+/** dist/<name>, found from src/ (tests, tsx) or from dist/ itself (the built package). */
+function distFile(name: string): Buffer {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  for (const dir of ['./', '../../dist/', '../dist/']) {
+    const path = fileURLToPath(new URL(dir + name, import.meta.url));
+    if (existsSync(path)) {
+      const data = readFileSync(path);
+      cache.set(name, data);
+      return data;
+    }
+  }
+  throw new Error(`tendril: dist/${name} is missing: run \`npm run build\``);
+}
 
 /** The compressed core bundle. */
 export function corePayload(): Uint8Array {
-  if (cached) return cached;
-  for (const rel of CANDIDATES) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return (cached = readFileSync(path));
-  }
-  throw new Error('tendril: the child payload (dist/core.bundle.br) is missing: run `npm run build`');
+  return distFile('core.bundle.br');
 }
 
-/** `[u32 length][bytes]`, the framing of both bootstrap records. */
-export function lengthPrefixed(bytes: Uint8Array): Buffer {
-  const out = Buffer.alloc(4 + bytes.byteLength);
-  out.writeUInt32BE(bytes.byteLength, 0);
-  out.set(bytes, 4);
-  return out;
+/** The parent bundle (src/parent/child-side.ts), as JavaScript source. */
+export function parentBundleSource(): string {
+  return distFile('parent.bundle.js').toString('utf8');
 }

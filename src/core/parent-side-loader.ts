@@ -1,0 +1,37 @@
+// Loads the parent bundle (src/parent/child-side.ts, built into dist/parent.bundle.js) the
+// first time this child must start a child of its own. It arrives like any module
+// (LOAD_MODULE 'tendril:parent') and runs in the broker with the broker's own core modules.
+import { createRequire } from 'node:module';
+import vm from 'node:vm';
+import type { ChildConfig } from './child-config.js';
+import { coreModules } from './core-modules.js';
+import type { Message } from './message.js';
+import type { ModuleCache } from './module-cache.js';
+import type { CoreRouter } from './router.js';
+
+export const PARENT_BUNDLE_ID = 'tendril:parent';
+
+export interface ParentSide {
+  createChild(msg: Message): Promise<void>;
+  shutdownAll(): Promise<void>;
+}
+
+type CreateParentSide = (router: CoreRouter, config: ChildConfig, payload: Uint8Array) => ParentSide;
+
+/** Requester id of the broker itself in the module cache. */
+const BROKER = -2;
+
+export async function loadParentSide(router: CoreRouter, cache: ModuleCache, config: ChildConfig, payload: Uint8Array): Promise<ParentSide> {
+  const reply = await cache.serve(BROKER, PARENT_BUNDLE_ID, null);
+  const source = reply.modules.find((m) => m[0] === PARENT_BUNDLE_ID)?.[2];
+  if (reply.error !== null || source === undefined) {
+    throw new Error(`cannot load the parent-side code: ${reply.error ?? 'not in the reply'}`);
+  }
+  const module = { exports: {} as { createParentSide?: CreateParentSide } };
+  const run = vm.runInThisContext(`(function (exports, module, require, __tendrilCore) {${source}\n})`, {
+    filename: PARENT_BUNDLE_ID,
+  }) as (...args: unknown[]) => void;
+  run(module.exports, module, createRequire(`${process.cwd()}/`), coreModules);
+  if (typeof module.exports.createParentSide !== 'function') throw new Error('the parent bundle has no createParentSide');
+  return module.exports.createParentSide(router, config, payload);
+}

@@ -1,0 +1,200 @@
+// The children a context started itself: launching them (connection method + bootstrap),
+// their streams and processes, asking them to shut down, and killing what outlives the grace
+// period. Used by the master's Router and, shipped on demand, by any child that becomes a
+// parent (via=, currentRouter().local()).
+import type { ChildProcess } from 'node:child_process';
+import type { ChildConfig } from '../core/child-config.js';
+import { StreamError } from '../core/errors.js';
+import { NO_REPLY, SHUTDOWN } from '../core/protocol.js';
+import type { CoreRouter, LogLevel } from '../core/router.js';
+import { Stream } from '../core/stream.js';
+import { METHODS, type ConnectionMethod, type MethodBuilder, type MethodOptions } from '../methods/index.js';
+import type { CommonOptions } from '../methods/options.js';
+import { killTree, launch, newToken, nodeCommand } from './connection.js';
+
+export interface ChildRecord {
+  id: number;
+  name: string;
+  proc: ChildProcess;
+  stream: Stream;
+  exited: boolean;
+}
+
+export interface ChildSetOptions {
+  /** The compressed core bundle children are bootstrapped with. */
+  payload(): Uint8Array;
+  shutdownTimeout: number;
+  debug: boolean;
+  unidirectional: boolean;
+}
+
+export interface ChildSetHooks {
+  /** A line the child printed on stdout/stderr. */
+  onLine(id: number, name: string, source: 'stdout' | 'stderr', line: string): void;
+  /** The target process runs; the bootstrap is under way. */
+  onConnecting?(id: number, name: string): void;
+  /** The child is ready and routed. */
+  onUp?(record: ChildRecord): void;
+  /** The child was asked to shut down. */
+  onDraining?(id: number): void;
+}
+
+const DEFAULT_CONNECT_TIMEOUT = 30_000;
+
+export class ChildSet {
+  readonly records = new Map<number, ChildRecord>();
+  private readonly connecting = new Set<Promise<unknown>>();
+  private readonly stopConnecting = new AbortController();
+  private stopping = false;
+  private refOn = false;
+
+  constructor(
+    private readonly router: CoreRouter,
+    private readonly opts: ChildSetOptions,
+    private readonly hooks: ChildSetHooks,
+  ) {
+    router.addDeathListener((id, reason) => this.forget(id, reason));
+  }
+
+  /** Launches a child with `method`, bootstraps it under `id`, and routes it. */
+  start<M extends ConnectionMethod>(method: M, options: MethodOptions[M], id: number): Promise<ChildRecord> {
+    const p = this.startNow(method, options, id);
+    this.connecting.add(p);
+    const forget = (): void => void this.connecting.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  private async startNow<M extends ConnectionMethod>(method: M, options: MethodOptions[M], id: number): Promise<ChildRecord> {
+    const build = METHODS[method] as MethodBuilder<MethodOptions[M]> | undefined;
+    if (!build) throw new TypeError(`unknown connection method '${String(method)}'`);
+    if (this.stopping) throw new StreamError('this context is shutting down: no new children');
+    const common = options as CommonOptions;
+    const name = common.name ?? `${method}.${id}`;
+    const router = this.router;
+    router.contextFor(id, name);
+    const debug = common.debug ?? this.opts.debug;
+    const config: ChildConfig = {
+      id,
+      parentIds: [...router.parentIds, router.myId],
+      name,
+      debug,
+      logLevel: debug ? 'debug' : 'info',
+      maxMessageSize: router.maxMessageSize,
+      shutdownTimeout: this.opts.shutdownTimeout,
+      unidirectional: common.unidirectional ?? this.opts.unidirectional,
+    };
+    router.holdOpen();
+    try {
+      const token = newToken();
+      const spec = build({ ...options, name }, nodeCommand(common.nodePath, token));
+      this.hooks.onConnecting?.(id, name);
+      const launched = await launch(spec, token, config, common.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, {
+        signal: this.stopConnecting.signal,
+        payload: this.opts.payload(),
+        onLine: (source, line) => this.hooks.onLine(id, name, source, line),
+      });
+      if (launched.leftover.length > 0) launched.fromChild.unshift(launched.leftover);
+      const stream = new Stream(name, id, launched.fromChild, launched.toChild, router.maxMessageSize, {
+        onFrame: (frame, s) => router.route(frame, s),
+        onClose: (s, reason) => router.linkDied(s, reason),
+      });
+      const record: ChildRecord = { id, name, proc: launched.proc, stream, exited: false };
+      this.records.set(id, record);
+      launched.proc.on('exit', (code, signal) => {
+        record.exited = true;
+        stream.close(`process exited (${signal ? `signal ${signal}` : `code ${code}`})`);
+      });
+      router.addRoute(id, stream);
+      this.applyRef(record);
+      this.hooks.onUp?.(record);
+      if (this.stopping) this.askToShutDown(record);
+      return record;
+    } catch (e) {
+      router.contextDied(id, e instanceof Error ? e.message : String(e));
+      throw e;
+    } finally {
+      router.release();
+    }
+  }
+
+  /** A child died (or something behind it): close its stream, make sure the process goes. */
+  private forget(id: number, reason: string): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    this.records.delete(id);
+    record.stream.close(reason);
+    if (!record.exited) {
+      // It exits by itself on EOF; make sure of it after the grace period.
+      const t = setTimeout(() => record.exited || killTree(record.proc), this.opts.shutdownTimeout);
+      t.unref();
+    }
+  }
+
+  /** Kills a child at once. */
+  disconnect(id: number, reason: string): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    killTree(record.proc);
+    this.router.contextDied(id, reason);
+  }
+
+  askToShutDown(record: ChildRecord): void {
+    this.hooks.onDraining?.(record.id);
+    try {
+      this.router.sendData(record.id, SHUTDOWN, new Uint8Array(0), NO_REPLY);
+    } catch {
+      // the stream is already gone
+    }
+  }
+
+  /** Resolves when the child is dead and its process gone; kills it if the grace period passes first. */
+  forceAfterGrace(record: ChildRecord): Promise<void> {
+    const router = this.router;
+    router.holdOpen();
+    const timer = setTimeout(() => {
+      if (!record.exited) killTree(record.proc);
+      router.contextDied(record.id, 'did not shut down within the grace period: killed');
+    }, this.opts.shutdownTimeout);
+    const exited = new Promise<void>((resolve) => {
+      if (record.exited) resolve();
+      else record.proc.once('exit', () => resolve());
+    });
+    return Promise.all([router.contextFor(record.id).whenDead(), exited]).then(() => {
+      clearTimeout(timer);
+      router.release();
+    });
+  }
+
+  /** Asks every child to shut down, aborts connections in flight, kills what outlives the grace. */
+  async shutdownAll(): Promise<void> {
+    this.stopping = true;
+    for (const r of this.records.values()) this.askToShutDown(r);
+    this.stopConnecting.abort();
+    await Promise.allSettled([...this.connecting]);
+    await Promise.all([...this.records.values()].map((r) => this.forceAfterGrace(r)));
+  }
+
+  /** Whether children keep this process alive (the master: only while something is pending). */
+  setRef(on: boolean): void {
+    this.refOn = on;
+    for (const r of this.records.values()) this.applyRef(r);
+  }
+
+  private applyRef(r: ChildRecord): void {
+    const on = this.refOn;
+    r.stream.setRef(on);
+    for (const s of [r.proc, r.proc.stdout, r.proc.stderr] as ({ ref?(): void; unref?(): void } | null)[]) {
+      if (on) s?.ref?.();
+      else s?.unref?.();
+    }
+  }
+
+  pids(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [id, r] of this.records) if (r.proc.pid !== undefined) out.set(id, r.proc.pid);
+    return out;
+  }
+}
+
+export type { LogLevel };

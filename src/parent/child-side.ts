@@ -1,0 +1,61 @@
+// Entry point of the parent bundle: what a child needs to become a parent. Shipped on demand
+// (LOAD_MODULE 'tendril:parent') the first time a child is asked to start a child of its own,
+// and run in its broker thread with the broker's own core modules.
+import type { ChildConfig } from '../core/child-config.js';
+import { decode } from '../core/codec.js';
+import { CallError } from '../core/errors.js';
+import { IdAllocator } from '../core/id-allocator.js';
+import type { Message } from '../core/message.js';
+import { FORWARD_LOG } from '../core/protocol.js';
+import { announceChild } from '../core/route-control.js';
+import type { CoreRouter } from '../core/router.js';
+import type { ConnectionMethod, MethodOptions } from '../methods/index.js';
+import { ChildSet } from './child-set.js';
+
+export interface ParentSide {
+  /** Handles a CREATE_CHILD request: replies `[id, name]` or a CallError. */
+  createChild(msg: Message): Promise<void>;
+  shutdownAll(): Promise<void>;
+}
+
+interface CreateChildRequest {
+  method: ConnectionMethod;
+  opts: MethodOptions[ConnectionMethod];
+  id?: number;
+}
+
+export function createParentSide(router: CoreRouter, config: ChildConfig, payload: Uint8Array): ParentSide {
+  const ids = new IdAllocator(router);
+  const children = new ChildSet(
+    router,
+    { payload: () => payload, shutdownTimeout: config.shutdownTimeout, debug: config.debug, unidirectional: config.unidirectional },
+    {
+      // Prints of our children travel to the master as log records.
+      onLine: (id, name, source, line) => {
+        try {
+          router.sendValue(0, FORWARD_LOG, [id, name, source, line]);
+        } catch {
+          // an oversized line is dropped rather than failing the stream
+        }
+      },
+      onUp: (r) => announceChild(router, r.id, r.name),
+    },
+  );
+  // A child keeps its own children alive while it lives.
+  children.setRef(true);
+  const self = { id: router.myId, name: router.name };
+  return {
+    async createChild(msg) {
+      try {
+        const req = decode(msg.data) as CreateChildRequest;
+        if (!req || typeof req.method !== 'string') throw new TypeError('malformed CREATE_CHILD request');
+        const id = typeof req.id === 'number' ? req.id : await ids.allocate();
+        const record = await children.start(req.method, req.opts ?? {}, id);
+        msg.reply([record.id, record.name]);
+      } catch (e) {
+        if (msg.replyTo) msg.reply(CallError.fromThrown(e, self));
+      }
+    },
+    shutdownAll: () => children.shutdownAll(),
+  };
+}
