@@ -12,7 +12,7 @@ import { loadModule, setModuleRegistry } from './module-loader.js';
 import { ModuleRegistry } from './module-registry.js';
 import { installStackMapper } from './stack-mapper.js';
 import { synchronousStdio } from './sync-stdio.js';
-import { CALL_FUNCTION, FIRST_DISPATCHER_HANDLE, FORGET_CHAIN, LAST_HANDLE, NO_REPLY } from './protocol.js';
+import { CALL_FUNCTION, FIRST_DISPATCHER_HANDLE, FORGET_CHAIN, LAST_HANDLE, NO_REPLY, frameHandle } from './protocol.js';
 import { CoreRouter } from './router.js';
 import { PortLink } from './port-link.js';
 
@@ -46,6 +46,13 @@ export function runDispatcher(data: DispatcherData): void {
   // Everything not for this context goes to the broker, which knows the routes.
   const link = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
   router.parent = link;
+  // Handles of this context below the dispatcher range belong to the broker (CREATE_CHILD...).
+  router.localTap = (frame) => {
+    const h = frameHandle(frame);
+    if (h >= FIRST_DISPATCHER_HANDLE || h === CALL_FUNCTION || h === FORGET_CHAIN) return false;
+    link.send(frame);
+    return true;
+  };
   const self = { id: config.id, name: config.name };
 
   /** Failures recorded per pipelined chain, and the tail of each chain's queue. */

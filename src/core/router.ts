@@ -14,6 +14,7 @@ import {
   LAST_HANDLE,
   NO_REPLY,
   SHUTDOWN,
+  CREATE_CHILD,
   describeHandle,
   encodeFrame,
   frameAuth,
@@ -347,6 +348,23 @@ export class CoreRouter {
       if (reason !== undefined) ctx.markDead(reason);
     }
     return ctx;
+  }
+
+  /**
+   * Starts a child of this context (or of `opts.via`): the broker of that context runs the
+   * connection. In the master, Router overrides this with its own driver.
+   */
+  async connect(method: string, opts: { via?: Context; name?: string } & Record<string, unknown> = {}): Promise<Context> {
+    const { via, ...rest } = opts;
+    const target = via ?? this.myself();
+    const reply = await target.sendAwait({ handle: CREATE_CHILD, data: { method, opts: rest } });
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new ChannelError('malformed CREATE_CHILD reply');
+    return this.contextFor(reply[0], String(reply[1]));
+  }
+
+  /** A new local child of this context (see connect()). */
+  local(opts: { via?: Context; name?: string } & Record<string, unknown> = {}): Promise<Context> {
+    return this.connect('local', opts);
   }
 
   /** Asks a context to shut down; with `wait`, resolves once it is dead. */

@@ -36,15 +36,14 @@ const builtins = new Set(builtinModules);
 const TS_EXT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
 interface CachedModule {
-  mtimeMs: number;
-  size: number;
+  stamp: string;
   module: ServedModule;
 }
 
 /** A request that could not be served, until one of the files or folders it depended on changes. */
 interface CachedMiss {
   error: ModuleNotServable;
-  stamps: Map<string, number>;
+  stamps: Map<string, string>;
 }
 
 interface EsbuildMessage {
@@ -54,17 +53,23 @@ interface EsbuildMessage {
 
 interface CachedGraph {
   graph: ModuleGraph;
-  /** Every file's mtime when the graph was made. */
-  stamps: Map<string, number>;
+  /** Every file's stamp when the graph was made. */
+  stamps: Map<string, string>;
   imports: Map<string, Record<string, string>>;
   formats: Map<string, ModuleFormat>;
 }
 
-const stamp = (path: string): number => {
+/**
+ * What tells a file (or folder) changed: mtime, size and inode (an editor that saves by
+ * renaming a new file over the old one may keep the mtime on coarse file systems); '-' when
+ * it does not exist.
+ */
+const stamp = (path: string): string => {
   try {
-    return statSync(path).mtimeMs;
+    const st = statSync(path);
+    return `${st.mtimeMs}/${st.size}/${st.ino}`;
   } catch {
-    return -1;
+    return '-';
   }
 };
 
@@ -303,10 +308,11 @@ export class ModuleFinder {
 
   /** The module as a child runs it (transpiled, with inline source map). Cached per file. */
   async module(id: string): Promise<ServedModule> {
-    const st = statSync(id);
+    const now = stamp(id);
+    if (now === '-') throw new ModuleNotServable(`module ${id} disappeared on the master`);
     const cached = this.files.get(id);
     const meta = this.pendingMeta.get(id);
-    if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size && (!meta || sameImports(meta.imports, cached.module.imports))) {
+    if (cached && cached.stamp === now && (!meta || sameImports(meta.imports, cached.module.imports))) {
       return cached.module;
     }
     if (!meta) throw new ModuleNotServable(`module ${id} is not part of any resolved graph`);
@@ -337,7 +343,7 @@ export class ModuleFinder {
       source = file.text;
     }
     const module: ServedModule = { id, format: meta.format, source, imports: meta.imports };
-    this.files.set(id, { mtimeMs: st.mtimeMs, size: st.size, module });
+    this.files.set(id, { stamp: now, module });
     return module;
   }
 
@@ -352,7 +358,7 @@ export class ModuleFinder {
   }
 }
 
-function unchanged(stamps: Map<string, number>): boolean {
+function unchanged(stamps: Map<string, string>): boolean {
   for (const [path, t] of stamps) if (stamp(path) !== t) return false;
   return true;
 }

@@ -161,12 +161,12 @@ export class Router extends CoreRouter {
   }
 
   /** A new child node process on this machine (or on `via`'s machine). */
-  local(opts: LocalOptions = {}): Promise<Context> {
+  override local(opts: LocalOptions = {}): Promise<Context> {
     return this.connect('local', opts);
   }
 
   /** Starts a context with the named connection method, from the master or from `opts.via`. */
-  async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
+  override async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
     if (this.shuttingDown) throw new StreamError('the router is shutting down');
     const { via, ...rest } = opts as CommonOptions;
     const id = this.takeIds(1);
