@@ -81,12 +81,9 @@ const shareCore = {
     b.onResolve({ filter: /\/core\/[\w-]+\.js$/ }, (args) => {
       const path = join(args.resolveDir, args.path);
       if (!path.startsWith(coreDir)) return undefined;
-      return { path: path.slice(coreDir.length).replace(/\.js$/, ''), namespace: 'tendril-core' };
+      // Loaded by the broker's require() from its own modules (src/core/parent-side-loader.ts).
+      return { path: `tendril-core:${path.slice(coreDir.length).replace(/\.js$/, '')}`, external: true };
     });
-    b.onLoad({ filter: /.*/, namespace: 'tendril-core' }, (args) => ({
-      contents: `const m = __tendrilCore[${JSON.stringify(args.path)}]; if (!m) throw new Error('core module ${args.path} is not shared with the parent bundle (src/core/core-modules.ts)'); module.exports = m;`,
-      loader: 'js',
-    }));
   },
 };
 const parent = await build({
@@ -100,8 +97,15 @@ const parent = await build({
   legalComments: 'none',
   plugins: [shareCore, stubNative],
 });
+// Compressed: it must fit in small maxMessageSize settings too (it crosses as one message).
+const parentCompressed = brotliCompressSync(parent.outputFiles[0].contents, {
+  params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT },
+});
 writeFileSync(join(dist, 'parent.bundle.js'), parent.outputFiles[0].contents);
-if (!quiet) console.log(`parent bundle (on demand): ${(parent.outputFiles[0].contents.length / 1024).toFixed(1)} KiB minified`);
+writeFileSync(join(dist, 'parent.bundle.br'), parentCompressed);
+if (!quiet) {
+  console.log(`parent bundle (on demand): ${(parent.outputFiles[0].contents.length / 1024).toFixed(1)} KiB minified, ${(parentCompressed.length / 1024).toFixed(1)} KiB brotli`);
+}
 
 await build({
   entryPoints: [join(root, 'src/index.ts')],

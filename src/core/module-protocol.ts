@@ -4,8 +4,11 @@
 /** [specifier, importer id or null]. */
 export type LoadModuleRequest = [specifier: string, importer: string | null];
 
-/** [id (absolute path on the master), format, source, import map]. */
-export type WireModule = [id: string, format: 'esm' | 'cjs' | 'json', source: string, imports: Record<string, string>];
+/**
+ * [id (absolute path on the master), format, source, import map]. The source of tendril's own
+ * parent bundle travels brotli-compressed (a Uint8Array); user modules are plain strings.
+ */
+export type WireModule = [id: string, format: 'esm' | 'cjs' | 'json', source: string | Uint8Array, imports: Record<string, string>];
 
 export interface LoadModuleReply {
   /** What the specifier resolved to (an id, or `node:x`), null on error. */

@@ -95,6 +95,8 @@ export class ModuleRegistry {
 
   private add(m: WireModule): void {
     const [id, format, source, imports] = m;
+    // Only tendril's own bundles travel compressed, and they never reach a registry.
+    if (typeof source !== 'string') return;
     if (!this.records.has(id)) this.records.set(id, { id, format, source, imports });
   }
 

@@ -3,6 +3,7 @@
 // (LOAD_MODULE 'tendril:parent') and runs in the broker with the broker's own core modules.
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
+import { brotliDecompressSync } from 'node:zlib';
 import type { ChildConfig } from './child-config.js';
 import { coreModules } from './core-modules.js';
 import type { Message } from './message.js';
@@ -10,6 +11,8 @@ import type { ModuleCache } from './module-cache.js';
 import type { CoreRouter } from './router.js';
 
 export const PARENT_BUNDLE_ID = 'tendril:parent';
+/** How the parent bundle names the broker's core modules (scripts/build.mjs). */
+const CORE_PREFIX = 'tendril-core:';
 
 export interface ParentSide {
   createChild(msg: Message): Promise<void>;
@@ -23,15 +26,23 @@ const BROKER = -2;
 
 export async function loadParentSide(router: CoreRouter, cache: ModuleCache, config: ChildConfig, payload: Uint8Array): Promise<ParentSide> {
   const reply = await cache.serve(BROKER, PARENT_BUNDLE_ID, null);
-  const source = reply.modules.find((m) => m[0] === PARENT_BUNDLE_ID)?.[2];
+  const packed = reply.modules.find((m) => m[0] === PARENT_BUNDLE_ID)?.[2];
+  const source = packed instanceof Uint8Array ? brotliDecompressSync(packed).toString('utf8') : packed;
   if (reply.error !== null || source === undefined) {
     throw new Error(`cannot load the parent-side code: ${reply.error ?? 'not in the reply'}`);
   }
   const module = { exports: {} as { createParentSide?: CreateParentSide } };
-  const run = vm.runInThisContext(`(function (exports, module, require, __tendrilCore) {${source}\n})`, {
+  const run = vm.runInThisContext(`(function (exports, module, require) {${source}\n})`, {
     filename: PARENT_BUNDLE_ID,
   }) as (...args: unknown[]) => void;
-  run(module.exports, module, createRequire(`${process.cwd()}/`), coreModules);
+  const nodeRequire = createRequire(`${process.cwd()}/`);
+  const require = (spec: string): unknown => {
+    if (!spec.startsWith(CORE_PREFIX)) return nodeRequire(spec);
+    const mod = coreModules[spec.slice(CORE_PREFIX.length)];
+    if (!mod) throw new Error(`${spec} is not shared with the parent bundle (src/core/core-modules.ts)`);
+    return mod;
+  };
+  run(module.exports, module, require);
   if (typeof module.exports.createParentSide !== 'function') throw new Error('the parent bundle has no createParentSide');
   return module.exports.createParentSide(router, config, payload);
 }

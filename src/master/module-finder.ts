@@ -331,6 +331,8 @@ export class ModuleFinder {
         format: meta.format === 'cjs' ? 'cjs' : 'esm',
         platform: 'node',
         sourcemap: 'inline',
+        // The child maps stack frames to lines; it never needs the original text.
+        sourcesContent: false,
         target: 'node16',
         logLevel: 'silent',
         outfile: `${id}.served.js`,

@@ -8,7 +8,7 @@ import type { CoreRouter } from '../core/router.js';
 import { ModuleFinder, ModuleNotServable, type ModuleGraph, type ServedModule } from './module-finder.js';
 import type { LoadModuleReply, LoadModuleRequest } from '../core/module-protocol.js';
 import { PARENT_BUNDLE_ID } from '../core/parent-side-loader.js';
-import { parentBundleSource } from '../parent/payload.js';
+import { parentBundle } from '../parent/payload.js';
 
 /** Counters tests and debug logs read. */
 export interface ModuleStats {
@@ -47,7 +47,7 @@ export class ModuleResponder {
       if (!Array.isArray(req) || typeof req[0] !== 'string') throw new ModuleNotServable('malformed LOAD_MODULE request');
       if (req[0] === PARENT_BUNDLE_ID) {
         // The code a child needs to become a parent (not a user module: never cached as sent).
-        msg.reply({ root: PARENT_BUNDLE_ID, error: null, modules: [[PARENT_BUNDLE_ID, 'cjs', parentBundleSource(), {}]], graph: [PARENT_BUNDLE_ID] } satisfies LoadModuleReply);
+        msg.reply({ root: PARENT_BUNDLE_ID, error: null, modules: [[PARENT_BUNDLE_ID, 'cjs', parentBundle(), {}]], graph: [PARENT_BUNDLE_ID] } satisfies LoadModuleReply);
         return;
       }
       const served = await this.serve(msg.srcId, req[0], typeof req[1] === 'string' ? req[1] : null);
