@@ -16,6 +16,7 @@ export type { SelectOptions } from './core/select.js';
 export { Message } from './core/message.js';
 export type { Handler, HandlerOptions, Policy, LogLevel } from './core/router.js';
 export { currentRouter, callerContext } from './core/current.js';
+export { hasParentAuthority, isImmediateChild } from './core/policies.js';
 export {
   TendrilError,
   CallError,

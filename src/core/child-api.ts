@@ -14,6 +14,7 @@ import {
   TimeoutError,
 } from './errors.js';
 import { Message } from './message.js';
+import { hasParentAuthority, isImmediateChild } from './policies.js';
 import { Receiver } from './receiver.js';
 import { Select } from './select.js';
 import { Sender } from './sender.js';
@@ -37,6 +38,8 @@ export const childApi: Record<string, unknown> = {
   Message,
   currentRouter,
   callerContext,
+  hasParentAuthority,
+  isImmediateChild,
   // The master's entry module never runs as such in a child.
   isMain: () => false,
   TendrilError,

@@ -36,6 +36,11 @@ export class Message {
     this.data = frame.subarray(HEADER_SIZE);
   }
 
+  /** The router that delivered this message (null for one built outside a router). */
+  get receivedBy(): CoreRouter | null {
+    return this.router;
+  }
+
   get isDead(): boolean {
     return this.replyTo === IS_DEAD;
   }
