@@ -18,6 +18,8 @@ export interface ChildRecord {
   proc: ChildProcess;
   stream: Stream;
   exited: boolean;
+  /** Asked to shut down: the end of its stream is expected, not worth a warning. */
+  ending?: boolean;
 }
 
 export interface ChildSetOptions {
@@ -97,7 +99,12 @@ export class ChildSet {
       if (launched.leftover.length > 0) launched.fromChild.unshift(launched.leftover);
       const stream = new Stream(name, id, launched.fromChild, launched.toChild, router.maxMessageSize, {
         onFrame: (frame, s) => router.route(frame, s),
-        onClose: (s, reason) => router.linkDied(s, reason),
+        onClose: (s, reason) => {
+          // An unexpected end (the process died, a corrupt frame) is logged with its reason.
+          const r = this.records.get(id);
+          if (r && !r.ending && !this.stopping) router.log('warn', `lost context '${name}' (#${id}): ${reason}`);
+          router.linkDied(s, reason);
+        },
       });
       const record: ChildRecord = { id, name, proc: launched.proc, stream, exited: false };
       this.records.set(id, record);
@@ -140,6 +147,7 @@ export class ChildSet {
   }
 
   askToShutDown(record: ChildRecord): void {
+    record.ending = true;
     this.hooks.onDraining?.(record.id);
     try {
       this.router.sendData(record.id, SHUTDOWN, new Uint8Array(0), NO_REPLY);

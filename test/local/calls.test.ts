@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { CallError, Receiver, Select } from '../../src/index.js';
 import { runInChild, runWithGlobals, withRouter } from '../support/router.js';
+import { rejectionOf } from '../support/errors.js';
 
 describe('calls', () => {
   const fx = withRouter({}, { scope: 'file' });
@@ -139,8 +140,8 @@ describe('call chains', () => {
     const ctx = await fx.shared();
     const chain = ctx.chain({ pipelined: true });
     chain.callNoReply('node:vm', 'runInThisContext', "throw new RangeError('chain broke')");
-    const e1 = await chain.call('node:os', 'hostname').catch((e) => e);
-    const e2 = await chain.import<typeof import('node:os')>('node:os').platform().catch((e) => e);
+    const e1 = await rejectionOf(chain.call('node:os', 'hostname'));
+    const e2 = await rejectionOf(chain.import<typeof import('node:os')>('node:os').platform());
     for (const e of [e1, e2]) {
       expect(e).toBeInstanceOf(CallError);
       expect(e.message).toMatch(/^RangeError: chain broke/);

@@ -5,14 +5,16 @@ import { hostname } from 'node:os';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CallError, ChannelError, Sender, TendrilError, TimeoutError, Receiver } from '../../src/index.js';
+import { waitGone } from '../support/processes.js';
 import { runInChild, runWithGlobals, withRouter } from '../support/router.js';
+import { rejectionOf } from '../support/errors.js';
 
 describe('remote exceptions', () => {
   const fx = withRouter({}, { scope: 'file' });
 
   it('a remote RangeError is a CallError reading "RangeError: kaboom 7" with the child\'s stack', async () => {
     const ctx = await fx.shared();
-    const err = await runInChild(ctx, "(function kaboomInTheChild() { throw new RangeError('kaboom 7') })()").catch((e) => e);
+    const err = await rejectionOf(runInChild(ctx, "(function kaboomInTheChild() { throw new RangeError('kaboom 7') })()"));
     expect(err).toBeInstanceOf(CallError);
     expect(err).toBeInstanceOf(TendrilError);
     expect(err.name).toBe('CallError');
@@ -34,38 +36,38 @@ describe('remote exceptions', () => {
   it('a rejected promise and a thrown non-Error are CallErrors too', async () => {
     const ctx = await fx.shared();
     await expect(runInChild(ctx, "Promise.reject(new TypeError('async bad'))")).rejects.toThrow(/^TypeError: async bad/);
-    const s = await runInChild(ctx, "throw 'just a string'").catch((e) => e);
+    const s = await rejectionOf(runInChild(ctx, "throw 'just a string'"));
     expect(s).toBeInstanceOf(CallError);
     expect(s.remoteType).toBe('string');
     expect(s.remoteMessage).toBe('just a string');
-    const o = await runInChild(ctx, 'throw { code: 5 }').catch((e) => e);
+    const o = await rejectionOf(runInChild(ctx, 'throw { code: 5 }'));
     expect(o).toBeInstanceOf(CallError);
     expect(o.message).toContain('"code":5');
   });
 
   it('an error thrown by a builtin keeps its type and message', async () => {
     const ctx = await fx.shared();
-    const err = await ctx.call('node:fs', 'readFileSync', '/nonexistent/tendril-file').catch((e) => e);
+    const err = await rejectionOf(ctx.call('node:fs', 'readFileSync', '/nonexistent/tendril-file'));
     expect(err).toBeInstanceOf(CallError);
     expect(err.message).toMatch(/^Error: ENOENT: no such file or directory, open '\/nonexistent\/tendril-file'/);
   });
 
   it('a missing function or module is a CallError naming it', async () => {
     const ctx = await fx.shared();
-    const noFn = await ctx.call('node:os', 'noSuchFunction').catch((e) => e);
+    const noFn = await rejectionOf(ctx.call('node:os', 'noSuchFunction'));
     expect(noFn).toBeInstanceOf(CallError);
     expect(noFn.message).toMatch(/^TypeError: .*node:os.*noSuchFunction/);
-    const notFn = await ctx.call('node:os', 'EOL').catch((e) => e);
+    const notFn = await rejectionOf(ctx.call('node:os', 'EOL'));
     expect(notFn).toBeInstanceOf(CallError);
     expect(notFn.message).toContain('EOL');
-    const noMod = await ctx.call('node:no-such-builtin', 'f').catch((e) => e);
+    const noMod = await rejectionOf(ctx.call('node:no-such-builtin', 'f'));
     expect(noMod).toBeInstanceOf(CallError);
     expect(noMod.message).toContain('node:no-such-builtin');
   });
 
   it('a result that cannot be sent is a CallError naming it', async () => {
     const ctx = await fx.shared();
-    const err = await runInChild(ctx, '({ ok: 1, fn: () => 1 })').catch((e) => e);
+    const err = await rejectionOf(runInChild(ctx, '({ ok: 1, fn: () => 1 })'));
     expect(err).toBeInstanceOf(CallError);
     expect(err.message).toMatch(/^TypeError: cannot send result\.fn: function/);
     await expect(ctx.call('node:os', 'hostname')).resolves.toBe(hostname());
@@ -78,7 +80,7 @@ describe('refused at the sender', () => {
   it('a function argument: TypeError naming args[1]', async () => {
     const ctx = await fx.shared();
     expect(() => ctx.callAsync('node:os', 'hostname', 1, () => 2)).toThrow(TypeError);
-    const err = await ctx.call('node:os', 'hostname', 1, () => 2).catch((e) => e);
+    const err = await rejectionOf(ctx.call('node:os', 'hostname', 1, () => 2));
     expect(err).toBeInstanceOf(TypeError);
     expect(err.message).toMatch(/args\[1\]: function/);
   });
@@ -106,7 +108,7 @@ describe('refused at the sender', () => {
 
   it('a relative module specifier: refused with the URL fix in the message', async () => {
     const ctx = await fx.shared();
-    const err = await ctx.call('./helper.js', 'fn').catch((e) => e);
+    const err = await rejectionOf(ctx.call('./helper.js', 'fn'));
     expect(err).toBeInstanceOf(TypeError);
     expect(err.message).toContain("new URL('./helper.js', import.meta.url)");
     expect(() => ctx.import('../lib/x.ts')).toThrow("new URL('../lib/x.ts', import.meta.url)");
@@ -125,7 +127,7 @@ describe('dead replies: nothing waits forever', () => {
 
   it('a message to an unregistered handle in the child gets a dead reply naming the reason', async () => {
     const ctx = await fx.shared();
-    const err = await ctx.sendAsync({ handle: 5555, data: 1 }).get().catch((e) => e);
+    const err = await rejectionOf(ctx.sendAsync({ handle: 5555, data: 1 }).get());
     expect(err).toBeInstanceOf(ChannelError);
     expect(err.reason).toMatch(/no handler for handle 5555/);
     expect(err.message).toContain(ctx.name);
@@ -136,7 +138,7 @@ describe('dead replies: nothing waits forever', () => {
 
   it('a message to an unknown context id gets a dead reply', async () => {
     const ghost = fx.router.contextFor(999);
-    const err = await ghost.sendAsync({ handle: 1000, data: 1 }).get().catch((e) => e);
+    const err = await rejectionOf(ghost.sendAsync({ handle: 1000, data: 1 }).get());
     expect(err).toBeInstanceOf(ChannelError);
     expect(err.reason).toMatch(/no route to context 999/);
     await expect(ghost.call('node:os', 'hostname')).rejects.toBeInstanceOf(ChannelError);
@@ -167,7 +169,7 @@ describe('maxMessageSize', () => {
   it('an 8 KiB argument fails with an error that says the limit; the context keeps working', async () => {
     const ctx = await fx.shared();
     const big = 'x'.repeat(8192);
-    const err = await ctx.call('node:vm', 'runInThisContext', `'${big}'.length`).catch((e) => e);
+    const err = await rejectionOf(ctx.call('node:vm', 'runInThisContext', `'${big}'.length`));
     expect(err).toBeInstanceOf(TendrilError);
     expect(err.message).toMatch(/exceeds maxMessageSize 4096/);
     await expect(ctx.call('node:os', 'hostname')).resolves.toBe(hostname());
@@ -176,7 +178,7 @@ describe('maxMessageSize', () => {
 
   it('an 8 KiB result fails with a CallError that says the limit', async () => {
     const ctx = await fx.shared();
-    const err = await runInChild(ctx, "'z'.repeat(8192)").catch((e) => e);
+    const err = await rejectionOf(runInChild(ctx, "'z'.repeat(8192)"));
     expect(err).toBeInstanceOf(CallError);
     expect(err.message).toMatch(/maxMessageSize 4096/);
     await expect(runInChild(ctx, "'z'.repeat(100)")).resolves.toBe('z'.repeat(100));
@@ -191,11 +193,32 @@ describe('maxMessageSize', () => {
   it('the child inherits the limit', async () => {
     const ctx = await fx.shared();
     const r = new Receiver(fx.router);
-    const err = await runWithGlobals(ctx, "s.send('w'.repeat(8192))", { s: r.toSender() }).catch((e) => e);
+    const err = await rejectionOf(runWithGlobals(ctx, "s.send('w'.repeat(8192))", { s: r.toSender() }));
     expect(err).toBeInstanceOf(CallError);
     expect(err.message).toMatch(/maxMessageSize 4096/);
     await runWithGlobals(ctx, "s.send('small')", { s: r.toSender() });
     expect((await r.get({ timeout: 10_000 })).decode()).toBe('small');
     r.close();
+  });
+});
+
+describe('a corrupt stream', () => {
+  const fx = withRouter();
+
+  it('garbage on a child\'s channel tears down that stream only, with a logged reason', async () => {
+    const [bad, good] = await Promise.all([fx.local({ name: 'garbler' }), fx.local({ name: 'bystander' })]);
+    const pid = fx.pidOf(bad);
+    const pending = rejectionOf(bad.call('node:timers/promises', 'setTimeout', 20_000));
+    // User code writing on the channel's fd itself (the only way output can reach it).
+    await rejectionOf(runInChild(bad, "require('fs').writeSync(4, Buffer.from('this is definitely not a frame header'))"));
+    const err = await pending;
+    expect(err).toBeInstanceOf(ChannelError);
+    expect(err.reason).toMatch(/corrupt frame header/);
+    expect(bad.state).toBe('dead');
+    await waitGone(pid, 3000);
+    await expect(good.call('node:os', 'hostname')).resolves.toBe(hostname());
+    const logged = fx.logs.filter((r) => r.source === 'tendril' && r.message.includes('garbler'));
+    expect(logged.map((r) => r.message).join('\n')).toMatch(/corrupt frame header/);
+    expect(logged.every((r) => r.level === 'warn' || r.level === 'error')).toBe(true);
   });
 });

@@ -1,5 +1,7 @@
-// `withRouter`: a Router per test (or per file) that is always shut down afterwards, with a
-// leak check: every child started through the fixture must be gone once it is shut down.
+// `withRouter`: a Router per test (shut down in afterEach), or one per file (`scope: 'file'`,
+// shut down in afterAll: cheaper when tests only call), always with a leak check: every child
+// the fixture's routers started must be gone once they are shut down. On a failure, the last
+// log records of the children are printed.
 import { afterAll, afterEach, beforeAll, beforeEach, type TestContext } from 'vitest';
 import { Router, type Context, type LocalOptions, type LogRecord, type RouterOptions } from '../../src/index.js';
 import { waitGone } from './processes.js';
@@ -69,15 +71,13 @@ export function withRouter(routerOptions: RouterOptions = {}, fixtureOptions: Fi
   };
 
   if (scope === 'each') {
-    beforeEach((c) => {
-      setUp();
-      printLogsOnFailure(c);
-    });
+    beforeEach(setUp);
     afterEach(tearDown);
   } else {
     beforeAll(setUp);
     afterAll(tearDown);
   }
+  beforeEach(printLogsOnFailure);
 
   const fixture: RouterFixture = {
     get router(): Router {
