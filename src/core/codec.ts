@@ -158,7 +158,39 @@ function prepare(v: unknown, path: string, stack: unknown[]): unknown {
     return new SetBox(values);
   }
   if (o instanceof CallError) return new CallErrorBox(o);
+  const foreign = fromOtherRealm(o, proto);
+  if (foreign !== undefined) return prepare(foreign, path, stack);
   return fail(path, v);
+}
+
+/**
+ * Values made in another realm (vm.runInNewContext) have their own Object, Map, Date...:
+ * recognised by their built-in tag and re-made here, so they travel like local ones.
+ */
+function fromOtherRealm(o: object, proto: object): unknown {
+  const tag = Object.prototype.toString.call(o);
+  switch (tag) {
+    case '[object Object]': {
+      const base = Object.getPrototypeOf(proto) as object | null;
+      const ctor = (proto as { constructor?: { name?: string } }).constructor;
+      if (base !== null || ctor?.name !== 'Object') return undefined;
+      const copy: Record<string, unknown> = {};
+      for (const k of Object.keys(o)) Object.defineProperty(copy, k, { value: (o as Record<string, unknown>)[k], enumerable: true, writable: true, configurable: true });
+      return copy;
+    }
+    case '[object Map]':
+      return new Map(o as Map<unknown, unknown>);
+    case '[object Set]':
+      return new Set(o as Set<unknown>);
+    case '[object Date]':
+      return new Date((o as Date).getTime());
+    case '[object Uint8Array]': {
+      const view = o as Uint8Array;
+      return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    }
+    default:
+      return undefined;
+  }
 }
 
 function keyLabel(k: unknown, i: number): string {

@@ -119,8 +119,14 @@ export class Context {
 
   /** Sends and resolves with the decoded reply. */
   async sendAwait(msg: { handle: number; data?: unknown }, opts: { timeout?: number } = {}): Promise<unknown> {
-    const reply: Message = await this.sendAsync(msg).get(opts);
-    return reply.decode();
+    const receiver = this.sendAsync(msg);
+    try {
+      const reply: Message = await receiver.get(opts);
+      return reply.decode();
+    } finally {
+      // A timed-out wait must not leave its reply handler behind.
+      receiver.close();
+    }
   }
 
   /** Asks the context to shut down (it drains, then exits). */

@@ -40,6 +40,7 @@ export interface ContextEventRecord {
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
+const RUNTIME_LINE = /^tendril\[[^\]]*\] (debug|info|warn|error): (.*)$/;
 
 export class Router extends CoreRouter {
   readonly shutdownTimeout: number;
@@ -126,6 +127,12 @@ export class Router extends CoreRouter {
   }
 
   private emitLine(id: number, name: string, source: 'stdout' | 'stderr', line: string): void {
+    // A child's own runtime writes `tendril[name] level: message` on its stderr.
+    const own = source === 'stderr' ? RUNTIME_LINE.exec(line) : null;
+    if (own) {
+      this.logHub.emit({ contextId: id, contextName: name, source: 'tendril', level: own[1] as LogLevel, message: own[2]!, time: Date.now() });
+      return;
+    }
     this.logHub.emit({ contextId: id, contextName: name, source, level: source === 'stderr' ? 'warn' : 'info', message: line, time: Date.now() });
   }
 

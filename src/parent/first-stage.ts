@@ -9,6 +9,7 @@ export const MIN_CHILD_NODE_MAJOR = 16;
 /** Exit codes the first stage uses, so the parent can explain them. */
 export const EXIT_NODE_TOO_OLD = 3;
 export const EXIT_CHANNEL_CLOSED = 4;
+export const EXIT_BOOTSTRAP_FAILED = 5;
 
 const SOURCE = [
   "const f=require('fs'),z=require('zlib'),W=new Int32Array(new SharedArrayBuffer(4));",
@@ -16,9 +17,11 @@ const SOURCE = [
   'function r(n){const b=Buffer.alloc(n);let o=0;while(o<n){let g;try{g=f.readSync(3,b,o,n-o,null)}catch(e){if(e.code!=="EAGAIN")throw e;Atomics.wait(W,0,0,5);continue}',
   `if(!g){f.writeSync(2,'tendril: the channel closed during bootstrap ('+o+' of '+n+' bytes)\\n');process.exit(${EXIT_CHANNEL_CLOSED})}o+=g}return b}`,
   "f.writeSync(4,'TENDRIL:'+process.argv[1]+'\\n');",
-  "const n=r(4).readUInt32BE(0);if(n>67108864)throw new Error('tendril: payload length '+n+' is implausible');",
+  // A failure from here on is reported as one line, not as Node's dump of this source.
+  "try{const n=r(4).readUInt32BE(0);if(n>67108864)throw new Error('payload length '+n+' is implausible');",
   'const p=r(n),s=z.brotliDecompressSync(p).toString();',
   "require('vm').runInThisContext('(function(require,__tendrilSource,__tendrilPayload){'+s+'\\n})',{filename:'tendril-core.js'})(require,s,p)",
+  `}catch(e){f.writeSync(2,'tendril: bootstrap failed: '+(e&&e.message||e)+'\\n');process.exit(${EXIT_BOOTSTRAP_FAILED})}`,
 ].join('');
 
 /** The first stage as plain JavaScript, for `node -e`. */
