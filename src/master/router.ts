@@ -80,7 +80,7 @@ export class Router extends CoreRouter {
       {
         payload: corePayload,
         shutdownTimeout: this.shutdownTimeout,
-        debug: this.debugEnabled,
+        debug: () => this.debugEnabled,
         unidirectional: this.unidirectional,
       },
       {

@@ -26,7 +26,8 @@ export interface ChildSetOptions {
   /** The compressed core bundle children are bootstrapped with. */
   payload(): Uint8Array;
   shutdownTimeout: number;
-  debug: boolean;
+  /** Read at each start: enableDebug() applies to children started afterwards. */
+  debug(): boolean;
   unidirectional: boolean;
 }
 
@@ -75,7 +76,7 @@ export class ChildSet {
     const name = common.name ?? `${method}.${id}`;
     const router = this.router;
     router.contextFor(id, name);
-    const debug = common.debug ?? this.opts.debug;
+    const debug = common.debug ?? this.opts.debug();
     const config: ChildConfig = {
       id,
       parentIds: [...router.parentIds, router.myId],
