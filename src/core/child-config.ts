@@ -10,4 +10,6 @@ export interface ChildConfig {
   /** Grace period of this child's own shutdown. */
   shutdownTimeout: number;
   unidirectional: boolean;
+  /** Log the duration of every call this child runs (RouterOptions.profiling). */
+  profiling?: boolean;
 }

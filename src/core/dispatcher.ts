@@ -76,6 +76,8 @@ export function runDispatcher(data: DispatcherData): void {
       reply(msg, previous);
       return;
     }
+    const started = config.profiling ? performance.now() : 0;
+    let outcome = 'ok';
     try {
       const caller = router.contextFor(msg.srcId);
       const result = await runAsCall(router, caller, async () => {
@@ -86,8 +88,13 @@ export function runDispatcher(data: DispatcherData): void {
       reply(msg, result);
     } catch (e) {
       const err = CallError.fromThrown(e, self);
+      outcome = err.remoteType;
       if (chainId !== null) chainErrors.set(chainId, err);
       reply(msg, err);
+    }
+    if (config.profiling) {
+      // One record per call, through the usual log path (RouterOptions.profiling).
+      process.stderr.write(`tendril[${config.name}] info: profile ${spec}#${fnPath} ${(performance.now() - started).toFixed(3)} ms ${outcome}\n`);
     }
   };
 

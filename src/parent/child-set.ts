@@ -29,6 +29,7 @@ export interface ChildSetOptions {
   /** Read at each start: enableDebug() applies to children started afterwards. */
   debug(): boolean;
   unidirectional: boolean;
+  profiling?: boolean;
 }
 
 export interface ChildSetHooks {
@@ -86,6 +87,7 @@ export class ChildSet {
       maxMessageSize: router.maxMessageSize,
       shutdownTimeout: this.opts.shutdownTimeout,
       unidirectional: common.unidirectional ?? this.opts.unidirectional,
+      profiling: this.opts.profiling ?? false,
     };
     router.holdOpen();
     try {

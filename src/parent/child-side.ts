@@ -28,7 +28,7 @@ export function createParentSide(router: CoreRouter, config: ChildConfig, payloa
   const ids = new IdAllocator(router);
   const children = new ChildSet(
     router,
-    { payload: () => payload, shutdownTimeout: config.shutdownTimeout, debug: () => config.debug, unidirectional: config.unidirectional },
+    { payload: () => payload, shutdownTimeout: config.shutdownTimeout, debug: () => config.debug, unidirectional: config.unidirectional, profiling: config.profiling },
     {
       // Prints of our children travel to the master as log records.
       onLine: (id, name, source, line) => {

@@ -106,3 +106,18 @@ describe('logs', () => {
     expect(lines).toEqual([`left#${a.id}:I am left`, `right#${b.id}:I am right`]);
   });
 });
+
+describe('profiling', () => {
+  const fx = withRouter({ profiling: true });
+
+  it('with RouterOptions.profiling every call in a child logs its duration and outcome', async () => {
+    const ctx = await fx.local({ name: 'profiled' });
+    await ctx.call('node:os', 'hostname');
+    await ctx.call('node:fs', 'readFileSync', '/nonexistent/profiled').catch(() => undefined);
+    const deadline = Date.now() + 5000;
+    const profiles = (): string[] => fx.logs.filter((r) => r.contextName === 'profiled' && r.source === 'tendril').map((r) => r.message);
+    while (profiles().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(profiles()[0]).toMatch(/^profile node:os#hostname \d+\.\d{3} ms ok$/);
+    expect(profiles()[1]).toMatch(/^profile node:fs#readFileSync \d+\.\d{3} ms Error$/);
+  });
+});
