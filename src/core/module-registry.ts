@@ -60,8 +60,7 @@ export class ModuleRegistry {
   /** The module namespace of `specifier` (a call's module: an absolute path or a package name). */
   async import(specifier: string, importer: string | null = null): Promise<unknown> {
     const id = this.resolve(specifier, importer);
-    if (id.startsWith('node:')) return localRequire(id);
-    if (id === TENDRIL_MODULE_ID) return childApi;
+    if (id.startsWith('node:') || id === TENDRIL_MODULE_ID) return this.builtin(id);
     const mod = await this.ready(id);
     return mod.namespace;
   }
@@ -150,7 +149,7 @@ export class ModuleRegistry {
     if (id.startsWith('node:') || id === TENDRIL_MODULE_ID) {
       let mod = this.builtinModules.get(id);
       if (!mod) {
-        const ns = (id === TENDRIL_MODULE_ID ? childApi : localRequire(id)) as Record<string, unknown>;
+        const ns = this.builtin(id) as Record<string, unknown>;
         const names = [...new Set(['default', ...Object.keys(ns)])];
         mod = new V.SyntheticModule(names, function () {
           for (const n of names) this.setExport(n, n === 'default' ? ns : ns[n]);
@@ -194,12 +193,11 @@ export class ModuleRegistry {
     const url = moduleUrl(id);
     const module: CjsModule = { exports: {}, id, filename: url, loaded: false };
     rec.cjs = module;
-    const require = (specifier: string): unknown => this.requireFrom(specifier, id);
-    require.resolve = (specifier: string): string => this.resolve(specifier, id);
-    require.cache = Object.create(null) as Record<string, unknown>;
+    const require = this.requireFor(id);
     const wrapper = vm.runInThisContext(
       `(function (exports, require, module, __filename, __dirname) {${rec.source}\n})`,
-      { filename: url },
+      // import() in CommonJS (how CJS code reaches ESM-only packages) resolves through us too.
+      { filename: url, importModuleDynamically: (specifier: string) => this.ready(this.resolve(specifier, id)) } as vm.RunningScriptOptions,
     ) as (this: unknown, ...args: unknown[]) => void;
     const dir = url.slice(0, url.lastIndexOf('/')) || MODULE_SCHEME;
     try {
@@ -212,11 +210,44 @@ export class ModuleRegistry {
     return module.exports;
   }
 
+  /** A require() resolving from `importer` (a served module's id, or any path on the master). */
+  private requireFor(importer: string): NodeJS.Require {
+    const require = ((specifier: string): unknown => this.requireFrom(specifier, importer)) as NodeJS.Require;
+    require.resolve = ((specifier: string): string => this.resolve(specifier, importer)) as NodeJS.RequireResolve;
+    require.cache = Object.create(null) as NodeJS.Require['cache'];
+    return require;
+  }
+
   private requireFrom(specifier: string, importer: string): unknown {
     const id = this.resolve(specifier, importer);
-    if (id.startsWith('node:')) return localRequire(id);
-    if (id === TENDRIL_MODULE_ID) return childApi;
+    if (id.startsWith('node:') || id === TENDRIL_MODULE_ID) return this.builtin(id);
     return this.requireCjs(id);
+  }
+
+  private patchedModuleBuiltin: unknown = null;
+
+  /** What a builtin id gives served code: tendril's own API, or the child's Node builtin. */
+  private builtin(id: string): unknown {
+    if (id === TENDRIL_MODULE_ID) return childApi;
+    if (id !== 'node:module') return localRequire(id);
+    // `createRequire(import.meta.url)` (or of __filename) names a module on the master: the
+    // require() it gives must load from the master too, not from the child's disk.
+    if (this.patchedModuleBuiltin === null) {
+      const real = localRequire(id) as typeof import('node:module');
+      const createRequire = (from: string | URL): NodeJS.Require => {
+        let path: string | null = null;
+        if (from instanceof URL) path = from.protocol === MODULE_SCHEME ? decodeURIComponent(from.pathname) : null;
+        else if (typeof from === 'string' && from.startsWith(MODULE_SCHEME)) path = from.slice(MODULE_SCHEME.length);
+        if (path === null) return real.createRequire(from);
+        // A folder (trailing slash) resolves from inside it, as Node's createRequire does.
+        return this.requireFor(path.endsWith('/') ? `${path}<createRequire>` : path);
+      };
+      // A proxy, so the rest (named exports, `new Module()`) stays the real node:module.
+      this.patchedModuleBuiltin = new Proxy(real, {
+        get: (target, key, receiver) => (key === 'createRequire' ? createRequire : Reflect.get(target, key, receiver)),
+      });
+    }
+    return this.patchedModuleBuiltin;
   }
 }
 

@@ -91,8 +91,7 @@ export class ModuleResponder {
     }
     let have = this.sent.get(contextId);
     if (!have) this.sent.set(contextId, (have = new Set()));
-    const modules: ServedModule[] = [];
-    for (const id of graph.modules) if (!have.has(id)) modules.push(await this.finder.module(id));
+    const modules = await this.finder.modules(graph.modules.filter((id) => !have.has(id)));
     return { root: graph.root, modules, graph: graph.modules };
   }
 }
