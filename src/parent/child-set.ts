@@ -3,6 +3,7 @@
 // period. Used by the master's Router and, shipped on demand, by any child that becomes a
 // parent (via=, currentRouter().local()).
 import type { ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import type { ChildConfig } from '../core/child-config.js';
 import { StreamError } from '../core/errors.js';
 import { NO_REPLY, SHUTDOWN } from '../core/protocol.js';
@@ -30,6 +31,8 @@ export interface ChildSetOptions {
   debug(): boolean;
   unidirectional: boolean;
   profiling?: boolean;
+  /** Makes the connection methods other than local available (an intermediate fetches them). */
+  loadMethods?(): Promise<void>;
 }
 
 export interface ChildSetHooks {
@@ -58,6 +61,8 @@ export class ChildSet {
     private readonly hooks: ChildSetHooks,
   ) {
     router.addDeathListener((id, reason) => this.forget(id, reason));
+    // One abort listener per connection in flight: many at once is normal here.
+    setMaxListeners(0, this.stopConnecting.signal);
   }
 
   /** Launches a child with `method`, bootstraps it under `id`, and routes it. */
@@ -70,6 +75,7 @@ export class ChildSet {
   }
 
   private async startNow<M extends ConnectionMethod>(method: M, options: MethodOptions[M], id: number): Promise<ChildRecord> {
+    if (!METHODS[method]) await this.opts.loadMethods?.();
     const build = METHODS[method] as MethodBuilder<MethodOptions[M]> | undefined;
     if (!build) throw new TypeError(`unknown connection method '${String(method)}'`);
     if (this.stopping) throw new StreamError('this context is shutting down: no new children');
@@ -92,7 +98,7 @@ export class ChildSet {
     router.holdOpen();
     try {
       const token = newToken();
-      const spec = build({ ...options, name }, nodeCommand(common.nodePath, token));
+      const spec = build({ ...options, name }, { ...nodeCommand(common.nodePath, token), token });
       this.hooks.onConnecting?.(id, name);
       const launched = await launch(spec, token, config, common.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, {
         signal: this.stopConnecting.signal,
