@@ -1,9 +1,9 @@
 // tendril's own figures: bootstrap, call round trip, pipelined calls, big arguments,
 // payload size and a child's memory. Each is compared with bench/limits.ts in bench/run.ts.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Router, type Context } from '../src/index.js';
+import { Router, type Context } from './tendril.js';
 import { msSince, now, rssKiB, sleep } from './stats.js';
 
 /** Launch attempts that failed and were retried (see localWithRetry). */
@@ -49,23 +49,23 @@ export async function bootstrapFirstCallMs(runs: number, warmup = 2): Promise<nu
 }
 
 /** Sequential `ctx.call('node:os', 'uptime')` round trips in microseconds. */
-export async function callRoundTripUs(ctx: Context, count: number, warmup: number): Promise<number[]> {
+export async function callRoundTripUs(ctx: Context, count: number): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < warmup + count; i++) {
+  for (let i = 0; i < count; i++) {
     const t0 = now();
     await ctx.call('node:os', 'uptime');
-    if (i >= warmup) out.push(Number(now() - t0) / 1e3);
+    out.push(Number(now() - t0) / 1e3);
   }
   return out;
 }
 
-/** `total` callAsync calls issued `batch` at a time, each batch awaited (and decoded): calls/s. */
-export async function pipelinedPerSec(ctx: Context, total: number, batch: number): Promise<number> {
+/** `total` callAsync calls of `node:os` `fn`, issued `batch` at a time, each batch awaited (and decoded): calls/s. */
+export async function pipelinedPerSec(ctx: Context, total: number, batch: number, fn: string): Promise<number> {
   const run = async (n: number): Promise<number> => {
     const t0 = now();
     const pending: Promise<unknown>[] = new Array(batch);
     for (let done = 0; done < n; done += batch) {
-      for (let j = 0; j < batch; j++) pending[j] = ctx.callAsync('node:os', 'uptime').get().then((m) => m.decode());
+      for (let j = 0; j < batch; j++) pending[j] = ctx.callAsync('node:os', fn).get().then((m) => m.decode());
       await Promise.all(pending);
     }
     return n / (msSince(t0) / 1e3);
@@ -74,24 +74,26 @@ export async function pipelinedPerSec(ctx: Context, total: number, batch: number
   return run(total);
 }
 
-/** MiB/s of a `bytes` Buffer argument to `node:buffer` `Buffer.byteLength` (returns a number). */
-export async function bigArgumentMiBs(ctx: Context, bytes: number, runs: number): Promise<number[]> {
-  const buf = Buffer.alloc(bytes, 0x5a);
+/** MiB/s of a Buffer argument to `node:buffer` `Buffer.byteLength` (which returns a number). */
+export async function bigArgumentMiBs(ctx: Context, buf: Buffer, runs: number, warmup = 1): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < runs + 1; i++) {
+  for (let i = 0; i < warmup + runs; i++) {
     const t0 = now();
     const n = await ctx.call('node:buffer', 'Buffer.byteLength', buf);
     const ms = msSince(t0);
-    if (n !== bytes) throw new Error(`Buffer.byteLength returned ${String(n)}, expected ${bytes}`);
-    if (i > 0) out.push(bytes / 2 ** 20 / (ms / 1e3));
+    if (n !== buf.byteLength) throw new Error(`Buffer.byteLength returned ${String(n)}, expected ${buf.byteLength}`);
+    if (i >= warmup) out.push(buf.byteLength / 2 ** 20 / (ms / 1e3));
   }
   return out;
 }
 
-/** Size of the deflated child payload in bytes. */
-export function payloadBytes(): number {
+/** The compressed child payload the build produced (brotli `.br`, or deflate `.z` before that). */
+export function payloadFile(): { file: string; bytes: number } {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  return statSync(join(root, 'dist/core.bundle.z')).size;
+  for (const file of ['dist/core.bundle.br', 'dist/core.bundle.z']) {
+    if (existsSync(join(root, file))) return { file, bytes: statSync(join(root, file)).size };
+  }
+  return { file: 'dist/core.bundle.* (missing: run npm run build)', bytes: NaN };
 }
 
 /** RSS (KiB) of a fresh child after a few calls. */

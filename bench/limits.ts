@@ -4,15 +4,20 @@
 // net.Socket), so the only difference left is tendril's own work.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { median, msSince, now, quantile, rssKiB, sleep } from './stats.js';
+import { msSince, now, rssKiB, sleep } from './stats.js';
 
-/** Peer: echoes fd 3 to fd 4 ('echo'), or counts bytes and answers 1 byte per N received ('count N'). */
+/**
+ * Peer: echoes fd 3 to fd 4 ('echo'); counts bytes and answers 1 byte per N received
+ * ('count N'); or copies each N bytes into one fresh N-byte Buffer before answering
+ * ('collect N': what any receiver of an N-byte argument must at least do).
+ */
 const PEER = [
   "const net=require('net');",
   'const i=new net.Socket({fd:3,readable:true,writable:false}),o=new net.Socket({fd:4,readable:false,writable:true});',
-  "const mode=process.argv[1],n=Number(process.argv[2]||0);let got=0;",
+  "const mode=process.argv[1],n=Number(process.argv[2]||0);let got=0,buf=null;",
   "if(mode==='echo')i.on('data',d=>o.write(d));",
-  "else i.on('data',d=>{got+=d.length;while(n>0&&got>=n){got-=n;o.write(Buffer.of(1))}});",
+  "else if(mode==='count')i.on('data',d=>{got+=d.length;while(n>0&&got>=n){got-=n;o.write(Buffer.of(1))}});",
+  "else i.on('data',d=>{let a=0;while(a<d.length){if(!buf){buf=Buffer.allocUnsafe(n);got=0}const k=Math.min(n-got,d.length-a);d.copy(buf,got,a,a+k);got+=k;a+=k;if(got===n){buf=null;o.write(Buffer.of(1))}}});",
   "i.on('end',()=>process.exit(0));",
 ].join('');
 
@@ -22,7 +27,7 @@ interface Peer {
   fromPeer: Readable;
 }
 
-function startPeer(mode: 'echo' | 'count', n = 0): Peer {
+function startPeer(mode: 'echo' | 'count' | 'collect', n = 0): Peer {
   const proc = spawn(process.execPath, ['-e', PEER, mode, String(n)], {
     stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
   });
@@ -67,29 +72,37 @@ export async function bareSpawnMs(runs: number, warmup = 2): Promise<number[]> {
   return out;
 }
 
-/** 1-byte round trips over a child's pipe, sequential, in microseconds. */
-export async function rawRoundTripUs(count: number, warmup: number): Promise<number[]> {
-  const p = startPeer('echo');
-  const out: number[] = [];
-  const one = Buffer.of(42);
-  await new Promise<void>((resolve) => {
-    let i = 0;
-    let t0 = now();
-    p.fromPeer.on('data', () => {
-      if (i >= warmup) out.push(Number(now() - t0) / 1e3);
-      if (++i === warmup + count) {
-        resolve();
-        return;
-      }
+/** A child that echoes its pipe: 1-byte round trips, measured in blocks (to interleave with tendril's). */
+export class EchoPeer {
+  private readonly peer = startPeer('echo');
+  readonly pid = this.peer.proc.pid!;
+
+  /** `count` sequential 1-byte round trips, each in microseconds. */
+  roundTripsUs(count: number): Promise<number[]> {
+    const { toPeer, fromPeer } = this.peer;
+    const out: number[] = [];
+    const one = Buffer.of(42);
+    return new Promise((resolve) => {
+      let t0 = now();
+      const on = (): void => {
+        out.push(Number(now() - t0) / 1e3);
+        if (out.length === count) {
+          fromPeer.off('data', on);
+          resolve(out);
+          return;
+        }
+        t0 = now();
+        toPeer.write(one);
+      };
+      fromPeer.on('data', on);
       t0 = now();
-      p.toPeer.write(one);
+      toPeer.write(one);
     });
-    t0 = now();
-    p.toPeer.write(one);
-  });
-  p.fromPeer.removeAllListeners('data');
-  await stopPeer(p);
-  return out;
+  }
+
+  stop(): Promise<void> {
+    return stopPeer(this.peer);
+  }
 }
 
 /** Small messages echoed in batches (one write per batch, as tendril does): messages/s. */
@@ -112,11 +125,12 @@ export async function rawPipelinedPerSec(total: number, batch: number, msgBytes:
 }
 
 /**
- * MiB/s of `bytes` written in one write to a child that counts them and acks with 1 byte:
- * the one-way transfer a big call argument makes (runs: one value per run, after a warm-up).
+ * MiB/s of `bytes` written in one write to a child that counts them (or, with 'collect',
+ * gathers them into one fresh Buffer) and acks with 1 byte: the one-way transfer a big call
+ * argument makes (runs: one value per run, after a warm-up).
  */
-export async function rawOneWayMiBs(bytes: number, runs: number): Promise<number[]> {
-  const p = startPeer('count', bytes);
+export async function rawOneWayMiBs(bytes: number, runs: number, mode: 'count' | 'collect' = 'count'): Promise<number[]> {
+  const p = startPeer(mode, bytes);
   const buf = Buffer.alloc(bytes, 0x5a);
   const out: number[] = [];
   for (let i = 0; i < runs + 1; i++) {
@@ -157,4 +171,3 @@ export async function bareRssKiB(): Promise<number> {
   return kib;
 }
 
-export { median, quantile };
