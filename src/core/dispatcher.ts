@@ -8,7 +8,7 @@ import { runAsCall, setProcessRouter } from './current.js';
 import { CallError } from './errors.js';
 import type { Message } from './message.js';
 import { ModuleFetcher } from './module-fetch.js';
-import { loadModule, setModuleRegistry } from './module-loader.js';
+import { loadModule, loadedModule, setModuleRegistry } from './module-loader.js';
 import { ModuleRegistry } from './module-registry.js';
 import { installStackMapper } from './stack-mapper.js';
 import { synchronousStdio } from './sync-stdio.js';
@@ -69,33 +69,53 @@ export function runDispatcher(data: DispatcherData): void {
     }
   };
 
-  const execute = async (msg: Message, call: CallTuple): Promise<void> => {
+  /**
+   * Runs one call. A call into a module already loaded whose function returns a plain value
+   * runs and replies synchronously (no promise hops on the common path); anything else
+   * continues asynchronously. Resolves when the reply is sent (pipelined chains wait on it).
+   */
+  const execute = (msg: Message, call: CallTuple): Promise<void> | undefined => {
     const [chainId, spec, fnPath, args] = call;
     const previous = chainId === null ? undefined : chainErrors.get(chainId);
     if (previous !== undefined) {
       reply(msg, previous);
-      return;
+      return undefined;
     }
     const started = config.profiling ? performance.now() : 0;
-    let outcome = 'ok';
+    const done = (value: unknown, failed: boolean): void => {
+      let outcome = 'ok';
+      if (failed) {
+        const err = CallError.fromThrown(value, self);
+        outcome = err.remoteType;
+        if (chainId !== null) chainErrors.set(chainId, err);
+        value = err;
+      }
+      reply(msg, value);
+      if (config.profiling) {
+        // One record per call, through the usual log path (RouterOptions.profiling).
+        process.stderr.write(`tendril[${config.name}] info: profile ${spec}#${fnPath} ${(performance.now() - started).toFixed(3)} ms ${outcome}\n`);
+      }
+    };
+    const caller = router.contextFor(msg.srcId);
+    let result: unknown;
     try {
-      const caller = router.contextFor(msg.srcId);
-      const result = await runAsCall(router, caller, async () => {
-        const mod = await loadModule(spec);
-        const { fn, thisArg } = resolveFunction(mod, spec, fnPath);
-        return await fn.apply(thisArg, args);
+      const mod = loadedModule(spec);
+      result = runAsCall(router, caller, () => {
+        if (mod === undefined) return loadModule(spec).then((m) => invoke(m, spec, fnPath, args));
+        return invoke(mod, spec, fnPath, args);
       });
-      reply(msg, result);
     } catch (e) {
-      const err = CallError.fromThrown(e, self);
-      outcome = err.remoteType;
-      if (chainId !== null) chainErrors.set(chainId, err);
-      reply(msg, err);
+      done(e, true);
+      return undefined;
     }
-    if (config.profiling) {
-      // One record per call, through the usual log path (RouterOptions.profiling).
-      process.stderr.write(`tendril[${config.name}] info: profile ${spec}#${fnPath} ${(performance.now() - started).toFixed(3)} ms ${outcome}\n`);
+    if (!isThenable(result)) {
+      done(result, false);
+      return undefined;
     }
+    return Promise.resolve(result).then(
+      (v) => done(v, false),
+      (e: unknown) => done(e, true),
+    );
   };
 
   router.addHandler(
@@ -136,6 +156,15 @@ export function runDispatcher(data: DispatcherData): void {
 }
 
 type AnyFn = (...args: unknown[]) => unknown;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function invoke(mod: unknown, spec: string, fnPath: string, args: unknown[]): unknown {
+  const { fn, thisArg } = resolveFunction(mod, spec, fnPath);
+  return fn.apply(thisArg, args);
+}
 
 /** Finds `a.b.c` in a module namespace; the function is called with its holder as `this`. */
 function resolveFunction(mod: unknown, spec: string, path: string): { fn: AnyFn; thisArg: unknown } {

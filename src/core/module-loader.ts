@@ -10,12 +10,26 @@ export function setModuleRegistry(r: ModuleRegistry): void {
   registry = r;
 }
 
+/** Namespaces already loaded, by the spec calls name them with: the per-call fast path. */
+const loaded = new Map<string, unknown>();
+
+/** The module's namespace if it is loaded already (no await needed), else undefined. */
+export function loadedModule(spec: string): unknown {
+  const hit = loaded.get(spec);
+  if (hit !== undefined || !spec.startsWith('node:')) return hit;
+  const mod = localRequire(spec) as Record<string, unknown>;
+  // Builtins have no `default` export under require(): the module is its own default.
+  const ns = 'default' in mod ? mod : Object.assign(Object.create(mod) as object, { default: mod });
+  loaded.set(spec, ns);
+  return ns;
+}
+
 export async function loadModule(spec: string): Promise<unknown> {
-  if (spec.startsWith('node:')) {
-    const mod = localRequire(spec) as Record<string, unknown>;
-    // Builtins have no `default` export under require(): the module is its own default.
-    return 'default' in mod ? mod : Object.assign(Object.create(mod) as object, { default: mod });
-  }
+  const ready = loadedModule(spec);
+  if (ready !== undefined) return ready;
   if (!registry) throw new Error(`cannot load '${spec}': this context has no module registry`);
-  return registry.import(spec, null);
+  const ns = await registry.import(spec, null);
+  // Served modules never change under a running child: later calls skip the lookup.
+  loaded.set(spec, ns);
+  return ns;
 }
