@@ -3,7 +3,6 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { MSGPACKR_UNPACK, patchMsgpackrUnpack } from './msgpackr-patch.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,24 +19,6 @@ mkdirSync(dist, { recursive: true });
 
 // rxjs's package exports pick its CommonJS build for node, which cannot be tree-shaken.
 const rxjsEsm = join(dirname(require.resolve('rxjs/package.json')), 'dist/esm/index.js');
-// msgpackr's optional native extension is never used in a child (pure-JS path).
-const patchMsgpackr = {
-  name: 'patch-msgpackr',
-  setup(b) {
-    b.onLoad({ filter: MSGPACKR_UNPACK }, (args) => ({
-      contents: patchMsgpackrUnpack(readFileSync(args.path, 'utf8')),
-      loader: 'js',
-    }));
-  },
-};
-const stubNative = {
-  name: 'stub-native',
-  setup(b) {
-    b.onResolve({ filter: /^msgpackr-extract$/ }, () => ({ path: 'msgpackr-extract', namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {}', loader: 'js' }));
-  },
-};
-
 const core = await build({
   entryPoints: [join(root, 'src/core/child-main.ts')],
   bundle: true,
@@ -49,7 +30,6 @@ const core = await build({
   legalComments: 'none',
   alias: { rxjs: rxjsEsm },
   mainFields: ['module', 'main'],
-  plugins: [stubNative, patchMsgpackr],
   define: { 'process.env.NODE_ENV': '"production"' },
   metafile: true,
 });
@@ -95,12 +75,34 @@ const parent = await build({
   target: 'node16',
   write: false,
   legalComments: 'none',
-  plugins: [shareCore, stubNative],
+  plugins: [shareCore],
 });
 // Compressed: it must fit in small maxMessageSize settings too (it crosses as one message).
 const parentCompressed = brotliCompressSync(parent.outputFiles[0].contents, {
   params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT },
 });
+// The connection methods other than local, for intermediates: a separate on-demand bundle so
+// that the parent bundle stays small (src/methods/remote-entry.ts).
+const methodsBuild = await build({
+  entryPoints: [join(root, 'src/methods/remote-entry.ts')],
+  bundle: true,
+  minify: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node16',
+  write: false,
+  legalComments: 'none',
+  plugins: [shareCore],
+});
+const methodsSource = methodsBuild.outputFiles[0].contents;
+const methodsCompressed = brotliCompressSync(methodsSource, {
+  params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT },
+});
+writeFileSync(join(dist, 'methods.bundle.js'), methodsSource);
+writeFileSync(join(dist, 'methods.bundle.br'), methodsCompressed);
+if (!quiet) {
+  console.log(`methods bundle (on demand): ${(methodsSource.length / 1024).toFixed(1)} KiB minified, ${(methodsCompressed.length / 1024).toFixed(1)} KiB brotli`);
+}
 writeFileSync(join(dist, 'parent.bundle.js'), parent.outputFiles[0].contents);
 writeFileSync(join(dist, 'parent.bundle.br'), parentCompressed);
 if (!quiet) {
@@ -115,10 +117,8 @@ await build({
   target: 'node20',
   outfile: join(dist, 'index.js'),
   sourcemap: true,
-  // msgpackr is bundled: the codec registers extension types on it, which must not leak into
-  // the user's own msgpackr. The rest are ordinary dependencies.
+  // Dependencies stay dependencies; tendril's own code is one file.
   external: ['xstate', 'rxjs', 'esbuild'],
-  plugins: [stubNative, patchMsgpackr],
   logLevel: 'warning',
 });
 

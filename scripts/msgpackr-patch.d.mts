@@ -1,2 +1,0 @@
-export const MSGPACKR_UNPACK: RegExp;
-export function patchMsgpackrUnpack(source: string): string;
