@@ -42,7 +42,7 @@ export class CallChain {
 
   /** Sends without a reply; in a pipelined chain a failure still fails the later calls. */
   callNoReply(module: string | URL, fn: string, ...args: unknown[]): void {
-    this.context.router.sendData(this.context.id, CALL_FUNCTION, encodeCall(this.chainId, module, fn, args), NO_REPLY);
+    this.context.router.sendFrame(this.context.id, CALL_FUNCTION, encodeCall(this.chainId, module, fn, args), NO_REPLY);
   }
 
   import<T>(module: string | URL): RemoteModule<T> {

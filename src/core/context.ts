@@ -78,7 +78,7 @@ export class Context {
   callInChain(chainId: string | null, module: string | URL, fn: string, args: unknown[]): Receiver {
     const data = encodeCall(chainId, module, fn, args);
     const receiver = new Receiver(this.router, { persist: false, respondent: this });
-    this.router.sendData(this.id, CALL_FUNCTION, data, receiver.handle);
+    this.router.sendFrame(this.id, CALL_FUNCTION, data, receiver.handle);
     return receiver;
   }
 
@@ -90,7 +90,7 @@ export class Context {
 
   /** Calls without waiting for, or receiving, any reply. */
   callNoReply(module: string | URL, fn: string, ...args: unknown[]): void {
-    this.router.sendData(this.id, CALL_FUNCTION, encodeCall(null, module, fn, args), NO_REPLY);
+    this.router.sendFrame(this.id, CALL_FUNCTION, encodeCall(null, module, fn, args), NO_REPLY);
   }
 
   /** A typed proxy: `ctx.import<typeof import('node:os')>('node:os').hostname()`. */

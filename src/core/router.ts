@@ -1,7 +1,7 @@
 // The router every context runs: local delivery to handlers, forwarding along routes, dead
 // replies for everything that cannot be delivered. This is the hot path: plain code, no
 // machines, no observables, no allocation on forwarding.
-import { encode, type DecodeHooks } from './codec.js';
+import { encodeAfter, type DecodeHooks } from './codec.js';
 import { Context, type ShutdownOptions } from './context.js';
 import { ChannelError } from './errors.js';
 import { Message } from './message.js';
@@ -15,6 +15,7 @@ import {
   NO_REPLY,
   SHUTDOWN,
   CREATE_CHILD,
+  HEARTBEAT,
   describeHandle,
   encodeFrame,
   frameAuth,
@@ -99,6 +100,8 @@ export class CoreRouter {
     const [first, last] = identity.handleRange ?? [FIRST_USER_HANDLE, FIRST_DISPATCHER_HANDLE - 1];
     this.nextHandle = first;
     this.lastHandle = Math.min(last, LAST_HANDLE);
+    // Heartbeats only need to arrive (src/core/heartbeat.ts).
+    this.addHandler(() => {}, { handle: HEARTBEAT });
   }
 
   // ---- logging (overridden by the master and the child) ----
@@ -157,17 +160,29 @@ export class CoreRouter {
   // ---- sending ----
   /** Encodes `value` and sends it; an oversized message gets a dead reply (or throws without replyTo). */
   sendValue(dstId: number, handle: number, value: unknown, replyTo = NO_REPLY, path = 'value'): void {
-    this.sendData(dstId, handle, encode(value, path), replyTo);
+    this.sendFrame(dstId, handle, encodeAfter(HEADER_SIZE, value, path), replyTo);
   }
 
   sendData(dstId: number, handle: number, data: Uint8Array, replyTo = NO_REPLY): void {
-    if (data.byteLength > this.maxMessageSize) {
-      const reason = `message of ${data.byteLength} bytes exceeds maxMessageSize ${this.maxMessageSize}`;
-      if (replyTo === NO_REPLY || replyTo === IS_DEAD) throw new ChannelError(reason);
-      this.route(this.buildDeadFrame(this.myId, dstId, replyTo, reason), null);
-      return;
-    }
+    if (this.refuseOversized(dstId, data.byteLength, replyTo)) return;
     this.route(encodeFrame(dstId, this.myId, this.myId, handle, replyTo, data), null);
+  }
+
+  /** Sends data encoded after HEADER_SIZE reserved bytes (encodeAfter): the header goes in place. */
+  sendFrame(dstId: number, handle: number, frame: Uint8Array, replyTo = NO_REPLY): void {
+    const length = frame.byteLength - HEADER_SIZE;
+    if (this.refuseOversized(dstId, length, replyTo)) return;
+    writeHeader(frame, 0, dstId, this.myId, this.myId, handle, replyTo, length);
+    this.route(frame, null);
+  }
+
+  /** An oversized message gets a dead reply, or throws when it expects none. */
+  private refuseOversized(dstId: number, length: number, replyTo: number): boolean {
+    if (length <= this.maxMessageSize) return false;
+    const reason = `message of ${length} bytes exceeds maxMessageSize ${this.maxMessageSize}`;
+    if (replyTo === NO_REPLY || replyTo === IS_DEAD) throw new ChannelError(reason);
+    this.route(this.buildDeadFrame(this.myId, dstId, replyTo, reason), null);
+    return true;
   }
 
   /** A dead frame from `srcId` to `dstId`'s `handle`. */
