@@ -58,6 +58,8 @@ export class MsgpackWriter {
     this.pos = reserve;
     try {
       this.value(value);
+      // Copied out before the finally below may drop the scratch buffer.
+      return this.buf.slice(0, this.pos);
     } catch (e) {
       if (e instanceof Unsupported) {
         throw new TypeError(
@@ -72,7 +74,6 @@ export class MsgpackWriter {
       // Do not keep a huge scratch buffer alive after one big message.
       if (this.buf.byteLength > 1 << 20) this.reset(8192);
     }
-    return this.buf.slice(0, this.pos);
   }
 
   private reset(size: number): void {
