@@ -1,8 +1,25 @@
 // The public API of tendril (see API.md). Nothing else is exported.
 export { Router } from './master/router.js';
-export type { RouterOptions, ConnectionMethod, MethodOptions, ContextEventRecord } from './master/router.js';
+export type { RouterOptions, ConnectionMethod, MethodOptions, ContextEventRecord, ContextTreeNode } from './master/router.js';
 export type { LogRecord } from './master/log-records.js';
-export type { CommonOptions, LocalOptions } from './methods/options.js';
+export type {
+  CommonOptions,
+  LocalOptions,
+  PtyMode,
+  SshOptions,
+  SudoOptions,
+  SuOptions,
+  DoasOptions,
+  DockerOptions,
+  PodmanOptions,
+  BuildahOptions,
+  KubectlOptions,
+  LxcOptions,
+  LxdOptions,
+  IncusOptions,
+  JailOptions,
+  SetnsOptions,
+} from './methods/options.js';
 export { Context } from './core/context.js';
 export type { ContextState, ShutdownOptions } from './core/context.js';
 export { CallChain } from './core/call-chain.js';
@@ -27,3 +44,17 @@ export {
   HostKeyError,
 } from './core/errors.js';
 export { isMain } from './master/is-main.js';
+export { Supervisor, SupervisorError, defaultDecider } from './master/supervisor.js';
+export type {
+  SupervisorOptions,
+  SupervisedChildSpec,
+  SupervisorState,
+  SupervisorStatus,
+  SupervisedChildState,
+  SupervisedChildStatus,
+  SupervisorStrategy,
+  RestartType,
+  Decision,
+  Decider,
+} from './master/supervisor.js';
+export { describeTree } from './master/describe-tree.js';

@@ -2,10 +2,12 @@
 // dispatcher thread that runs user code. It never runs user code itself, so it can always
 // route and always shut the process down.
 import { Socket } from 'node:net';
+import { ReadStream, WriteStream, isatty } from 'node:tty';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ChildConfig } from './child-config.js';
 import { setProcessRouter } from './current.js';
 import { killDescendants } from './descendants.js';
+import { forwardFifoPrints } from './fifo-prints.js';
 import { CallError } from './errors.js';
 import { loadParentSide, type ParentSide } from './parent-side-loader.js';
 import { installRouteControl } from './route-control.js';
@@ -22,6 +24,7 @@ import {
 import { PortLink } from './port-link.js';
 import { CoreRouter, LOG_LEVELS, type LogLevel } from './router.js';
 import { Stream } from './stream.js';
+import { DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from './heartbeat.js';
 
 /** fds of the channel: the parent writes to 3 and reads from 4 (1 and 2 carry logs). */
 const CHANNEL_IN = 3;
@@ -42,16 +45,21 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
     process.stderr.write(`tendril[${config.name}] ${level}: ${message}\n`);
   };
   setProcessRouter(router);
+  if (config.printsFifos) forwardFifoPrints(router, config.printsFifos, config.name);
 
   let shuttingDown = false;
   const parentId = config.parentIds[config.parentIds.length - 1] ?? 0;
-  const input = new Socket({ fd: CHANNEL_IN, readable: true, writable: false });
-  const output = new Socket({ fd: CHANNEL_OUT, readable: false, writable: true });
+  // A full-PTY launch (src/core/fifo-prints.ts): the channel is a terminal, which net.Socket refuses.
+  const onTty = isatty(CHANNEL_IN);
+  const input = onTty ? new ReadStream(CHANNEL_IN) : new Socket({ fd: CHANNEL_IN, readable: true, writable: false });
+  const output = onTty ? new WriteStream(CHANNEL_OUT) : new Socket({ fd: CHANNEL_OUT, readable: false, writable: true });
   const parent = new Stream('parent', parentId, input, output, config.maxMessageSize, {
     onFrame: (frame, s) => router.route(frame, s),
     onClose: (_s, reason) => shutdown(`lost the parent: ${reason}`),
   });
   router.parent = parent;
+  // A frozen parent (or a dead path to it) is a lost parent.
+  startHeartbeat(parent, config.id, config.heartbeatInterval ?? 0, config.heartbeatMisses ?? DEFAULT_HEARTBEAT_MISSES);
 
   // The worker gets the same bundle; it sees it is not the main thread and dispatches.
   const modules = new MessageChannel();

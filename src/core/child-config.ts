@@ -10,6 +10,11 @@ export interface ChildConfig {
   /** Grace period of this child's own shutdown. */
   shutdownTimeout: number;
   unidirectional: boolean;
+  /** Heartbeats on the stream to the parent and to this child's own children (0: off). */
+  heartbeatInterval?: number;
+  heartbeatMisses?: number;
   /** Log the duration of every call this child runs (RouterOptions.profiling). */
   profiling?: boolean;
+  /** Full-PTY launches: the FIFOs fds 1 and 2 point at, read and forwarded as log lines. */
+  printsFifos?: string[];
 }

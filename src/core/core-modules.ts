@@ -3,6 +3,8 @@
 import * as codec from './codec.js';
 import * as descendants from './descendants.js';
 import * as errors from './errors.js';
+import * as firstStage from './first-stage.js';
+import * as heartbeat from './heartbeat.js';
 import * as idAllocator from './id-allocator.js';
 import * as protocol from './protocol.js';
 import * as routeControl from './route-control.js';
@@ -12,6 +14,9 @@ export const coreModules: Record<string, unknown> = {
   codec,
   descendants,
   errors,
+  // The first stage: a child that becomes a parent starts its children with it.
+  'first-stage': firstStage,
+  heartbeat,
   'id-allocator': idAllocator,
   protocol,
   'route-control': routeControl,

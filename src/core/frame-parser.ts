@@ -5,10 +5,17 @@ export class ProtocolError extends Error {
   override name = 'ProtocolError';
 }
 
+export interface FrameParserOptions {
+  /** Hand out whole frames found inside a chunk as copies, not views (for a reused read buffer). */
+  copyFrames?: boolean;
+}
+
 /**
  * Incremental frame parser. Whole frames inside one chunk are handed out as views of that
- * chunk (no copy); a frame split across chunks is assembled into one buffer allocated once,
- * after its header has been checked, so a hostile length never allocates anything.
+ * chunk (no copy; or copies with `copyFrames`); a frame split across chunks is assembled into
+ * one buffer allocated once, after its header has been checked, so a hostile length never
+ * allocates anything. While a frame is being assembled, a reader may fill the rest of it
+ * directly (directTarget / filledDirectly) instead of pushing chunks.
  */
 export class FrameParser {
   private partial: Uint8Array | null = null; // the frame (or header) being assembled
@@ -16,10 +23,43 @@ export class FrameParser {
   private readonly header = new Uint8Array(HEADER_SIZE);
   private dead = false;
 
+  private readonly copyFrames: boolean;
+
   constructor(
     private readonly maxMessageSize: number,
     private readonly onFrame: (frame: Uint8Array) => void,
-  ) {}
+    options: FrameParserOptions = {},
+  ) {
+    this.copyFrames = options.copyFrames ?? false;
+  }
+
+  /**
+   * While a frame with at least `min` bytes still to come is being assembled: the part of its
+   * buffer not yet filled, for a read to fill directly (then call filledDirectly). Else null.
+   */
+  directTarget(min: number): Uint8Array | null {
+    if (this.dead || this.partial === null) return null;
+    const rest = this.partial.byteLength - this.filled;
+    return rest >= min ? this.partial.subarray(this.filled) : null;
+  }
+
+  /** Accounts for `n` bytes a read put at the start of directTarget(); may complete the frame. */
+  filledDirectly(n: number): void {
+    if (this.dead) throw new ProtocolError('parser already failed');
+    const partial = this.partial;
+    if (partial === null || !(n >= 0) || this.filled + n > partial.byteLength) {
+      this.dead = true;
+      this.partial = null;
+      this.filled = 0;
+      throw new ProtocolError(`filledDirectly(${n}) without room for it in a frame being assembled`);
+    }
+    this.filled += n;
+    if (this.filled === partial.byteLength) {
+      this.partial = null;
+      this.filled = 0;
+      this.onFrame(partial);
+    }
+  }
 
   /** Bytes of an incomplete frame held back. */
   get pending(): number {
@@ -47,7 +87,7 @@ export class FrameParser {
         if (end - at >= HEADER_SIZE) {
           const total = this.checkHeader(chunk, at);
           if (end - at >= total) {
-            this.onFrame(chunk.subarray(at, at + total));
+            this.onFrame(this.copyFrames ? copyOf(chunk, at, at + total) : chunk.subarray(at, at + total));
             at += total;
             continue;
           }
@@ -102,4 +142,11 @@ export class FrameParser {
     }
     return HEADER_SIZE + length;
   }
+}
+
+/** A copy of chunk[from, to) in a buffer of its own. */
+function copyOf(chunk: Uint8Array, from: number, to: number): Uint8Array {
+  const out = new Uint8Array(to - from);
+  out.set(chunk.subarray(from, to));
+  return out;
 }

@@ -19,21 +19,34 @@ export interface ParentSide {
   shutdownAll(): Promise<void>;
 }
 
-type CreateParentSide = (router: CoreRouter, config: ChildConfig, payload: Uint8Array) => ParentSide;
+/** Loads another on-demand bundle (e.g. METHODS_BUNDLE_ID) and returns its exports. */
+export type LoadBundle = (id: string) => Promise<unknown>;
+
+type CreateParentSide = (router: CoreRouter, config: ChildConfig, payload: Uint8Array, loadBundle: LoadBundle) => ParentSide;
+
+/** The connection methods other than local, for a child that becomes a parent (src/methods/remote-entry.ts). */
+export const METHODS_BUNDLE_ID = 'tendril:methods';
 
 /** Requester id of the broker itself in the module cache. */
 const BROKER = -2;
 
 export async function loadParentSide(router: CoreRouter, cache: ModuleCache, config: ChildConfig, payload: Uint8Array): Promise<ParentSide> {
-  const reply = await cache.serve(BROKER, PARENT_BUNDLE_ID, null);
-  const packed = reply.modules.find((m) => m[0] === PARENT_BUNDLE_ID)?.[2];
+  const exports = (await loadBundle(cache, PARENT_BUNDLE_ID)) as { createParentSide?: CreateParentSide };
+  if (typeof exports.createParentSide !== 'function') throw new Error('the parent bundle has no createParentSide');
+  return exports.createParentSide(router, config, payload, (id) => loadBundle(cache, id));
+}
+
+/** Fetches a bundle built by scripts/build.mjs through the module cache and runs it in the broker. */
+async function loadBundle(cache: ModuleCache, id: string): Promise<unknown> {
+  const reply = await cache.serve(BROKER, id, null);
+  const packed = reply.modules.find((m) => m[0] === id)?.[2];
   const source = packed instanceof Uint8Array ? brotliDecompressSync(packed).toString('utf8') : packed;
   if (reply.error !== null || source === undefined) {
-    throw new Error(`cannot load the parent-side code: ${reply.error ?? 'not in the reply'}`);
+    throw new Error(`cannot load ${id}: ${reply.error ?? 'not in the reply'}`);
   }
-  const module = { exports: {} as { createParentSide?: CreateParentSide } };
+  const module = { exports: {} as Record<string, unknown> };
   const run = vm.runInThisContext(`(function (exports, module, require) {${source}\n})`, {
-    filename: PARENT_BUNDLE_ID,
+    filename: id,
   }) as (...args: unknown[]) => void;
   const nodeRequire = createRequire(`${process.cwd()}/`);
   const require = (spec: string): unknown => {
@@ -43,6 +56,5 @@ export async function loadParentSide(router: CoreRouter, cache: ModuleCache, con
     return mod;
   };
   run(module.exports, module, require);
-  if (typeof module.exports.createParentSide !== 'function') throw new Error('the parent bundle has no createParentSide');
-  return module.exports.createParentSide(router, config, payload);
+  return module.exports;
 }

@@ -1,5 +1,5 @@
 import { HEADER_SIZE, OFF_LENGTH } from './protocol.js';
-import { afterCurrentTask, type Link } from './stream.js';
+import type { Link } from './stream.js';
 
 /** The two ends of the broker <-> dispatcher hop: a Worker on one side, parentPort on the other. */
 export interface MessageEndpoint {
@@ -8,8 +8,8 @@ export interface MessageEndpoint {
 }
 
 /**
- * Frames between the broker thread and the dispatcher thread. Frames queued while handling
- * one event cross as one postMessage (the per-message cost of postMessage caps
+ * Frames between the broker thread and the dispatcher thread. Frames queued in one
+ * event-loop turn cross as one postMessage (the per-message cost of postMessage caps
  * throughput; batches do not). A lone frame that owns its buffer is transferred, not copied.
  */
 export class PortLink implements Link {
@@ -37,7 +37,7 @@ export class PortLink implements Link {
     this.queued += frame.byteLength;
     if (!this.scheduled) {
       this.scheduled = true;
-      afterCurrentTask(this.flushNow);
+      setImmediate(this.flushNow);
     }
   }
 

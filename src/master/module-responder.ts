@@ -7,8 +7,8 @@ import { LOAD_MODULE } from '../core/protocol.js';
 import type { CoreRouter } from '../core/router.js';
 import { ModuleFinder, ModuleNotServable, type ModuleGraph, type ServedModule } from './module-finder.js';
 import type { LoadModuleReply, LoadModuleRequest } from '../core/module-protocol.js';
-import { PARENT_BUNDLE_ID } from '../core/parent-side-loader.js';
-import { parentBundle } from '../parent/payload.js';
+import { METHODS_BUNDLE_ID, PARENT_BUNDLE_ID } from '../core/parent-side-loader.js';
+import { methodsBundle, parentBundle } from '../parent/payload.js';
 
 /** Counters tests and debug logs read. */
 export interface ModuleStats {
@@ -45,9 +45,11 @@ export class ModuleResponder {
     try {
       const req = decode(msg.data) as LoadModuleRequest;
       if (!Array.isArray(req) || typeof req[0] !== 'string') throw new ModuleNotServable('malformed LOAD_MODULE request');
-      if (req[0] === PARENT_BUNDLE_ID) {
+      if (req[0] === PARENT_BUNDLE_ID || req[0] === METHODS_BUNDLE_ID) {
         // The code a child needs to become a parent (not a user module: never cached as sent).
-        msg.reply({ root: PARENT_BUNDLE_ID, error: null, modules: [[PARENT_BUNDLE_ID, 'cjs', parentBundle(), {}]], graph: [PARENT_BUNDLE_ID] } satisfies LoadModuleReply);
+        const id = req[0];
+        const bundle = id === PARENT_BUNDLE_ID ? parentBundle() : methodsBundle();
+        msg.reply({ root: id, error: null, modules: [[id, 'cjs', bundle, {}]], graph: [id] } satisfies LoadModuleReply);
         return;
       }
       const served = await this.serve(msg.srcId, req[0], typeof req[1] === 'string' ? req[1] : null);

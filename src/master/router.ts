@@ -7,15 +7,32 @@ import { contextMachine, type ContextEvent } from '../../machines/context.js';
 import { decode } from '../core/codec.js';
 import type { Context, ContextState, ShutdownOptions } from '../core/context.js';
 import { setProcessRouter } from '../core/current.js';
-import { CallError, StreamError } from '../core/errors.js';
+import { CallError, HostKeyError, PasswordError, StreamError } from '../core/errors.js';
 import { ALLOCATE_ID, CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE, FORWARD_LOG } from '../core/protocol.js';
 import { installRouteControl } from '../core/route-control.js';
 import { CoreRouter, LOG_LEVELS, type LogLevel } from '../core/router.js';
 import type { ConnectionMethod, MethodOptions } from '../methods/index.js';
-import type { CommonOptions, LocalOptions } from '../methods/options.js';
+import type {
+  BuildahOptions,
+  CommonOptions,
+  DoasOptions,
+  DockerOptions,
+  IncusOptions,
+  JailOptions,
+  KubectlOptions,
+  LocalOptions,
+  LxcOptions,
+  LxdOptions,
+  PodmanOptions,
+  SetnsOptions,
+  SshOptions,
+  SuOptions,
+  SudoOptions,
+} from '../methods/options.js';
 import { ChildSet } from '../parent/child-set.js';
 import { corePayload } from '../parent/payload.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
+import { installMasterMethods } from './methods.js';
 import { ModuleResponder, type ModuleStats } from './module-responder.js';
 
 export interface RouterOptions {
@@ -31,6 +48,12 @@ export interface RouterOptions {
   shutdownTimeout?: number;
   /** Print forwarded logs on the master's stderr (default true). */
   printLogs?: boolean;
+  /**
+   * Heartbeats on every stream, both ways (default 5000 ms; 0: off): a peer silent for
+   * `heartbeatMisses` intervals (default 3) is declared dead, within interval × (misses + 1).
+   */
+  heartbeatInterval?: number;
+  heartbeatMisses?: number;
 }
 
 export type { ConnectionMethod, MethodOptions };
@@ -38,6 +61,15 @@ export type { ConnectionMethod, MethodOptions };
 export interface ContextEventRecord {
   type: 'up' | 'down';
   context: Context;
+}
+
+/** A context and its children as the router's actor tree holds them (see contextTree()). */
+export interface ContextTreeNode {
+  id: number;
+  name: string;
+  /** The state of the context's lifecycle machine. */
+  state: string;
+  children: ContextTreeNode[];
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
@@ -48,6 +80,8 @@ export class Router extends CoreRouter {
   private debugEnabled: boolean;
   private nextId = 1;
   private shuttingDown: Promise<void> | null = null;
+  /** Run first by shutdown() (supervisors stop their children in order). */
+  private readonly shutdownHooks = new Set<() => Promise<unknown>>();
   private readonly logHub = new LogHub();
   private readonly contextEvents = new Set<(e: ContextEventRecord) => void>();
   /** The master's own actor: root of the actor tree. */
@@ -67,6 +101,7 @@ export class Router extends CoreRouter {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       unidirectional: options.unidirectional ?? false,
     });
+    installMasterMethods();
     this.shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
     this.debugEnabled = options.debug ?? false;
     if (options.printLogs ?? true) this.logHub.listen(printRecord);
@@ -84,6 +119,8 @@ export class Router extends CoreRouter {
         debug: () => this.debugEnabled,
         unidirectional: this.unidirectional,
         profiling: options.profiling ?? false,
+        heartbeatInterval: options.heartbeatInterval,
+        heartbeatMisses: options.heartbeatMisses,
       },
       {
         onLine: (id, name, source, line) => this.emitLine(id, name, source, line),
@@ -174,6 +211,69 @@ export class Router extends CoreRouter {
     return this.connect('local', opts);
   }
 
+  /** A context on another machine over ssh (OpenSSH client by default, or transport 'ssh2'). */
+  ssh(opts: SshOptions): Promise<Context> {
+    return this.connect('ssh', opts);
+  }
+
+  /** A context as another account (default root) through sudo. */
+  sudo(opts: SudoOptions = {}): Promise<Context> {
+    return this.connect('sudo', opts);
+  }
+
+  /** A context as another account (default root) through su. */
+  su(opts: SuOptions = {}): Promise<Context> {
+    return this.connect('su', opts);
+  }
+
+  /** A context as another account (default root) through doas. */
+  doas(opts: DoasOptions = {}): Promise<Context> {
+    return this.connect('doas', opts);
+  }
+
+  /** A context in a docker container (`container`) or a throwaway one from `image`. */
+  docker(opts: DockerOptions): Promise<Context> {
+    return this.connect('docker', opts);
+  }
+
+  podman(opts: PodmanOptions): Promise<Context> {
+    return this.connect('podman', opts);
+  }
+
+  buildah(opts: BuildahOptions): Promise<Context> {
+    return this.connect('buildah', opts);
+  }
+
+  /** A context in a Kubernetes pod (`kubectl exec`). */
+  kubectl(opts: KubectlOptions): Promise<Context> {
+    return this.connect('kubectl', opts);
+  }
+
+  /** A context in an LXC container (lxc-attach). */
+  lxc(opts: LxcOptions): Promise<Context> {
+    return this.connect('lxc', opts);
+  }
+
+  /** A context in an LXD container (`lxc exec`). */
+  lxd(opts: LxdOptions): Promise<Context> {
+    return this.connect('lxd', opts);
+  }
+
+  /** A context in an Incus container. */
+  incus(opts: IncusOptions): Promise<Context> {
+    return this.connect('incus', opts);
+  }
+
+  /** A context in a FreeBSD jail (jexec). */
+  jail(opts: JailOptions): Promise<Context> {
+    return this.connect('jail', opts);
+  }
+
+  /** A context in a container's namespaces entered directly (nsenter; needs root). */
+  setns(opts: SetnsOptions): Promise<Context> {
+    return this.connect('setns', opts);
+  }
+
   /** Starts a context with the named connection method, from the master or from `opts.via`. */
   override async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
     if (this.shuttingDown) throw new StreamError('the router is shutting down');
@@ -196,7 +296,11 @@ export class Router extends CoreRouter {
       await p;
     } catch (e) {
       this.contextDied(ctx.id, (e as Error).message);
-      if (e instanceof CallError) throw new StreamError(`${ctx.name} (via ${via.name}): ${e.remoteMessage}`);
+      if (e instanceof CallError) {
+        // The intermediate's PasswordError or HostKeyError stays one here.
+        const Kind = e.remoteType === 'PasswordError' ? PasswordError : e.remoteType === 'HostKeyError' ? HostKeyError : StreamError;
+        throw new Kind(`${ctx.name} (via ${via.name}): ${e.remoteMessage}`);
+      }
       throw e;
     } finally {
       this.remoteStarts.delete(p);
@@ -235,6 +339,27 @@ export class Router extends CoreRouter {
     if (actor && actor.getSnapshot().status === 'active') actor.send(event);
   }
 
+  /** @internal Runs `fn` at the start of shutdown() (a Supervisor stops its children first); returns the removal. */
+  onShutdown(fn: () => Promise<unknown>): () => void {
+    this.shutdownHooks.add(fn);
+    return () => void this.shutdownHooks.delete(fn);
+  }
+
+  /** Whether shutdown() was called. */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown !== null;
+  }
+
+  /** The live tree of contexts with the state of each one's lifecycle machine (for debugging). */
+  contextTree(): ContextTreeNode {
+    const walk = (id: number, actor: AnyActorRef): ContextTreeNode => {
+      const snap = actor.getSnapshot() as { value: unknown; context: { name: string; children: Record<number, AnyActorRef> } };
+      const children = Object.entries(snap.context.children).map(([k, a]) => walk(Number(k), a));
+      return { id, name: this.contextById(id)?.name ?? snap.context.name, state: String(snap.value), children };
+    };
+    return walk(0, this.root);
+  }
+
   /** Force-disconnects a child: its stream is closed and its process killed. */
   disconnect(ctx: Context): void {
     if (this.children.records.has(ctx.id)) this.children.disconnect(ctx.id, 'disconnected by the master');
@@ -256,6 +381,7 @@ export class Router extends CoreRouter {
   /** Asks every child to shut down, waits up to shutdownTimeout, then kills what is left. Idempotent. */
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
+      await Promise.allSettled([...this.shutdownHooks].map((fn) => fn()));
       // Children first: an intermediate asked to start a context aborts it as it shuts down.
       const children = this.children.shutdownAll();
       await Promise.allSettled([...this.remoteStarts]);

@@ -9,6 +9,7 @@ import { StreamError } from '../core/errors.js';
 import { NO_REPLY, SHUTDOWN } from '../core/protocol.js';
 import type { CoreRouter, LogLevel } from '../core/router.js';
 import { Stream } from '../core/stream.js';
+import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from '../core/heartbeat.js';
 import { METHODS, type ConnectionMethod, type MethodBuilder, type MethodOptions } from '../methods/index.js';
 import type { CommonOptions } from '../methods/options.js';
 import { killTree, launch, newToken, nodeCommand } from './connection.js';
@@ -31,6 +32,9 @@ export interface ChildSetOptions {
   debug(): boolean;
   unidirectional: boolean;
   profiling?: boolean;
+  /** Heartbeats on every child's stream (default 5000 ms, 0: off), and intervals missed before it is dead (default 3). */
+  heartbeatInterval?: number;
+  heartbeatMisses?: number;
   /** Makes the connection methods other than local available (an intermediate fetches them). */
   loadMethods?(): Promise<void>;
 }
@@ -94,6 +98,8 @@ export class ChildSet {
       shutdownTimeout: this.opts.shutdownTimeout,
       unidirectional: common.unidirectional ?? this.opts.unidirectional,
       profiling: this.opts.profiling ?? false,
+      heartbeatInterval: common.heartbeatInterval ?? this.opts.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL,
+      heartbeatMisses: common.heartbeatMisses ?? this.opts.heartbeatMisses ?? DEFAULT_HEARTBEAT_MISSES,
     };
     router.holdOpen();
     try {
@@ -122,6 +128,8 @@ export class ChildSet {
         stream.close(`process exited (${signal ? `signal ${signal}` : `code ${code}`})`);
       });
       router.addRoute(id, stream);
+      // A silent child is frozen or unreachable: once its stream is closed, nothing waits for it.
+      startHeartbeat(stream, router.myId, config.heartbeatInterval!, config.heartbeatMisses!, () => killTree(record.proc));
       this.applyRef(record);
       this.hooks.onUp?.(record);
       if (this.stopping) this.askToShutDown(record);

@@ -9,7 +9,8 @@ import type { Message } from '../core/message.js';
 import { FORWARD_LOG } from '../core/protocol.js';
 import { announceChild } from '../core/route-control.js';
 import type { CoreRouter } from '../core/router.js';
-import type { ConnectionMethod, MethodOptions } from '../methods/index.js';
+import type { LoadBundle } from '../core/parent-side-loader.js';
+import { registerMethods, type ConnectionMethod, type MethodOptions, type MethodTable } from '../methods/index.js';
 import { ChildSet } from './child-set.js';
 
 export interface ParentSide {
@@ -24,11 +25,14 @@ interface CreateChildRequest {
   id?: number;
 }
 
-export function createParentSide(router: CoreRouter, config: ChildConfig, payload: Uint8Array): ParentSide {
+export function createParentSide(router: CoreRouter, config: ChildConfig, payload: Uint8Array, loadBundle: LoadBundle): ParentSide {
   const ids = new IdAllocator(router);
   const children = new ChildSet(
     router,
-    { payload: () => payload, shutdownTimeout: config.shutdownTimeout, debug: () => config.debug, unidirectional: config.unidirectional, profiling: config.profiling },
+    { payload: () => payload, shutdownTimeout: config.shutdownTimeout, debug: () => config.debug, unidirectional: config.unidirectional, profiling: config.profiling,
+      heartbeatInterval: config.heartbeatInterval ?? 0, heartbeatMisses: config.heartbeatMisses,
+      // ssh, sudo, containers...: fetched the first time one is asked for.
+      loadMethods: async () => registerMethods(((await loadBundle('tendril:methods' /* METHODS_BUNDLE_ID */)) as { methods: MethodTable }).methods) },
     {
       // Prints of our children travel to the master as log records.
       onLine: (id, name, source, line) => {

@@ -15,7 +15,7 @@ import {
   READY_MARKER,
   firstStageSource,
   startMarker,
-} from './first-stage.js';
+} from '../core/first-stage.js';
 import { LineSplitter } from './line-splitter.js';
 import { lengthPrefixed } from './length-prefixed.js';
 
@@ -27,6 +27,34 @@ export interface LaunchSpec {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Starts the target itself (remote methods: the channel on the program's stdin/stdout, a
+   * PTY, an in-process ssh channel) instead of spawning command/args with it on fds 3/4.
+   */
+  open?(io: LaunchIO): Target;
+  /** A precise error for a failure, from the last lines the target printed: [class, reason]. */
+  explain?(tail: string[], why: string): [typeof StreamError, string] | undefined;
+  /** Another way to start after this one failed (sudo with a PTY when it requires a tty). */
+  retry?(tail: string[]): LaunchSpec | undefined;
+  /** Extra fields of the child's config record. */
+  config?: Partial<ChildConfig>;
+}
+
+/** A started target: its process (or an object standing for it), channel and log outputs. */
+export interface Target {
+  proc: ChildProcess;
+  toChild: Writable;
+  fromChild: Readable;
+  /** Streams whose lines are the target's logs (and the tail quoted in errors). */
+  outputs: ['stdout' | 'stderr', Readable][];
+}
+
+/** What the driver lends a method's open(): fail the launch, add lines to the tail. */
+export interface LaunchIO {
+  fail(reason: string, kind?: typeof StreamError): void;
+  line(source: 'stdout' | 'stderr', line: string): void;
+  /** Aborted once the launch settled (ready or failed): stop answering prompts. */
+  done: AbortSignal;
 }
 
 export interface Launched {
@@ -77,41 +105,50 @@ export function launch(
 
   return new Promise<Launched>((resolve, reject) => {
     let settled = false;
-    let proc: ChildProcess;
+    const done = new AbortController();
+    const splitters: LineSplitter[] = [];
+    const fail = (message: string, kind?: typeof StreamError): void => {
+      if (settled) return;
+      settled = true;
+      done.abort();
+      clearTimeout(timer);
+      hooks.signal?.removeEventListener('abort', onAbort);
+      started?.fromChild.off('data', onData);
+      if (started) killTree(started.proc);
+      // Let the last lines arrive (an unterminated one too: a prompt) before composing the message.
+      setTimeout(() => {
+        // What is still held back as a possible marker start (a short prompt) is output too.
+        if (phase === 'marker') early.push(buffered);
+        for (const s of splitters) s.end();
+        const again = kind ? undefined : spec.retry?.(tail);
+        if (again) return resolve(launch(again, token, config, timeoutMs, hooks));
+        const [Kind, why] = (!kind && spec.explain?.(tail, message)) || [kind ?? StreamError, message];
+        reject(new Kind(`${spec.description}: ${why}${lastLines()}`));
+      }, 20);
+    };
+    let started: Target | undefined;
     try {
-      proc = spawn(spec.command, spec.args, {
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-        env: spec.env ?? process.env,
-        cwd: spec.cwd,
-        windowsHide: true,
-      });
+      // open() reports synchronous problems by throwing, later ones through io.fail.
+      started = spec.open ? spec.open({ fail, line: remember, done: done.signal }) : spawnOnFds34(spec);
     } catch (e) {
-      reject(new StreamError(`${spec.description}: cannot run ${spec.command}: ${(e as Error).message}`));
+      reject(e instanceof StreamError ? e : new StreamError(`${spec.description}: cannot run ${spec.command}: ${(e as Error).message}`));
       return;
     }
-    const toChild = proc.stdio[3] as Writable;
-    const fromChild = proc.stdio[4] as Readable;
-    for (const source of ['stdout', 'stderr'] as const) {
+    const { proc, toChild, fromChild } = started;
+    for (const [source, s] of started.outputs) {
       const splitter = new LineSplitter((line) => remember(source, line));
-      const s = proc[source]!;
+      splitters.push(splitter);
       s.on('data', (chunk: Buffer) => splitter.push(chunk));
       s.on('end', () => splitter.end());
     }
+    // Anything printed on the channel before the marker (login banners, prompts) is a log line.
+    const early = new LineSplitter((line) => remember('stdout', line));
+    splitters.push(early);
     // Writes to a child that died early fail with EPIPE; the exit handler reports it.
     toChild.on('error', () => undefined);
     fromChild.on('error', () => undefined);
 
     const onAbort = (): void => fail('the router is shutting down: connection abandoned');
-    const fail = (message: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      hooks.signal?.removeEventListener('abort', onAbort);
-      fromChild.off('data', onData);
-      killTree(proc);
-      // Let the last lines arrive before composing the message.
-      setTimeout(() => reject(new StreamError(`${spec.description}: ${message}${lastLines()}`)), 20);
-    };
     const timer = setTimeout(
       () => fail(`timed out after ${timeoutMs} ms waiting for the child to ${phase === 'marker' ? 'start' : 'become ready'} (connectTimeout)`),
       timeoutMs,
@@ -153,12 +190,16 @@ export function launch(
         const at = buffered.indexOf(marker);
         if (at < 0) {
           // Keep only what could still be the start of a marker.
-          if (buffered.length > marker.length) buffered = buffered.subarray(buffered.length - marker.length);
+          if (buffered.length > marker.length) {
+            early.push(buffered.subarray(0, buffered.length - marker.length));
+            buffered = buffered.subarray(buffered.length - marker.length);
+          }
           return;
         }
+        early.push(buffered.subarray(0, at));
         buffered = buffered.subarray(at + marker.length);
         phase = 'ready';
-        const configBytes = Buffer.from(JSON.stringify(config));
+        const configBytes = Buffer.from(JSON.stringify({ ...config, ...spec.config }));
         toChild.write(Buffer.concat([lengthPrefixed(hooks.payload), lengthPrefixed(configBytes)]));
       }
       if (buffered.length < ready.length) return;
@@ -167,6 +208,7 @@ export function launch(
         return;
       }
       settled = true;
+      done.abort();
       clearTimeout(timer);
       hooks.signal?.removeEventListener('abort', onAbort);
       fromChild.off('data', onData);
@@ -177,6 +219,18 @@ export function launch(
     if (hooks.signal?.aborted) onAbort();
     else hooks.signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The local way: the program runs the first stage itself, with the channel on its fds 3/4. */
+function spawnOnFds34(spec: LaunchSpec): Target {
+  const proc = spawn(spec.command, spec.args, {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    env: spec.env ?? process.env,
+    cwd: spec.cwd,
+    windowsHide: true,
+  });
+  const outputs: Target['outputs'] = [['stdout', proc.stdout!], ['stderr', proc.stderr!]];
+  return { proc, toChild: proc.stdio[3] as Writable, fromChild: proc.stdio[4] as Readable, outputs };
 }
 
 /**

@@ -29,3 +29,8 @@ export function corePayload(): Uint8Array {
 export function parentBundle(): Uint8Array {
   return distFile('parent.bundle.br');
 }
+
+/** The connection methods other than local (src/methods/remote-entry.ts), for intermediates. */
+export function methodsBundle(): Uint8Array {
+  return distFile('methods.bundle.br');
+}

@@ -1,7 +1,8 @@
 // The first stage: the only code that travels on the command line. It checks the Node
 // version, announces itself with a marker (anything printed before it, e.g. by login
-// scripts, is dropped by the parent), reads exactly one length-prefixed compressed (brotli) payload
-// from fd 3 without reading a byte more, and runs it.
+// scripts, is dropped by the parent), reads exactly one length-prefixed compressed (brotli)
+// payload from fd 3 without reading a byte more, and runs it. It lives in the core because a
+// child that becomes a parent starts its own children with it.
 
 /** Oldest Node a child may run. */
 export const MIN_CHILD_NODE_MAJOR = 16;

@@ -1,0 +1,10 @@
+import { build } from 'esbuild';
+import { brotliCompressSync, constants as zlib } from 'node:zlib';
+import { join } from 'node:path';
+const root = process.argv[2];
+const coreDir = join(root, 'src/core') + '/';
+const shareCore = { name: 'share-core', setup(b) { b.onResolve({ filter: /\/core\/[\w-]+\.js$/ }, (args) => { const path = join(args.resolveDir, args.path); if (!path.startsWith(coreDir)) return undefined; return { path: `tendril-core:${path.slice(coreDir.length).replace(/\.js$/, '')}`, external: true }; }); } };
+const r = await build({ entryPoints: [join(root, 'src/parent/child-side.ts')], bundle: true, minify: true, format: 'cjs', platform: 'node', target: 'node16', write: false, legalComments: 'none', plugins: [shareCore], metafile: true });
+const c = brotliCompressSync(r.outputFiles[0].contents, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } });
+console.log(r.outputFiles[0].contents.length, c.length);
+if (process.argv[3]) process.stdout.write(r.outputFiles[0].text);

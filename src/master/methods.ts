@@ -1,0 +1,30 @@
+// What the master adds to the connection methods: all of them, the ssh2 transport, and
+// node-pty for PTYs (both npm packages of the master; a context that starts children uses
+// the OpenSSH client and util-linux `script` instead).
+import { methods } from '../methods/all.js';
+import { registerMethods } from '../methods/index.js';
+import { setSsh2Opener } from '../methods/ssh.js';
+import { openSsh2 } from '../methods/ssh2.js';
+import { scriptBackend, setPtyBackend, type PtyBackend } from '../parent/pty.js';
+import { loadNodePty, nodePtyBackend } from '../parent/pty-node.js';
+
+let installed = false;
+
+export function installMasterMethods(): void {
+  if (installed) return;
+  installed = true;
+  registerMethods(methods);
+  setSsh2Opener(openSsh2);
+  // node-pty is loaded on the first PTY actually needed (most launches need none).
+  let backend: PtyBackend | undefined;
+  setPtyBackend({
+    name: 'node-pty (lazy)',
+    start(mode, argv, env) {
+      if (!backend) {
+        const pty = loadNodePty();
+        backend = pty ? nodePtyBackend(pty) : scriptBackend;
+      }
+      return backend.start(mode, argv, env);
+    },
+  });
+}

@@ -1,0 +1,224 @@
+// The ssh2 transport (master only): ssh in-process with the ssh2 package. Password and key
+// auth without any PTY, host keys checked against known_hosts (src/methods/known-hosts.ts),
+// keepalive on by default, and one connection per host and account shared by every context
+// on it (one channel each; the connection closes with its last channel).
+import { EventEmitter } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { ChildProcess } from 'node:child_process';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import { HostKeyError, PasswordError, StreamError } from '../core/errors.js';
+import type { LaunchIO, Target } from '../parent/connection.js';
+import { checkHostKey, defaultKnownHostsFile, hostId, keyType, recordHostKey } from './known-hosts.js';
+import type { SshOptions } from './options.js';
+
+const DEFAULT_KEEPALIVE_MS = 15_000;
+
+interface Shared {
+  client: Client;
+  ready: Promise<void>;
+  channels: number;
+  closed: boolean;
+  /** Launches that keep the process alive (ChildSet ref/unref). */
+  refs: Set<object>;
+}
+
+const pool = new Map<string, Shared>();
+
+/** Connections currently open, all or to one host and account (for tests and benchmarks). */
+export function ssh2Connections(filter?: { hostname: string; username: string }): number {
+  return [...pool.entries()].filter(([key, s]) => {
+    if (s.closed) return false;
+    if (!filter) return true;
+    const [host, , user] = JSON.parse(key) as [string, number, string];
+    return host === filter.hostname && user === filter.username;
+  }).length;
+}
+
+function loadSsh2(): typeof import('ssh2') {
+  try {
+    return createRequire(import.meta.url)('ssh2') as typeof import('ssh2');
+  } catch (e) {
+    throw new StreamError(`the ssh2 transport needs the ssh2 package: npm install ssh2 (${(e as Error).message})`);
+  }
+}
+
+function defaultKey(): Buffer | undefined {
+  for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
+    const path = join(homedir(), '.ssh', name);
+    if (existsSync(path)) return readFileSync(path);
+  }
+  return undefined;
+}
+
+/** The ssh2 connect options for `opts` (exported for tests). */
+export function ssh2Config(opts: SshOptions, connectTimeout: number, onHostKeyProblem: (problem: string) => void = () => undefined): ConnectConfig {
+  const port = opts.port ?? 22;
+  const mode = opts.checkHostKeys ?? 'enforce';
+  const knownHosts = opts.knownHostsFile ?? defaultKnownHostsFile();
+  let privateKey: Buffer | undefined;
+  try {
+    privateKey = opts.identityFile !== undefined ? readFileSync(opts.identityFile) : opts.password === undefined ? defaultKey() : undefined;
+  } catch (e) {
+    throw new StreamError(`ssh2: cannot read identityFile ${opts.identityFile}: ${(e as Error).message}`);
+  }
+  const useAgent = !(opts.identityFile !== undefined && opts.identitiesOnly !== false) && process.env.SSH_AUTH_SOCK;
+  return {
+    host: opts.hostname,
+    port,
+    username: opts.username ?? userInfo().username,
+    password: opts.password,
+    privateKey,
+    agent: useAgent || undefined,
+    tryKeyboard: opts.password !== undefined,
+    readyTimeout: connectTimeout,
+    keepaliveInterval: opts.keepaliveInterval ?? DEFAULT_KEEPALIVE_MS,
+    keepaliveCountMax: opts.keepaliveCountMax ?? 3,
+    algorithms: opts.compression === false ? { compress: ['none'] } : { compress: ['zlib@openssh.com', 'zlib', 'none'] },
+    hostVerifier: (blob: Buffer): boolean => {
+      if (mode === 'ignore') return true;
+      const status = checkHostKey([knownHosts, '/etc/ssh/ssh_known_hosts'], opts.hostname, port, blob);
+      if (status === 'known') return true;
+      if (status === 'unknown' && mode === 'accept') {
+        recordHostKey(knownHosts, opts.hostname, port, blob);
+        return true;
+      }
+      onHostKeyProblem(
+        status === 'revoked' ? `ssh2: the host key of ${hostId(opts.hostname, port)} is revoked in ${knownHosts}`
+        : status === 'changed' ? `ssh2: REMOTE HOST IDENTIFICATION HAS CHANGED for ${hostId(opts.hostname, port)} (${knownHosts})`
+        : `ssh2: No ${keyType(blob)} host key is known for ${hostId(opts.hostname, port)} in ${knownHosts}`,
+      );
+      return false;
+    },
+  };
+}
+
+function connect(opts: SshOptions, connectTimeout: number): Shared {
+  const port = opts.port ?? 22;
+  const username = opts.username ?? userInfo().username;
+  const mode = opts.checkHostKeys ?? 'enforce';
+  const knownHosts = opts.knownHostsFile ?? defaultKnownHostsFile();
+  const key = JSON.stringify([opts.hostname, port, username, opts.password ?? null, opts.identityFile ?? null, opts.identitiesOnly ?? true, mode, knownHosts, opts.compression ?? true]);
+  const existing = pool.get(key);
+  if (existing && !existing.closed) return existing;
+
+  const { Client } = loadSsh2();
+  const client = new Client();
+  let hostKeyProblem: string | null = null;
+  const config = ssh2Config(opts, connectTimeout, (problem) => (hostKeyProblem = problem));
+  const shared: Shared = { client, ready: Promise.resolve(), channels: 0, closed: false, refs: new Set() };
+  pool.set(key, shared);
+  client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => opts.password ?? '')));
+  shared.ready = new Promise<void>((resolve, reject) => {
+    client.once('ready', () => resolve());
+    client.once('error', (e: Error & { level?: string; code?: string }) => {
+      shared.closed = true;
+      if (hostKeyProblem) reject(Object.assign(new HostKeyError(hostKeyProblem), { line: hostKeyProblem }));
+      else if (e.level === 'client-authentication') reject(Object.assign(new PasswordError(e.message), { line: `ssh2: Permission denied (${e.message})` }));
+      else reject(Object.assign(new StreamError(e.message), { line: `ssh2: ${e.code ?? ''} ${e.message}`.replace('  ', ' ') }));
+    });
+  });
+  shared.ready.catch(() => undefined);
+  client.on('close', () => {
+    shared.closed = true;
+    if (pool.get(key) === shared) pool.delete(key);
+  });
+  client.on('error', () => undefined);
+  try {
+    client.connect(config);
+  } catch (e) {
+    shared.closed = true;
+    pool.delete(key);
+    throw new StreamError(`ssh2: ${(e as Error).message}`);
+  }
+  return shared;
+}
+
+function applyRef(shared: Shared): void {
+  const sock = (shared.client as unknown as { _sock?: { ref?(): void; unref?(): void } })._sock;
+  if (shared.refs.size > 0) sock?.ref?.();
+  else sock?.unref?.();
+}
+
+/** Opens a channel running `command` on a (shared) connection; the Target's streams are live at once. */
+export function openSsh2(opts: SshOptions, command: string, io: LaunchIO, connectTimeout: number): Target {
+  const shared = connect(opts, connectTimeout);
+  const toChild = new PassThrough();
+  const fromChild = new PassThrough();
+  const stderr = new PassThrough();
+  let channel: ClientChannel | null = null;
+  let ended = false;
+  const token = {};
+  const proc = Object.assign(new EventEmitter(), {
+    pid: undefined,
+    exitCode: null as number | null,
+    signalCode: null as NodeJS.Signals | null,
+    stdout: null,
+    stderr: null,
+    kill(): boolean {
+      if (channel) {
+        try {
+          channel.signal('KILL');
+        } catch {
+          // not supported by the server: closing the channel gives node EOF
+        }
+        channel.close();
+      } else finish(null, 'SIGKILL');
+      return true;
+    },
+    ref(): void {
+      shared.refs.add(token);
+      applyRef(shared);
+    },
+    unref(): void {
+      shared.refs.delete(token);
+      applyRef(shared);
+    },
+  });
+  const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+    if (ended) return;
+    ended = true;
+    shared.refs.delete(token);
+    proc.exitCode = code;
+    proc.signalCode = signal;
+    fromChild.end();
+    stderr.end();
+    proc.emit('exit', code, signal);
+    proc.emit('close', code, signal);
+    if (channel !== null && --shared.channels === 0 && !shared.closed) shared.client.end();
+  };
+  shared.ready.then(
+    () => {
+      if (ended) return;
+      shared.client.exec(command, (err, ch) => {
+        if (err || ended) {
+          if (err) io.line('stderr', `ssh2: cannot start the remote command: ${err.message}`);
+          if (ch) ch.close();
+          else finish(255, null);
+          return;
+        }
+        channel = ch;
+        shared.channels++;
+        let status: number | null = null;
+        let signal: NodeJS.Signals | null = null;
+        ch.on('exit', (code: number | null, sig?: string) => {
+          status = code;
+          if (sig) signal = `SIG${sig}` as NodeJS.Signals;
+        });
+        ch.on('close', () => finish(status, signal));
+        ch.on('error', () => undefined);
+        ch.pipe(fromChild);
+        ch.stderr.pipe(stderr);
+        toChild.pipe(ch);
+      });
+    },
+    (e: Error & { line?: string }) => {
+      if (e.line) io.line('stderr', e.line);
+      finish(255, null);
+    },
+  );
+  return { proc: proc as unknown as ChildProcess, toChild, fromChild, outputs: [['stderr', stderr]] };
+}
