@@ -20,6 +20,8 @@ import {
 import { EchoPeer, bareRssKiB, bareSpawnMs, rawEchoMiBs, rawOneWayMiBs, rawPipelinedPerSec } from './limits.js';
 import { median, msSince, now, quantile } from './stats.js';
 import { Router, measured } from './tendril.js';
+import { benchModules } from './modules.js';
+import { benchTrees } from './trees.js';
 
 const BOOT_RUNS = 10;
 const RTT_BLOCKS = 5;
@@ -208,7 +210,15 @@ function print(): void {
   for (const r of rows) console.log(line(r, r.pass ? 'PASS' : 'MISS'));
 }
 
+/** The other issues' figures, printed after the foundation table. */
+async function more(): Promise<void> {
+  if (process.argv.includes('--foundation-only')) return;
+  await benchModules();
+  await benchTrees();
+}
+
 main()
+  .then(more)
   .catch((e) => {
     console.error('bench failed:', e);
   })
