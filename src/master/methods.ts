@@ -5,7 +5,7 @@ import { methods } from '../methods/all.js';
 import { registerMethods } from '../methods/index.js';
 import { setSsh2Opener } from '../methods/ssh.js';
 import { openSsh2 } from '../methods/ssh2.js';
-import { scriptBackend, setPtyBackend, type PtyBackend } from '../parent/pty.js';
+import { onPath, scriptBackend, setPtyBackend, type PtyBackend } from '../parent/pty.js';
 import { loadNodePty, nodePtyBackend } from '../parent/pty-node.js';
 
 let installed = false;
@@ -15,16 +15,21 @@ export function installMasterMethods(): void {
   installed = true;
   registerMethods(methods);
   setSsh2Opener(openSsh2);
-  // node-pty is loaded on the first PTY actually needed (most launches need none).
+  // node-pty is loaded on the first PTY actually needed (most launches need none). Full-PTY
+  // launches go through util-linux script where it exists: node-pty's spawn keeps the event
+  // loop alive until its process exits (a native handle), and the router must not.
   let backend: PtyBackend | undefined;
+  let hasScript: boolean | undefined;
   setPtyBackend({
-    name: 'node-pty (lazy)',
+    name: 'node-pty, script for full PTYs',
     start(mode, argv, env) {
+      hasScript ??= onPath('script');
       if (!backend) {
         const pty = loadNodePty();
         backend = pty ? nodePtyBackend(pty) : scriptBackend;
       }
-      return backend.start(mode, argv, env);
+      return (mode === 'full' && hasScript ? scriptBackend : backend).start(mode, argv, env);
     },
   });
 }
+

@@ -54,7 +54,38 @@ function defaultKey(): Buffer | undefined {
   return undefined;
 }
 
-/** The ssh2 connect options for `opts` (exported for tests). */
+/** Keepalive of a connection: probes every `interval` ms, dropped after `countMax` unanswered. */
+export function ssh2Keepalive(opts: SshOptions): { interval: number; countMax: number } {
+  return { interval: opts.keepaliveInterval ?? DEFAULT_KEEPALIVE_MS, countMax: opts.keepaliveCountMax ?? 3 };
+}
+
+/**
+ * Probes the connection ourselves (ssh2's own keepalive timer is not unref'd: it would keep
+ * the master alive while nothing is pending). Any data from the server counts as an answer.
+ */
+function startKeepalive(client: Client, { interval, countMax }: { interval: number; countMax: number }): void {
+  const internals = client as unknown as { _protocol?: { ping?(): void }; _sock?: NodeJS.EventEmitter & { destroy(): void } };
+  const sock = internals._sock;
+  if (interval <= 0 || !sock || typeof internals._protocol?.ping !== 'function') return;
+  let unanswered = 0;
+  sock.on('data', () => (unanswered = 0));
+  const timer = setInterval(() => {
+    if (++unanswered > countMax) {
+      clearInterval(timer);
+      sock.destroy();
+      return;
+    }
+    try {
+      internals._protocol!.ping!();
+    } catch {
+      // the connection is closing
+    }
+  }, interval);
+  timer.unref();
+  client.once('close', () => clearInterval(timer));
+}
+
+/** The ssh2 connect options for `opts` (exported for tests; keepalive is ours: ssh2Keepalive). */
 export function ssh2Config(opts: SshOptions, connectTimeout: number, onHostKeyProblem: (problem: string) => void = () => undefined): ConnectConfig {
   const port = opts.port ?? 22;
   const mode = opts.checkHostKeys ?? 'enforce';
@@ -75,8 +106,7 @@ export function ssh2Config(opts: SshOptions, connectTimeout: number, onHostKeyPr
     agent: useAgent || undefined,
     tryKeyboard: opts.password !== undefined,
     readyTimeout: connectTimeout,
-    keepaliveInterval: opts.keepaliveInterval ?? DEFAULT_KEEPALIVE_MS,
-    keepaliveCountMax: opts.keepaliveCountMax ?? 3,
+    keepaliveInterval: 0,
     algorithms: opts.compression === false ? { compress: ['none'] } : { compress: ['zlib@openssh.com', 'zlib', 'none'] },
     hostVerifier: (blob: Buffer): boolean => {
       if (mode === 'ignore') return true;
@@ -113,7 +143,10 @@ function connect(opts: SshOptions, connectTimeout: number): Shared {
   pool.set(key, shared);
   client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => opts.password ?? '')));
   shared.ready = new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
+    client.once('ready', () => {
+      startKeepalive(client, ssh2Keepalive(opts));
+      resolve();
+    });
     client.once('error', (e: Error & { level?: string; code?: string }) => {
       shared.closed = true;
       if (hostKeyProblem) reject(Object.assign(new HostKeyError(hostKeyProblem), { line: hostKeyProblem }));

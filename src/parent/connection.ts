@@ -120,7 +120,7 @@ export function launch(
         // What is still held back as a possible marker start (a short prompt) is output too.
         if (phase === 'marker') early.push(buffered);
         for (const s of splitters) s.end();
-        const again = kind ? undefined : spec.retry?.(tail);
+        const again = kind || hooks.signal?.aborted ? undefined : spec.retry?.(tail);
         if (again) return resolve(launch(again, token, config, timeoutMs, hooks));
         const [Kind, why] = (!kind && spec.explain?.(tail, message)) || [kind ?? StreamError, message];
         reject(new Kind(`${spec.description}: ${why}${lastLines()}`));

@@ -7,6 +7,8 @@
 // util-linux `script` (anywhere it exists: what an intermediate context uses, since a native
 // addon cannot travel to a target). PTYs are scarce: callers use one only when needed.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { shellQuote } from '../methods/remote-command.js';
 
@@ -33,7 +35,12 @@ export const scriptBackend: PtyBackend = {
   start(mode, argv, env) {
     const scriptEnv = { ...env, SHELL: '/bin/sh' };
     if (mode === 'full') {
-      const proc = spawn('script', ['-qec', shellQuote(argv), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: scriptEnv });
+      // script waits for its command even when its stdin is gone, and the command only sees
+      // the PTY: if this process died, nothing would tell it. Die with us (setpriv, util-linux):
+      // the PTY then hangs up and the command ends.
+      hasSetpriv ??= onPath('setpriv');
+      const [cmd, ...args] = [...(hasSetpriv ? ['setpriv', '--pdeathsig', 'KILL', '--'] : []), 'script', '-qec', shellQuote(argv), '/dev/null'];
+      const proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: scriptEnv });
       return { proc, stdin: proc.stdin!, stdout: proc.stdout!, stderr: proc.stderr, terminal: { output: proc.stdout!, input: proc.stdin! } };
     }
     // fds 3/4/5 pass through script to the command (they are not close-on-exec in script).
@@ -46,6 +53,13 @@ export const scriptBackend: PtyBackend = {
     return { proc, stdin: io[3], stdout: io[4], stderr: io[5], terminal: { output: io[1], input: io[0] } };
   },
 };
+
+let hasSetpriv: boolean | undefined;
+
+/** Whether a program is on this process's PATH. */
+export function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, program)));
+}
 
 let backend: PtyBackend = scriptBackend;
 

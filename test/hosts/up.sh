@@ -114,11 +114,15 @@ for entry in "${ACCOUNTS[@]}"; do
   chown "$user:$user" "$home/.ssh/authorized_keys"
   chmod 600 "$home/.ssh/authorized_keys"
 done
-# Second pass: every account's authorized_keys names the keys made during the first pass.
+# Second pass: the accounts' own keys of alice, bob and carol open every account (hops that
+# start from them), except dave's: only the tests' key and his password open it.
 for entry in "${ACCOUNTS[@]}"; do
   IFS=: read -r user _ _ <<<"$entry"
   home=$(getent passwd "$user" | cut -d: -f6)
-  { echo "$pub"; cat /home/alice/.ssh/id_ed25519.pub /home/bob/.ssh/id_ed25519.pub /home/carol/.ssh/id_ed25519.pub; } >"$home/.ssh/authorized_keys"
+  {
+    echo "$pub"
+    [ "$user" = dave ] || cat /home/alice/.ssh/id_ed25519.pub /home/bob/.ssh/id_ed25519.pub /home/carol/.ssh/id_ed25519.pub
+  } >"$home/.ssh/authorized_keys"
 done
 # alice's rc file prints on stdout before any command runs (bash sources .bashrc for ssh
 # commands): the bootstrap must drop it.

@@ -4,10 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ChannelError, HostKeyError, PasswordError, StreamError, type Context } from '../../src/index.js';
 import { ssh2Connections } from '../../src/methods/ssh2.js';
-import { HOST_A, HOST_B, KEY, KNOWN_HOSTS, PASSWORDS, PORT, SHELLS, sshTo } from '../hosts/hosts.js';
+import { HOST_A, HOST_B, KNOWN_HOSTS, PASSWORDS, PORT, SHELLS, sshTo } from '../hosts/hosts.js';
 import { commandLine, waitGone } from '../support/processes.js';
 import { describeHosts, ptyFdsOfTree } from '../support/hosts-suite.js';
 import { withRouter } from '../support/router.js';
@@ -161,6 +161,18 @@ describeHosts('ssh, OpenSSH specifics', () => {
     expect(names).toEqual(Object.keys(SHELLS));
   });
 
+  it('password auth from an intermediate context (its PTY from util-linux script), and a wrong one', async () => {
+    // dave's account takes no key of alice's: the password decides.
+    const hop = await fx.router.su({ username: 'alice', name: 'hop' });
+    const ctx = await fx.router.ssh({ via: hop, hostname: HOST_B, port: PORT, username: 'dave', password: PASSWORDS.dave });
+    expect(await username(ctx)).toBe('dave');
+    const err = await rejection(fx.router.ssh({ via: hop, hostname: HOST_B, port: PORT, username: 'dave', password: 'nope' }));
+    expect(err).toBeInstanceOf(PasswordError);
+    expect(err.message).toMatch(/password was refused/);
+    const none = await rejection(fx.router.ssh({ via: hop, hostname: HOST_B, port: PORT, username: 'dave' }));
+    expect(none).toBeInstanceOf(PasswordError);
+  });
+
   it('a key-auth connection allocates no PTY: not for ssh, not on the remote side', async () => {
     const ctx = await fx.router.ssh(sshTo(HOST_A, 'alice'));
     const me = await tasks(ctx).whoAmI();
@@ -234,5 +246,3 @@ describeHosts('ssh, ssh2 specifics', () => {
   });
 });
 
-void KEY;
-void describe;
