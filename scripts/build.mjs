@@ -66,48 +66,38 @@ const shareCore = {
     });
   },
 };
-const parent = await build({
-  entryPoints: [join(root, 'src/parent/child-side.ts')],
-  bundle: true,
-  minify: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node16',
-  write: false,
-  legalComments: 'none',
-  plugins: [shareCore],
-});
-// Compressed: it must fit in small maxMessageSize settings too (it crosses as one message).
-const parentCompressed = brotliCompressSync(parent.outputFiles[0].contents, {
-  params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT },
-});
-// The connection methods other than local, for intermediates: a separate on-demand bundle so
-// that the parent bundle stays small (src/methods/remote-entry.ts).
-const methodsBuild = await build({
-  entryPoints: [join(root, 'src/methods/remote-entry.ts')],
-  bundle: true,
-  minify: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node16',
-  write: false,
-  legalComments: 'none',
-  plugins: [shareCore],
-});
-const methodsSource = methodsBuild.outputFiles[0].contents;
-const methodsCompressed = brotliCompressSync(methodsSource, {
-  params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT },
-});
-writeFileSync(join(dist, 'methods.bundle.js'), methodsSource);
-writeFileSync(join(dist, 'methods.bundle.br'), methodsCompressed);
-if (!quiet) {
-  console.log(`methods bundle (on demand): ${(methodsSource.length / 1024).toFixed(1)} KiB minified, ${(methodsCompressed.length / 1024).toFixed(1)} KiB brotli`);
+/**
+ * An on-demand bundle: built against the broker's shared core modules, brotli-compressed
+ * (it crosses as one message, so it must fit small maxMessageSize settings too).
+ */
+async function onDemandBundle(entry, name, label) {
+  const out = await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    minify: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node16',
+    write: false,
+    legalComments: 'none',
+    plugins: [shareCore],
+  });
+  const source = out.outputFiles[0].contents;
+  const packed = brotliCompressSync(source, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT },
+  });
+  writeFileSync(join(dist, `${name}.bundle.js`), source);
+  writeFileSync(join(dist, `${name}.bundle.br`), packed);
+  if (!quiet) {
+    console.log(`${label} (on demand): ${(source.length / 1024).toFixed(1)} KiB minified, ${(packed.length / 1024).toFixed(1)} KiB brotli`);
+  }
 }
-writeFileSync(join(dist, 'parent.bundle.js'), parent.outputFiles[0].contents);
-writeFileSync(join(dist, 'parent.bundle.br'), parentCompressed);
-if (!quiet) {
-  console.log(`parent bundle (on demand): ${(parent.outputFiles[0].contents.length / 1024).toFixed(1)} KiB minified, ${(parentCompressed.length / 1024).toFixed(1)} KiB brotli`);
-}
+
+// What a child needs to start children of its own.
+await onDemandBundle('src/parent/child-side.ts', 'parent', 'parent bundle');
+// The connection methods other than local, for intermediates: separate, so that the parent
+// bundle stays small (src/methods/remote-entry.ts).
+await onDemandBundle('src/methods/remote-entry.ts', 'methods', 'methods bundle');
 
 await build({
   entryPoints: [join(root, 'src/index.ts')],
