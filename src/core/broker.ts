@@ -51,7 +51,8 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
   const parentId = config.parentIds[config.parentIds.length - 1] ?? 0;
   // A full-PTY launch (src/core/fifo-prints.ts): the channel is a terminal, which net.Socket refuses.
   const onTty = isatty(CHANNEL_IN);
-  const input = onTty ? new ReadStream(CHANNEL_IN) : new Socket({ fd: CHANNEL_IN, readable: true, writable: false });
+  // Otherwise the stream reads the fd itself into a reused buffer (big frames land in place).
+  const input = onTty ? new ReadStream(CHANNEL_IN) : { fd: CHANNEL_IN };
   const output = onTty ? new WriteStream(CHANNEL_OUT) : new Socket({ fd: CHANNEL_OUT, readable: false, writable: true });
   const parent = new Stream('parent', parentId, input, output, config.maxMessageSize, {
     onFrame: (frame, s) => router.route(frame, s),
