@@ -11,6 +11,7 @@
 // every supported value exactly, and is cross-checked against msgpackr in the property tests.
 import { MsgpackReader, type DecodeHooks } from './msgpack-reader.js';
 import { MsgpackWriter, WIRE_REF, type WireRef } from './msgpack-writer.js';
+import { HEADER_SIZE } from './protocol.js';
 
 export { WIRE_REF, type WireRef, type DecodeHooks };
 
@@ -28,6 +29,15 @@ export function encode(value: unknown, path = 'value'): Uint8Array {
  */
 export function encodeAfter(reserve: number, value: unknown, path = 'value'): Uint8Array {
   return writer.encode(value, path, reserve);
+}
+
+/**
+ * encodeAfter() for sending: binaries of 64 KiB or more are not copied, the result is then the
+ * list of pieces of the frame (the header goes in the first). The caller's buffers are written
+ * as they are when the stream gets to them: do not change them until the call returns.
+ */
+export function encodeFrameGathered(value: unknown, path = 'value'): Uint8Array | Uint8Array[] {
+  return writer.encodeGathered(value, path, HEADER_SIZE);
 }
 
 /** Decodes bytes produced by `encode`; references are turned into live objects by `hooks`. */

@@ -13,6 +13,9 @@ export const EXT_CALL_ERROR = 0x46;
 export const EXT_BIGINT = 0x47;
 export const EXT_TIMESTAMP = 0xff; // -1
 
+/** Binaries this large are sent from the caller's buffer by a gathered encode. */
+export const GATHER_MIN = 64 * 1024;
+
 /** Objects that travel as references (Context, Sender) implement this. */
 export const WIRE_REF = Symbol.for('tendril.wireRef');
 export type WireRef =
@@ -49,17 +52,49 @@ export class MsgpackWriter {
   /** Containers being written, to refuse cycles. */
   private readonly stack: object[] = [];
 
+  /** Large binaries left out of the scratch buffer by a gathered encode, with where they go. */
+  private holes: Uint8Array[] = [];
+  private holeAt: number[] = [];
+  private gather = false;
+
   /** Encodes `value` after `reserve` bytes; returns a fresh buffer (the reserved bytes zeroed). */
   encode(value: unknown, root: string, reserve = 0): Uint8Array {
+    this.gather = false;
+    return this.run(value, root, reserve, () => this.buf.slice(0, this.pos));
+  }
+
+  /**
+   * Like encode(), but binaries of GATHER_MIN bytes or more are not copied: the result is the
+   * list of pieces to write one after the other (the caller's buffers among them), or one
+   * buffer when there was nothing to leave out.
+   */
+  encodeGathered(value: unknown, root: string, reserve = 0): Uint8Array | Uint8Array[] {
+    this.gather = true;
+    return this.run(value, root, reserve, () => {
+      if (this.holes.length === 0) return this.buf.slice(0, this.pos);
+      const pieces: Uint8Array[] = [];
+      let from = 0;
+      for (let i = 0; i < this.holes.length; i++) {
+        pieces.push(this.buf.slice(from, this.holeAt[i]), this.holes[i]!);
+        from = this.holeAt[i]!;
+      }
+      pieces.push(this.buf.slice(from, this.pos));
+      return pieces;
+    });
+  }
+
+  private run<T>(value: unknown, root: string, reserve: number, result: () => T): T {
     this.pos = 0;
     this.stack.length = 0;
+    this.holes.length = 0;
+    this.holeAt.length = 0;
     this.ensure(reserve);
     this.buf.fill(0, 0, reserve);
     this.pos = reserve;
     try {
       this.value(value);
       // Copied out before the finally below may drop the scratch buffer.
-      return this.buf.slice(0, this.pos);
+      return result();
     } catch (e) {
       if (e instanceof Unsupported) {
         throw new TypeError(
@@ -71,6 +106,8 @@ export class MsgpackWriter {
       throw e;
     } finally {
       this.stack.length = 0;
+      this.holes.length = 0;
+      this.holeAt.length = 0;
       // Do not keep a huge scratch buffer alive after one big message.
       if (this.buf.byteLength > 1 << 20) this.reset(8192);
     }
@@ -199,10 +236,16 @@ export class MsgpackWriter {
 
   private bin(b: Uint8Array): void {
     const len = b.byteLength;
-    this.ensure(5 + len);
+    this.ensure(5 + (this.gather && len >= GATHER_MIN ? 0 : len));
     if (len < 0x100) { this.buf[this.pos++] = 0xc4; this.buf[this.pos++] = len; }
     else if (len < 0x10000) { this.buf[this.pos++] = 0xc5; this.view.setUint16(this.pos, len); this.pos += 2; }
     else { this.buf[this.pos++] = 0xc6; this.view.setUint32(this.pos, len); this.pos += 4; }
+    if (this.gather && len >= GATHER_MIN) {
+      // Written from the caller's own buffer, not copied (encodeGathered).
+      this.holes.push(b);
+      this.holeAt.push(this.pos);
+      return;
+    }
     this.buf.set(b, this.pos);
     this.pos += len;
   }

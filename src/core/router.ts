@@ -1,7 +1,7 @@
 // The router every context runs: local delivery to handlers, forwarding along routes, dead
 // replies for everything that cannot be delivered. This is the hot path: plain code, no
 // machines, no observables, no allocation on forwarding.
-import { encodeAfter, type DecodeHooks } from './codec.js';
+import { encodeFrameGathered, type DecodeHooks } from './codec.js';
 import { Context, type ShutdownOptions } from './context.js';
 import { ChannelError } from './errors.js';
 import { Message } from './message.js';
@@ -160,7 +160,7 @@ export class CoreRouter {
   // ---- sending ----
   /** Encodes `value` and sends it; an oversized message gets a dead reply (or throws without replyTo). */
   sendValue(dstId: number, handle: number, value: unknown, replyTo = NO_REPLY, path = 'value'): void {
-    this.sendFrame(dstId, handle, encodeAfter(HEADER_SIZE, value, path), replyTo);
+    this.sendFrame(dstId, handle, encodeFrameGathered(value, path), replyTo);
   }
 
   sendData(dstId: number, handle: number, data: Uint8Array, replyTo = NO_REPLY): void {
@@ -168,12 +168,35 @@ export class CoreRouter {
     this.route(encodeFrame(dstId, this.myId, this.myId, handle, replyTo, data), null);
   }
 
-  /** Sends data encoded after HEADER_SIZE reserved bytes (encodeAfter): the header goes in place. */
-  sendFrame(dstId: number, handle: number, frame: Uint8Array, replyTo = NO_REPLY): void {
-    const length = frame.byteLength - HEADER_SIZE;
-    if (this.refuseOversized(dstId, length, replyTo)) return;
-    writeHeader(frame, 0, dstId, this.myId, this.myId, handle, replyTo, length);
-    this.route(frame, null);
+  /**
+   * Sends data encoded after HEADER_SIZE reserved bytes (encodeAfter, encodeFrameGathered):
+   * the header goes in place. Pieces (large binaries left uncopied) go out as one gathered
+   * write when the next hop is a stream; anywhere else they are joined first.
+   */
+  sendFrame(dstId: number, handle: number, frame: Uint8Array | Uint8Array[], replyTo = NO_REPLY): void {
+    if (!Array.isArray(frame)) {
+      const length = frame.byteLength - HEADER_SIZE;
+      if (this.refuseOversized(dstId, length, replyTo)) return;
+      writeHeader(frame, 0, dstId, this.myId, this.myId, handle, replyTo, length);
+      this.route(frame, null);
+      return;
+    }
+    let total = 0;
+    for (const piece of frame) total += piece.byteLength;
+    if (this.refuseOversized(dstId, total - HEADER_SIZE, replyTo)) return;
+    writeHeader(frame[0]!, 0, dstId, this.myId, this.myId, handle, replyTo, total - HEADER_SIZE);
+    const link = dstId === this.myId || this.dead.has(dstId) ? null : this.routes.get(dstId) ?? this.parent;
+    if (link !== null && link.alive && link.sendPieces !== undefined) {
+      link.sendPieces(frame, total);
+      return;
+    }
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const piece of frame) {
+      joined.set(piece, at);
+      at += piece.byteLength;
+    }
+    this.route(joined, null);
   }
 
   /** An oversized message gets a dead reply, or throws when it expects none. */

@@ -10,6 +10,8 @@ export interface Link {
   readonly remoteId: number;
   readonly alive: boolean;
   send(frame: Uint8Array): void;
+  /** One frame given as pieces written one after the other (`total` bytes in all). */
+  sendPieces?(pieces: Uint8Array[], total: number): void;
 }
 
 export interface StreamEvents {
@@ -122,6 +124,16 @@ export class Stream implements Link {
     if (!this.alive) return;
     this.queue.push(frame);
     this.queued += frame.byteLength;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushNow);
+    }
+  }
+
+  sendPieces(pieces: Uint8Array[], total: number): void {
+    if (!this.alive) return;
+    for (const piece of pieces) this.queue.push(piece);
+    this.queued += total;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushNow);
