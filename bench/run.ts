@@ -22,6 +22,7 @@ import { median, msSince, now, quantile } from './stats.js';
 import { Router, measured } from './tendril.js';
 import { benchModules } from './modules.js';
 import { benchTrees } from './trees.js';
+import { benchMethods } from './methods.js';
 
 const BOOT_RUNS = 10;
 const RTT_BLOCKS = 5;
@@ -215,6 +216,7 @@ async function more(): Promise<void> {
   if (process.argv.includes('--foundation-only')) return;
   await benchModules();
   await benchTrees();
+  await benchMethods();
 }
 
 main()
