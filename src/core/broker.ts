@@ -30,7 +30,7 @@ import { DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from './heartbeat.js';
 const CHANNEL_IN = 3;
 const CHANNEL_OUT = 4;
 
-export function runBroker(config: ChildConfig, coreSource: string, payload: Uint8Array): void {
+export function runBroker(config: ChildConfig, coreSource: string, payload: Uint8Array, preStarted: Worker | null = null): void {
   process.title = `tendril:${config.name}`;
   const router = new CoreRouter({
     id: config.id,
@@ -65,11 +65,20 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
   // The worker gets the same bundle; it sees it is not the main thread and dispatches.
   const modules = new MessageChannel();
   const moduleSignal = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(`(function(require, __tendrilSource, __tendrilPayload){${coreSource}\n})(require, null, null)`, {
-    eval: true,
-    workerData: { tendrilConfig: config, modulePort: modules.port2, moduleSignal },
-    transferList: [modules.port2],
-  });
+  const setup = { tendrilConfig: config, modulePort: modules.port2, moduleSignal };
+  let worker: Worker;
+  if (preStarted) {
+    // Started by the first stage (it booted while the payload arrived): hand it its code.
+    worker = preStarted;
+    worker.ref();
+    worker.postMessage({ source: coreSource, ...setup }, [modules.port2]);
+  } else {
+    worker = new Worker(`(function(require, __tendrilSource, __tendrilPayload, __tendrilWorker, __tendrilInit){${coreSource}\n})(require, null, null, null, null)`, {
+      eval: true,
+      workerData: setup,
+      transferList: [modules.port2],
+    });
+  }
   const moduleCache = new ModuleCache(router);
   moduleCache.serveChildren();
   startModuleForwarder(moduleCache, modules.port1, moduleSignal);

@@ -1,7 +1,7 @@
 // Entry point of the core bundle sent to every child. The first stage evaluates it with the
 // bundle's own source (to start the dispatcher thread from it); in that thread it dispatches.
 import { readSync, writeSync } from 'node:fs';
-import { isMainThread, workerData } from 'node:worker_threads';
+import { isMainThread, workerData, type Worker } from 'node:worker_threads';
 import { runBroker } from './broker.js';
 import type { ChildConfig } from './child-config.js';
 import { runDispatcher, type DispatcherData } from './dispatcher.js';
@@ -10,6 +10,10 @@ import { silenceVmModulesWarning } from './warnings.js';
 declare const __tendrilSource: string | null;
 /** The compressed bundle as received: a child that becomes a parent sends it on unchanged. */
 declare const __tendrilPayload: Uint8Array | null;
+/** The dispatcher thread the first stage started early (main thread only). */
+declare const __tendrilWorker: Worker | null;
+/** In that thread: the setup the broker posted (source, config, module port). */
+declare const __tendrilInit: DispatcherData | null;
 
 export const READY_MARKER = 'TENDRIL-READY\n';
 
@@ -36,7 +40,7 @@ function readExactly(fd: number, n: number): Buffer {
 function main(): void {
   silenceVmModulesWarning();
   if (!isMainThread) {
-    runDispatcher(workerData as DispatcherData);
+    runDispatcher(__tendrilInit ?? (workerData as DispatcherData));
     return;
   }
   const length = readExactly(3, 4).readUInt32BE(0);
@@ -44,7 +48,7 @@ function main(): void {
   const config = JSON.parse(readExactly(3, length).toString('utf8')) as ChildConfig;
   if (typeof __tendrilSource !== 'string') throw new Error('tendril: the first stage did not pass the core source');
   writeSync(4, READY_MARKER);
-  runBroker(config, __tendrilSource, __tendrilPayload ?? new Uint8Array(0));
+  runBroker(config, __tendrilSource, __tendrilPayload ?? new Uint8Array(0), __tendrilWorker);
 }
 
 main();
