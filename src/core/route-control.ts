@@ -22,7 +22,9 @@ export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}):
       if (!Array.isArray(v) || typeof v[0] !== 'number' || typeof v[1] !== 'string' || typeof v[2] !== 'number') return;
       const [id, name, parentId] = v as [number, string, number];
       const link = router.linkTo(msg.srcId);
-      if (link === null || id === router.myId || router.parentIds.includes(id)) {
+      const existing = router.linkTo(id);
+      // A child may not claim this context, an ancestor, or a context routed elsewhere.
+      if (link === null || id === router.myId || router.parentIds.includes(id) || (existing !== null && existing !== link)) {
         router.log('warn', `refused ADD_ROUTE for ${id} from context ${msg.srcId}`);
         return;
       }
