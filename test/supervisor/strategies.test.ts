@@ -203,6 +203,12 @@ describe('failure classification and calls', () => {
   // A real failed sudo: the master runs as root (sudo would not ask), so sudo runs as alice, whose
   // rule to become bob requires her password (test/hosts/up.sh sets up the accounts and rules).
   const sudoReady = process.getuid?.() === 0 && existsSync('/etc/sudoers.d/tendril-tests') && hasProgram('runuser') && hasProgram('sudo');
+  if (!sudoReady) {
+    const why = 'needs root and the test hosts (sudo rules of test/hosts/up.sh)';
+    console.warn(`skipping the real sudo PasswordError test: ${why}`);
+    // In CI a skip is a failure.
+    if (process.env.CI === 'true') throw new Error(`the real sudo PasswordError test cannot run: ${why}`);
+  }
   it.skipIf(!sudoReady)('a sudo child with a wrong password is stopped after the first PasswordError, never retried', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tendril-sudo-'));
     const sudoPath = join(dir, 'sudo-as-alice');
