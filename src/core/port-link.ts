@@ -1,4 +1,5 @@
 import { HEADER_SIZE, OFF_LENGTH } from './protocol.js';
+import { WriteBatch } from './write-batch.js';
 import type { Link } from './stream.js';
 
 /** The two ends of the broker <-> dispatcher hop: a Worker on one side, parentPort on the other. */
@@ -14,10 +15,7 @@ export interface MessageEndpoint {
  */
 export class PortLink implements Link {
   alive = true;
-  private queue: Uint8Array[] = [];
-  private queued = 0;
-  private scheduled = false;
-  private readonly flushNow = (): void => this.flush();
+  private readonly batch = new WriteBatch(() => this.flush());
 
   constructor(
     readonly label: string,
@@ -32,38 +30,31 @@ export class PortLink implements Link {
   }
 
   send(frame: Uint8Array): void {
-    if (!this.alive) return;
-    this.queue.push(frame);
-    this.queued += frame.byteLength;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushNow);
-    }
+    if (this.alive) this.batch.add(frame);
   }
 
   flush(): void {
-    this.scheduled = false;
-    const q = this.queue;
-    if (q.length === 0 || !this.alive) return;
-    this.queue = [];
+    if (!this.alive) return;
+    const { frames: q, bytes } = this.batch.take();
+    if (q.length === 0) return;
     let batch: Uint8Array;
-    if (q.length === 1 && q[0]!.byteOffset === 0 && q[0]!.byteLength === q[0]!.buffer.byteLength && q[0]!.buffer instanceof ArrayBuffer) {
-      batch = q[0]!;
+    const only = q[0]!;
+    if (q.length === 1 && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.buffer instanceof ArrayBuffer) {
+      batch = only;
     } else {
-      batch = new Uint8Array(this.queued);
+      batch = new Uint8Array(bytes);
       let at = 0;
       for (const f of q) {
         batch.set(f, at);
         at += f.byteLength;
       }
     }
-    this.queued = 0;
     this.port.postMessage(batch, [batch.buffer as ArrayBuffer]);
   }
 
   close(): void {
     this.alive = false;
-    this.queue = [];
+    this.batch.clear();
   }
 }
 

@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { FrameParser } from './frame-parser.js';
+import { WriteBatch } from './write-batch.js';
 
 /** Anything a router can hand a frame to: a stream to another process, or the dispatcher thread. */
 export interface Link {
@@ -47,11 +48,8 @@ export class Stream implements Link {
   chunksIn = 0;
   private readonly parser: FrameParser;
   private readonly input: Readable;
-  private queue: Uint8Array[] = [];
-  private queued = 0;
-  private scheduled = false;
+  private readonly batch = new WriteBatch(() => this.flush());
   private closeReason: string | null = null;
-  private readonly flushNow = (): void => this.flush();
 
   constructor(
     readonly label: string,
@@ -121,33 +119,18 @@ export class Stream implements Link {
   }
 
   send(frame: Uint8Array): void {
-    if (!this.alive) return;
-    this.queue.push(frame);
-    this.queued += frame.byteLength;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushNow);
-    }
+    if (this.alive) this.batch.add(frame);
   }
 
   sendPieces(pieces: Uint8Array[], total: number): void {
-    if (!this.alive) return;
-    for (const piece of pieces) this.queue.push(piece);
-    this.queued += total;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushNow);
-    }
+    if (this.alive) this.batch.addPieces(pieces, total);
   }
 
   /** Writes everything queued now. */
   flush(): void {
-    this.scheduled = false;
-    const q = this.queue;
-    if (q.length === 0 || !this.alive) return;
-    this.queue = [];
-    const total = this.queued;
-    this.queued = 0;
+    if (!this.alive) return;
+    const { frames: q, bytes: total } = this.batch.take();
+    if (q.length === 0) return;
     if (q.length === 1) {
       this.output.write(q[0]!);
     } else if (total <= FLUSH_CONCAT_LIMIT) {
@@ -162,7 +145,7 @@ export class Stream implements Link {
 
   /** Bytes written but not yet taken by the OS. */
   get backlog(): number {
-    return this.queued + this.output.writableLength;
+    return this.batch.size + this.output.writableLength;
   }
 
   /** Stops reading and writing; queued frames are dropped. Idempotent. */
@@ -170,7 +153,7 @@ export class Stream implements Link {
     if (!this.alive) return;
     this.alive = false;
     this.closeReason = reason;
-    this.queue = [];
+    this.batch.clear();
     this.input.destroy();
     if (this.output !== (this.input as unknown)) this.output.destroy();
     this.events.onClose(this, reason);
