@@ -90,6 +90,8 @@ export class Router extends CoreRouter {
   private readonly actors = new Map<number, AnyActorRef>();
   private readonly modules: ModuleResponder;
   private readonly children: ChildSet;
+  /** Referenced only while something is pending (see onBusyChange). */
+  private readonly keepAlive = setInterval(() => undefined, 0x7fffffff).unref();
   /** Requests to other contexts to start children (via=), for shutdown to wait on. */
   private readonly remoteStarts = new Set<Promise<unknown>>();
 
@@ -388,6 +390,7 @@ export class Router extends CoreRouter {
       await children;
       if (this.root.getSnapshot().status === 'active') this.root.send({ type: 'DRAIN', reason: 'router shut down' });
       this.root.stop();
+      clearInterval(this.keepAlive);
     })();
     return this.shuttingDown;
   }
@@ -397,8 +400,13 @@ export class Router extends CoreRouter {
   }
 
   // ---- keep-alive ----
+  /**
+   * The children's handles never keep the master alive; one timer does, while something is
+   * pending: O(1) per busy/idle switch, however many children there are.
+   */
   protected override onBusyChange(busy: boolean): void {
-    this.children.setRef(busy);
+    if (busy) this.keepAlive.ref();
+    else this.keepAlive.unref();
   }
 
   /** Pids of the master's own children (for tests and debugging). */
