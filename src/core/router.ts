@@ -27,6 +27,9 @@ import {
 } from './protocol.js';
 import { Sender } from './sender.js';
 import type { Link } from './stream.js';
+import { ConnectionMethods } from './connection-methods.js';
+import type { ConnectionMethod, MethodOptions } from '../methods/index.js';
+import type { CommonOptions } from '../methods/options.js';
 
 export type Handler = (msg: Message) => void;
 /** Decides whether a message may reach a handler; a refusal is answered with a dead reply. */
@@ -63,7 +66,7 @@ export interface RouterIdentity {
 
 const utf8 = new TextEncoder();
 
-export class CoreRouter {
+export class CoreRouter extends ConnectionMethods {
   readonly myId: number;
   readonly name: string;
   readonly parentIds: number[];
@@ -92,6 +95,7 @@ export class CoreRouter {
   };
 
   constructor(identity: RouterIdentity) {
+    super();
     this.myId = identity.id;
     this.name = identity.name;
     this.parentIds = identity.parentIds;
@@ -392,17 +396,12 @@ export class CoreRouter {
    * Starts a child of this context (or of `opts.via`): the broker of that context runs the
    * connection. In the master, Router overrides this with its own driver.
    */
-  async connect(method: string, opts: { via?: Context; name?: string } & Record<string, unknown> = {}): Promise<Context> {
-    const { via, ...rest } = opts;
+  async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
+    const { via, ...rest } = opts as CommonOptions;
     const target = via ?? this.myself();
     const reply = await target.sendAwait({ handle: CREATE_CHILD, data: { method, opts: rest } });
     if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new ChannelError('malformed CREATE_CHILD reply');
     return this.contextFor(reply[0], String(reply[1]));
-  }
-
-  /** A new local child of this context (see connect()). */
-  local(opts: { via?: Context; name?: string } & Record<string, unknown> = {}): Promise<Context> {
-    return this.connect('local', opts);
   }
 
   /** Asks a context to shut down; with `wait`, resolves once it is dead. */

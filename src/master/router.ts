@@ -12,23 +12,7 @@ import { ALLOCATE_ID, CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE, FORWARD_LOG } from
 import { installRouteControl } from '../core/route-control.js';
 import { CoreRouter, LOG_LEVELS, type LogLevel } from '../core/router.js';
 import type { ConnectionMethod, MethodOptions } from '../methods/index.js';
-import type {
-  BuildahOptions,
-  CommonOptions,
-  DoasOptions,
-  DockerOptions,
-  IncusOptions,
-  JailOptions,
-  KubectlOptions,
-  LocalOptions,
-  LxcOptions,
-  LxdOptions,
-  PodmanOptions,
-  SetnsOptions,
-  SshOptions,
-  SuOptions,
-  SudoOptions,
-} from '../methods/options.js';
+import type { CommonOptions } from '../methods/options.js';
 import { ChildSet } from '../parent/child-set.js';
 import { corePayload } from '../parent/payload.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
@@ -206,74 +190,6 @@ export class Router extends CoreRouter {
 
   private announce(type: 'up' | 'down', context: Context): void {
     for (const fn of this.contextEvents) fn({ type, context });
-  }
-
-  /** A new child node process on this machine (or on `via`'s machine). */
-  override local(opts: LocalOptions = {}): Promise<Context> {
-    return this.connect('local', opts);
-  }
-
-  /** A context on another machine over ssh (OpenSSH client by default, or transport 'ssh2'). */
-  ssh(opts: SshOptions): Promise<Context> {
-    return this.connect('ssh', opts);
-  }
-
-  /** A context as another account (default root) through sudo. */
-  sudo(opts: SudoOptions = {}): Promise<Context> {
-    return this.connect('sudo', opts);
-  }
-
-  /** A context as another account (default root) through su. */
-  su(opts: SuOptions = {}): Promise<Context> {
-    return this.connect('su', opts);
-  }
-
-  /** A context as another account (default root) through doas. */
-  doas(opts: DoasOptions = {}): Promise<Context> {
-    return this.connect('doas', opts);
-  }
-
-  /** A context in a docker container (`container`) or a throwaway one from `image`. */
-  docker(opts: DockerOptions): Promise<Context> {
-    return this.connect('docker', opts);
-  }
-
-  podman(opts: PodmanOptions): Promise<Context> {
-    return this.connect('podman', opts);
-  }
-
-  buildah(opts: BuildahOptions): Promise<Context> {
-    return this.connect('buildah', opts);
-  }
-
-  /** A context in a Kubernetes pod (`kubectl exec`). */
-  kubectl(opts: KubectlOptions): Promise<Context> {
-    return this.connect('kubectl', opts);
-  }
-
-  /** A context in an LXC container (lxc-attach). */
-  lxc(opts: LxcOptions): Promise<Context> {
-    return this.connect('lxc', opts);
-  }
-
-  /** A context in an LXD container (`lxc exec`). */
-  lxd(opts: LxdOptions): Promise<Context> {
-    return this.connect('lxd', opts);
-  }
-
-  /** A context in an Incus container. */
-  incus(opts: IncusOptions): Promise<Context> {
-    return this.connect('incus', opts);
-  }
-
-  /** A context in a FreeBSD jail (jexec). */
-  jail(opts: JailOptions): Promise<Context> {
-    return this.connect('jail', opts);
-  }
-
-  /** A context in a container's namespaces entered directly (nsenter; needs root). */
-  setns(opts: SetnsOptions): Promise<Context> {
-    return this.connect('setns', opts);
   }
 
   /** Starts a context with the named connection method, from the master or from `opts.via`. */
