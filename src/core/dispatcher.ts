@@ -25,6 +25,12 @@ export interface DispatcherData {
 }
 
 export function runDispatcher(data: DispatcherData): void {
+  // This thread runs as an eval worker, whose script globals would be visible to served ES
+  // modules (code testing `typeof require` would think it is CommonJS): remove them. The
+  // runtime keeps its own reference to require.
+  for (const name of ['require', 'module', 'exports', '__filename', '__dirname']) {
+    delete (globalThis as Record<string, unknown>)[name];
+  }
   synchronousStdio();
   const config = data.tendrilConfig;
   const registry = new ModuleRegistry(new ModuleFetcher(data.modulePort, data.moduleSignal));

@@ -56,4 +56,10 @@ describe('modules: user functions in a child', () => {
     expect(err.remoteStack).toMatch(/tasks\.ts:\d+/);
     await expect((await fx.shared()).call('node:os', 'hostname')).resolves.toBe(hostname());
   });
+
+  it('a served ES module sees no CommonJS globals (require, module, exports, __filename)', async () => {
+    const ctx = await fx.shared();
+    const globals = await ctx.call(new URL('../fixtures/esm-globals.ts', import.meta.url), 'commonJsGlobals');
+    expect(globals).toEqual({ require: 'undefined', module: 'undefined', exports: 'undefined', __filename: 'undefined' });
+  });
 });

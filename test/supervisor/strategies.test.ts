@@ -251,7 +251,7 @@ describe('failure classification and calls', () => {
     expect(sup.state.children.a!).toMatchObject({ status: 'up', contextId: a.id, restarts: 0 });
     const marker = `/tmp/tendril-replay-${process.pid}-${Date.now()}`;
     // Appends a line to the marker file after 1 s: a replay would append a second one.
-    const pending = sup.call('a', 'node:vm', 'runInThisContext', `new Promise((r) => setTimeout(() => { require('fs').appendFileSync(${JSON.stringify(marker)}, 'x\\n'); r(1); }, 1000))`);
+    const pending = sup.call('a', 'node:vm', 'runInThisContext', `new Promise((r) => setTimeout(() => { process.getBuiltinModule('fs').appendFileSync(${JSON.stringify(marker)}, 'x\\n'); r(1); }, 1000))`);
     const outcome = pending.then(() => 'resolved', (e: unknown) => e);
     await new Promise((r) => setTimeout(r, 100));
     await killChild(sup, fx.router, 'a');

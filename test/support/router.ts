@@ -108,7 +108,10 @@ export function withRouter(routerOptions: RouterOptions = {}, fixtureOptions: Fi
 
 /** Runs `code` in the child's dispatcher thread (node:vm runInThisContext: `require` is visible there). */
 export function runInChild(ctx: Context, code: string): Promise<unknown> {
-  return ctx.call('node:vm', 'runInThisContext', code);
+  // The dispatcher has no global require (served modules must not see one): give the snippet
+  // one for builtins, and keep the value of its last expression (direct eval).
+  const wrapped = `((require) => eval(${JSON.stringify(code)}))((m) => process.getBuiltinModule(m))`;
+  return ctx.call('node:vm', 'runInThisContext', wrapped);
 }
 
 /**
