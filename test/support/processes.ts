@@ -1,6 +1,6 @@
 // Process checks against /proc. PID 1 on the test machines reaps zombies late, so a zombie
 // (state Z) or a dead task (X) counts as gone: it runs no code and holds no resources.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /** The one-letter state of a process from /proc/PID/stat, or null when it does not exist. */
 export function processState(pid: number): string | null {
@@ -47,36 +47,8 @@ export function commandLine(pid: number): string {
   }
 }
 
-/** Direct children of a process (every thread's). */
-export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  let tasks: string[] = [];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const t of tasks) {
-    try {
-      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ')) if (c.trim()) out.push(Number(c));
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
-}
-
-/** Every descendant of a process. */
-export function descendantsOf(pid: number): number[] {
-  const all: number[] = [];
-  const todo = childrenOf(pid);
-  while (todo.length > 0) {
-    const p = todo.shift()!;
-    all.push(p);
-    todo.push(...childrenOf(p));
-  }
-  return all;
-}
+/** Every descendant of a process (the runtime's own /proc walk, parents first). */
+export { descendants as descendantsOf } from '../../src/core/descendants.js';
 
 /** Polls `pred` until it is true; rejects with `what` after `timeoutMs`. */
 export async function waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
