@@ -1,7 +1,7 @@
 // Lifecycle of one context. Same lifecycle as its stream, plus the actor tree: each
 // context actor owns the actors of the contexts it adopted, so death walks down the tree.
 import { assign, enqueueActions, setup, type AnyActorLogic, type AnyActorRef } from 'xstate';
-import { DEFAULT_DRAIN_REASON, GRACE_EXPIRED, type StreamEvent } from './stream.js';
+import { DEFAULT_DRAIN_REASON, GRACE_EXPIRED, LIVE_STATES, type StreamEvent } from './stream.js';
 
 export type ContextState = 'connecting' | 'bootstrapping' | 'running' | 'draining' | 'dead';
 export interface ContextInput { name: string; graceMs: number }
@@ -27,6 +27,8 @@ export const contextMachine = setup({
   types: {} as { context: ContextContext; events: ContextEvent | ChildDone; input: ContextInput },
   actions: {
     onDead: () => {},
+    recordDrain: assign({ reason: ({ event }) => (event.type === 'DRAIN' && event.reason !== undefined ? event.reason : DEFAULT_DRAIN_REASON) }),
+    recordGraceExpired: assign({ reason: GRACE_EXPIRED }),
   },
   delays: {
     grace: ({ context }) => context.graceMs,
@@ -72,26 +74,7 @@ export const contextMachine = setup({
     },
   },
   states: {
-    connecting: {
-      on: {
-        CONNECTED: 'bootstrapping',
-        DRAIN: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
-      },
-    },
-    bootstrapping: {
-      on: {
-        BOOTSTRAPPED: 'running',
-        DRAIN: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
-      },
-    },
-    running: {
-      on: {
-        DRAIN: { target: 'draining', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
-      },
-    },
-    draining: {
-      after: { grace: { target: 'dead', actions: assign({ reason: GRACE_EXPIRED }) } },
-    },
+    ...LIVE_STATES,
     dead: {
       type: 'final',
       // Runs before XState stops the children (they are stopped when this actor completes).

@@ -18,10 +18,25 @@ export type StreamEvent =
 export const GRACE_EXPIRED = 'shutdown grace period expired';
 export const DEFAULT_DRAIN_REASON = 'shutdown';
 
+/**
+ * The states before dead, shared by the stream and context machines (a context's lifecycle
+ * follows its stream). They name two actions each machine defines: `recordDrain` (keep the
+ * DRAIN reason) and `recordGraceExpired`.
+ */
+export const LIVE_STATES = {
+  connecting: { on: { CONNECTED: 'bootstrapping', DRAIN: { target: 'dead', actions: 'recordDrain' } } },
+  bootstrapping: { on: { BOOTSTRAPPED: 'running', DRAIN: { target: 'dead', actions: 'recordDrain' } } },
+  // The drain reason becomes the reason for dead when the peer disconnects in time.
+  running: { on: { DRAIN: { target: 'draining', actions: 'recordDrain' } } },
+  draining: { after: { grace: { target: 'dead', actions: 'recordGraceExpired' } } },
+} as const;
+
 export const streamMachine = setup({
   types: {} as { context: StreamContext; events: StreamEvent; input: StreamInput },
   actions: {
     onDead: () => {},
+    recordDrain: assign({ reason: ({ event }) => (event.type === 'DRAIN' && event.reason !== undefined ? event.reason : DEFAULT_DRAIN_REASON) }),
+    recordGraceExpired: assign({ reason: GRACE_EXPIRED }),
   },
   delays: {
     grace: ({ context }) => context.graceMs,
@@ -36,27 +51,7 @@ export const streamMachine = setup({
     FAIL: { target: '.dead', actions: assign({ reason: ({ context, event }) => context.reason ?? event.reason }) },
   },
   states: {
-    connecting: {
-      on: {
-        CONNECTED: 'bootstrapping',
-        DRAIN: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
-      },
-    },
-    bootstrapping: {
-      on: {
-        BOOTSTRAPPED: 'running',
-        DRAIN: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
-      },
-    },
-    running: {
-      on: {
-        // The drain reason becomes the reason for dead when the peer disconnects in time.
-        DRAIN: { target: 'draining', actions: assign({ reason: ({ event }) => event.reason ?? DEFAULT_DRAIN_REASON }) },
-      },
-    },
-    draining: {
-      after: { grace: { target: 'dead', actions: assign({ reason: GRACE_EXPIRED }) } },
-    },
+    ...LIVE_STATES,
     dead: { type: 'final', entry: 'onDead' },
   },
 });
