@@ -364,6 +364,15 @@ const onAdd = (d: Draft, e: Extract<SupervisorEvent, { type: 'ADD_CHILD' }>): vo
   d.c.children[e.id] = newChild(e, d.running ? 'pending' : 'stopped');
 };
 
+/** Events handled the same way while stopping everything (shutdown, or failing). */
+const whileStopping = {
+  CHILD_UP: { actions: update(false, onUp) },
+  CHILD_FAILED: { actions: update(false, onFailed) },
+  CHILD_STOPPED: { actions: update(false, onStopped) },
+  STOP_TIMEOUT: { actions: update(false, onStopTimeout) },
+  ADD_CHILD: { actions: update(false, onAdd) },
+};
+
 export const supervisorMachine = machineSetup.createMachine({
   id: 'supervisor',
   initial: 'running',
@@ -442,24 +451,12 @@ export const supervisorMachine = machineSetup.createMachine({
     shuttingDown: {
       entry: update(false, stopAll),
       always: { guard: 'allDown', target: 'stopped' },
-      on: {
-        CHILD_UP: { actions: update(false, onUp) },
-        CHILD_FAILED: { actions: update(false, onFailed) },
-        CHILD_STOPPED: { actions: update(false, onStopped) },
-        STOP_TIMEOUT: { actions: update(false, onStopTimeout) },
-        ADD_CHILD: { actions: update(false, onAdd) },
-      },
+      on: whileStopping,
     },
     failing: {
       entry: update(false, stopAll),
       always: { guard: 'allDown', target: 'failed' },
-      on: {
-        CHILD_UP: { actions: update(false, onUp) },
-        CHILD_FAILED: { actions: update(false, onFailed) },
-        CHILD_STOPPED: { actions: update(false, onStopped) },
-        STOP_TIMEOUT: { actions: update(false, onStopTimeout) },
-        ADD_CHILD: { actions: update(false, onAdd) },
-      },
+      on: whileStopping,
     },
     stopped: { type: 'final', entry: 'onStopped' },
     failed: { type: 'final', entry: 'onFailed' },

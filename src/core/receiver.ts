@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { ChannelError, TimeoutError } from './errors.js';
 import type { Message } from './message.js';
+import { untilClosed } from './until-closed.js';
 import type { CoreRouter } from './router.js';
 import { Sender } from './sender.js';
 
@@ -146,17 +147,8 @@ export class Receiver implements AsyncIterable<Message> {
     this.notify?.(this);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (;;) {
-      let msg: Message;
-      try {
-        msg = await this.get();
-      } catch (e) {
-        if (e instanceof ChannelError) return;
-        throw e;
-      }
-      yield msg;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return untilClosed(() => this.get());
   }
 
   /** Every message as an observable; completes when the receiver closes or dies. */

@@ -1,5 +1,6 @@
 import { ChannelError, TimeoutError } from './errors.js';
 import type { Message } from './message.js';
+import { untilClosed } from './until-closed.js';
 import type { Receiver } from './receiver.js';
 
 export interface SelectOptions {
@@ -114,17 +115,8 @@ export class Select implements AsyncIterable<Message> {
     w?.(null);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (;;) {
-      let msg: Message;
-      try {
-        msg = await this.get();
-      } catch (e) {
-        if (e instanceof ChannelError) return;
-        throw e;
-      }
-      yield msg;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return untilClosed(() => this.get());
   }
 
   /** Decoded values of one message from each receiver, in arrival order; rejects on the first failure. */
