@@ -20,7 +20,7 @@ mkdirSync(dist, { recursive: true });
 // rxjs's package exports pick its CommonJS build for node, which cannot be tree-shaken.
 const rxjsEsm = join(dirname(require.resolve('rxjs/package.json')), 'dist/esm/index.js');
 const core = await build({
-  entryPoints: [join(root, 'src/core/child-main.ts')],
+  entryPoints: [join(root, 'src/core/child/child-main.ts')],
   bundle: true,
   minify: true,
   format: 'iife',
@@ -53,15 +53,15 @@ if (!quiet) {
 writeFileSync(join(dist, 'core.meta.json'), JSON.stringify(core.metafile));
 
 // The parent bundle: what a child needs to start children of its own, shipped on demand.
-// Imports of src/core/* become the broker's live modules (src/core/core-modules.ts).
+// Imports of src/core/* become the broker's live modules (src/core/child/core-modules.ts).
 const coreDir = join(root, 'src/core') + '/';
 const shareCore = {
   name: 'share-core',
   setup(b) {
-    b.onResolve({ filter: /\/core\/[\w-]+\.js$/ }, (args) => {
+    b.onResolve({ filter: /\/core\/[\w/-]+\.js$/ }, (args) => {
       const path = join(args.resolveDir, args.path);
       if (!path.startsWith(coreDir)) return undefined;
-      // Loaded by the broker's require() from its own modules (src/core/parent-side-loader.ts).
+      // Loaded by the broker's require() from its own modules (src/core/child/parent-side-loader.ts).
       return { path: `tendril-core:${path.slice(coreDir.length).replace(/\.js$/, '')}`, external: true };
     });
   },

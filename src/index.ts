@@ -20,20 +20,20 @@ export type {
   JailOptions,
   SetnsOptions,
 } from './methods/options.js';
-export { Context } from './core/context.js';
-export type { ContextState, ShutdownOptions } from './core/context.js';
-export { CallChain } from './core/call-chain.js';
-export type { ChainOptions } from './core/call-chain.js';
-export type { RemoteModule, RemoteFunction } from './core/remote-module.js';
-export { Receiver } from './core/receiver.js';
-export type { ReceiverOptions, GetOptions, ReceiverState } from './core/receiver.js';
-export { Sender } from './core/sender.js';
-export { Select } from './core/select.js';
-export type { SelectOptions } from './core/select.js';
-export { Message } from './core/message.js';
-export type { Handler, HandlerOptions, Policy, LogLevel } from './core/router.js';
-export { currentRouter, callerContext } from './core/current.js';
-export { hasParentAuthority, isImmediateChild } from './core/policies.js';
+export { Context } from './core/calls/context.js';
+export type { ContextState, ShutdownOptions } from './core/calls/context.js';
+export { CallChain } from './core/calls/call-chain.js';
+export type { ChainOptions } from './core/calls/call-chain.js';
+export type { RemoteModule, RemoteFunction } from './core/calls/remote-module.js';
+export { Receiver } from './core/messaging/receiver.js';
+export type { ReceiverOptions, GetOptions, ReceiverState } from './core/messaging/receiver.js';
+export { Sender } from './core/messaging/sender.js';
+export { Select } from './core/messaging/select.js';
+export type { SelectOptions } from './core/messaging/select.js';
+export { Message } from './core/messaging/message.js';
+export type { Handler, HandlerOptions, Policy, LogLevel } from './core/routing/router.js';
+export { currentRouter, callerContext } from './core/calls/current.js';
+export { hasParentAuthority, isImmediateChild } from './core/routing/policies.js';
 export {
   TendrilError,
   CallError,

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { decode, encode } from '../src/core/codec.js';
+import { decode, encode } from '../src/core/wire/codec.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint', useBigIntExtension: false } as ConstructorParameters<typeof Packr>[0]);
 

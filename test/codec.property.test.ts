@@ -1,9 +1,9 @@
-// Property tests for src/core/codec.ts: exact round trips of every supported value, TypeErrors
+// Property tests for src/core/wire/codec.ts: exact round trips of every supported value, TypeErrors
 // that name the path of an unsupported value, and a decoder that survives hostile bytes without
 // instantiating anything outside tendril's closed set of types.
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decode, encode, WIRE_REF, type DecodeHooks, type WireRef } from '../src/core/codec.js';
+import { decode, encode, WIRE_REF, type DecodeHooks, type WireRef } from '../src/core/wire/codec.js';
 import { CallError } from '../src/core/errors.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
-// Property tests for the direct-read side of src/core/frame-parser.ts, as Stream uses it when it
+// Property tests for the direct-read side of src/core/wire/frame-parser.ts, as Stream uses it when it
 // reads an fd itself: reads go into one reused buffer (frames must then be copies, never views
 // of it), or, while a frame is being assembled, straight into that frame (directTarget /
 // filledDirectly). Whatever the read sizes, the frames come out byte for byte and in order.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FrameParser, ProtocolError } from '../src/core/frame-parser.js';
-import { HEADER_SIZE, MAGIC, OFF_LENGTH, encodeFrame } from '../src/core/protocol.js';
+import { FrameParser, ProtocolError } from '../src/core/wire/frame-parser.js';
+import { HEADER_SIZE, MAGIC, OFF_LENGTH, encodeFrame } from '../src/core/wire/protocol.js';
 
 const frameData = (max: number): fc.Arbitrary<Uint8Array> =>
   fc.oneof(

@@ -1,9 +1,9 @@
-// Property tests for src/core/frame-parser.ts: whatever the chunking, valid frames come out
+// Property tests for src/core/wire/frame-parser.ts: whatever the chunking, valid frames come out
 // byte for byte and in order; hostile bytes end in a ProtocolError at the exact header that is
 // wrong (before anything is allocated for it), and a failed parser stays failed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FrameParser, ProtocolError } from '../src/core/frame-parser.js';
+import { FrameParser, ProtocolError } from '../src/core/wire/frame-parser.js';
 import {
   encodeFrame,
   frameAuth,
@@ -18,7 +18,7 @@ import {
   MAGIC,
   NO_REPLY,
   OFF_LENGTH,
-} from '../src/core/protocol.js';
+} from '../src/core/wire/protocol.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { LogLevel } from '../core/router.js';
+import type { LogLevel } from '../core/routing/router.js';
 
 /** One line a context printed, or one record tendril logged about it. */
 export interface LogRecord {

@@ -7,7 +7,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TENDRIL_MODULE_ID } from '../core/child-api.js';
+import { TENDRIL_MODULE_ID } from '../core/modules/child-api.js';
 
 export type ModuleFormat = 'esm' | 'cjs' | 'json';
 

@@ -1,13 +1,13 @@
 // Answers LOAD_MODULE requests from children: the requested module plus every module of its
 // static graph the asking child has not been sent yet, in one reply (one round trip for a
 // whole tree). Loading a module runs nothing on the master.
-import { decode, encode } from '../core/codec.js';
-import type { Message } from '../core/message.js';
-import { LOAD_MODULE } from '../core/protocol.js';
-import type { CoreRouter } from '../core/router.js';
+import { decode, encode } from '../core/wire/codec.js';
+import type { Message } from '../core/messaging/message.js';
+import { LOAD_MODULE } from '../core/wire/protocol.js';
+import type { CoreRouter } from '../core/routing/router.js';
 import { ModuleFinder, ModuleNotServable, type ModuleGraph, type ServedModule } from './module-finder.js';
-import type { LoadModuleReply, LoadModuleRequest } from '../core/module-protocol.js';
-import { METHODS_BUNDLE_ID, PARENT_BUNDLE_ID } from '../core/parent-side-loader.js';
+import type { LoadModuleReply, LoadModuleRequest } from '../core/modules/module-protocol.js';
+import { METHODS_BUNDLE_ID, PARENT_BUNDLE_ID } from '../core/child/parent-side-loader.js';
 import { methodsBundle, parentBundle } from '../parent/payload.js';
 
 /** Counters tests and debug logs read. */

@@ -15,7 +15,7 @@ import {
   type SupervisorContext,
   type SupervisorEvent,
 } from '../../machines/supervisor.js';
-import type { Context } from '../core/context.js';
+import type { Context } from '../core/calls/context.js';
 import { CallError, ChannelError, TendrilError, TimeoutError } from '../core/errors.js';
 import type { ContextTreeNode, Router } from './router.js';
 

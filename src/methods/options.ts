@@ -1,4 +1,4 @@
-import type { Context } from '../core/context.js';
+import type { Context } from '../core/calls/context.js';
 
 /** Options every connection method accepts. */
 export interface CommonOptions {

@@ -7,7 +7,7 @@
 // travels as base64 and the decoder pops it (and the word 'base64') off process.argv, leaving
 // the token where the first stage expects it.
 import { StreamError } from '../core/errors.js';
-import { firstStageSource } from '../core/first-stage.js';
+import { firstStageSource } from '../core/child/first-stage.js';
 
 const DECODER = 'eval(Buffer.from(process.argv.pop(),process.argv.pop()).toString())';
 /** Characters a word may contain as is. */

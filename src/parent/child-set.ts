@@ -4,12 +4,12 @@
 // parent (via=, currentRouter().local()).
 import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import type { ChildConfig } from '../core/child-config.js';
+import type { ChildConfig } from '../core/child/child-config.js';
 import { StreamError } from '../core/errors.js';
-import { NO_REPLY, SHUTDOWN } from '../core/protocol.js';
-import type { CoreRouter, LogLevel } from '../core/router.js';
-import { Stream } from '../core/stream.js';
-import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from '../core/heartbeat.js';
+import { NO_REPLY, SHUTDOWN } from '../core/wire/protocol.js';
+import type { CoreRouter, LogLevel } from '../core/routing/router.js';
+import { Stream } from '../core/links/stream.js';
+import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from '../core/links/heartbeat.js';
 import { METHODS, type ConnectionMethod, type MethodBuilder, type MethodOptions } from '../methods/index.js';
 import type { CommonOptions } from '../methods/options.js';
 import { killTree, launch, newToken, nodeCommand } from './connection.js';

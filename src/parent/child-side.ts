@@ -1,15 +1,15 @@
 // Entry point of the parent bundle: what a child needs to become a parent. Shipped on demand
 // (LOAD_MODULE 'tendril:parent') the first time a child is asked to start a child of its own,
 // and run in its broker thread with the broker's own core modules.
-import type { ChildConfig } from '../core/child-config.js';
-import { decode } from '../core/codec.js';
+import type { ChildConfig } from '../core/child/child-config.js';
+import { decode } from '../core/wire/codec.js';
 import { CallError } from '../core/errors.js';
-import { IdAllocator } from '../core/id-allocator.js';
-import type { Message } from '../core/message.js';
-import { FORWARD_LOG } from '../core/protocol.js';
-import { announceChild } from '../core/route-control.js';
-import type { CoreRouter } from '../core/router.js';
-import type { LoadBundle } from '../core/parent-side-loader.js';
+import { IdAllocator } from '../core/routing/id-allocator.js';
+import type { Message } from '../core/messaging/message.js';
+import { FORWARD_LOG } from '../core/wire/protocol.js';
+import { announceChild } from '../core/routing/route-control.js';
+import type { CoreRouter } from '../core/routing/router.js';
+import type { LoadBundle } from '../core/child/parent-side-loader.js';
 import { registerMethods, type ConnectionMethod, type MethodOptions, type MethodTable } from '../methods/index.js';
 import { ChildSet } from './child-set.js';
 

@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import type { ChildConfig } from '../core/child-config.js';
-import { descendants } from '../core/descendants.js';
+import type { ChildConfig } from '../core/child/child-config.js';
+import { descendants } from '../core/child/descendants.js';
 import { StreamError } from '../core/errors.js';
 import {
   EXIT_CHANNEL_CLOSED,
@@ -15,7 +15,7 @@ import {
   READY_MARKER,
   firstStageSource,
   startMarker,
-} from '../core/first-stage.js';
+} from '../core/child/first-stage.js';
 import { LineSplitter } from './line-splitter.js';
 import { lengthPrefixed } from './length-prefixed.js';
 

@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { receiverMachine, receiverTransition, type ReceiverEvent } from '../../machines/receiver.js';
-import { CoreRouter } from '../../src/core/router.js';
-import { Receiver } from '../../src/core/receiver.js';
+import { CoreRouter } from '../../src/core/routing/router.js';
+import { Receiver } from '../../src/core/messaging/receiver.js';
 import { ChannelError } from '../../src/core/errors.js';
 
 const event = fc.oneof(

@@ -4,10 +4,10 @@
 // answered with exactly one dead message, never both, never neither.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CoreRouter } from '../../src/core/router.js';
-import type { Link } from '../../src/core/stream.js';
-import { encodeFrame } from '../../src/core/protocol.js';
-import { encode } from '../../src/core/codec.js';
+import { CoreRouter } from '../../src/core/routing/router.js';
+import type { Link } from '../../src/core/links/stream.js';
+import { encodeFrame } from '../../src/core/wire/protocol.js';
+import { encode } from '../../src/core/wire/codec.js';
 
 interface Net {
   routers: CoreRouter[];

@@ -5,11 +5,11 @@
 // a link death no routing table points through a dead link.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encode } from '../../src/core/codec.js';
-import { encodeFrame } from '../../src/core/protocol.js';
-import { announceChild, installRouteControl } from '../../src/core/route-control.js';
-import { CoreRouter } from '../../src/core/router.js';
-import type { Link } from '../../src/core/stream.js';
+import { encode } from '../../src/core/wire/codec.js';
+import { encodeFrame } from '../../src/core/wire/protocol.js';
+import { announceChild, installRouteControl } from '../../src/core/routing/route-control.js';
+import { CoreRouter } from '../../src/core/routing/router.js';
+import type { Link } from '../../src/core/links/stream.js';
 
 class MemLink implements Link {
   alive = true;

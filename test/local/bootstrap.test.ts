@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamError } from '../../src/index.js';
 import { newToken } from '../../src/parent/connection.js';
-import { firstStageSource, startMarker } from '../../src/core/first-stage.js';
+import { firstStageSource, startMarker } from '../../src/core/child/first-stage.js';
 import { isGone, waitGone } from '../support/processes.js';
 import { withRouter } from '../support/router.js';
 import { rejectionOf } from '../support/errors.js';

@@ -48,7 +48,7 @@ export function commandLine(pid: number): string {
 }
 
 /** Every descendant of a process (the runtime's own /proc walk, parents first). */
-export { descendants as descendantsOf } from '../../src/core/descendants.js';
+export { descendants as descendantsOf } from '../../src/core/child/descendants.js';
 
 /** Polls `pred` until it is true; rejects with `what` after `timeoutMs`. */
 export async function waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {

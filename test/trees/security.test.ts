@@ -2,8 +2,8 @@
 // unidirectional routing forbids siblings, maxMessageSize holds across hops.
 import { describe, expect, it } from 'vitest';
 import { CallError, ChannelError, Receiver, type Context } from '../../src/index.js';
-import { encode } from '../../src/core/codec.js';
-import { encodeFrame } from '../../src/core/protocol.js';
+import { encode } from '../../src/core/wire/codec.js';
+import { encodeFrame } from '../../src/core/wire/protocol.js';
 import { withRouter } from '../support/router.js';
 import type * as TreeTasks from '../fixtures/tree-tasks.js';
 

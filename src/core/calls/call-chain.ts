@@ -1,0 +1,59 @@
+import type { Context } from './context.js';
+import { CALL_FUNCTION, FORGET_CHAIN, NO_REPLY } from '../wire/protocol.js';
+import type { Receiver } from '../messaging/receiver.js';
+import { remoteModule, type RemoteModule } from './remote-module.js';
+import { encode } from '../wire/codec.js';
+import { encodeCall } from './call-message.js';
+
+export interface ChainOptions {
+  /**
+   * Calls share a failure state in the target: once one fails, every later call in the chain
+   * fails with the same CallError until reset(). Calls in a chain run one after another there.
+   */
+  pipelined?: boolean;
+}
+
+let chainCounter = 0;
+
+/** A sequence of calls to one context; with `pipelined`, a failure sticks until reset(). */
+export class CallChain {
+  private chainId: string | null;
+
+  constructor(
+    readonly context: Context,
+    private readonly opts: ChainOptions,
+  ) {
+    this.chainId = this.newId();
+  }
+
+  private newId(): string | null {
+    if (!this.opts.pipelined) return null;
+    return `${this.context.router.myId}.${process.pid}.${++chainCounter}`;
+  }
+
+  callAsync(module: string | URL, fn: string, ...args: unknown[]): Receiver {
+    return this.context.callInChain(this.chainId, module, fn, args);
+  }
+
+  async call(module: string | URL, fn: string, ...args: unknown[]): Promise<unknown> {
+    const msg = await this.callAsync(module, fn, ...args).get();
+    return msg.decode();
+  }
+
+  /** Sends without a reply; in a pipelined chain a failure still fails the later calls. */
+  callNoReply(module: string | URL, fn: string, ...args: unknown[]): void {
+    this.context.router.sendFrame(this.context.id, CALL_FUNCTION, encodeCall(this.chainId, module, fn, args), NO_REPLY);
+  }
+
+  import<T>(module: string | URL): RemoteModule<T> {
+    return remoteModule<T>(this, module);
+  }
+
+  /** Forgets a recorded failure: later calls run again. */
+  reset(): void {
+    if (this.chainId === null) return;
+    this.context.router.sendData(this.context.id, FORGET_CHAIN, encode(this.chainId), NO_REPLY);
+    this.chainId = this.newId();
+  }
+}
+

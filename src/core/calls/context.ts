@@ -1,0 +1,162 @@
+import { Observable } from 'rxjs';
+import { WIRE_REF, type WireRef } from '../wire/codec.js';
+import { CallChain, type ChainOptions } from './call-chain.js';
+import { encodeCall } from './call-message.js';
+import { ChannelError } from '../errors.js';
+import type { Message } from '../messaging/message.js';
+import { normalizeModuleSpec } from './module-spec.js';
+import { CALL_FUNCTION, NO_REPLY } from '../wire/protocol.js';
+import { Receiver } from '../messaging/receiver.js';
+import { remoteModule, type RemoteModule } from './remote-module.js';
+import type { CoreRouter } from '../routing/router.js';
+
+export type ContextState = 'connecting' | 'bootstrapping' | 'running' | 'draining' | 'dead';
+
+export interface ShutdownOptions {
+  /** Resolve only once the context is dead (default false). */
+  wait?: boolean;
+}
+
+/** A handle on another (or this) context: call its functions, send it messages. */
+export class Context {
+  private currentState: ContextState = 'running';
+  private reasonDead: string | null = null;
+  private listeners: Set<(s: ContextState) => void> | null = null;
+
+  constructor(
+    readonly router: CoreRouter,
+    readonly id: number,
+    readonly name: string,
+  ) {}
+
+  get state(): ContextState {
+    return this.currentState;
+  }
+
+  /** Why the context died (null while alive). */
+  get deadReason(): string | null {
+    return this.reasonDead;
+  }
+
+  /** Lifecycle as an observable: emits the current state, then every change; completes at dead. */
+  get state$(): Observable<ContextState> {
+    return new Observable<ContextState>((sub) => {
+      sub.next(this.currentState);
+      if (this.currentState === 'dead') {
+        sub.complete();
+        return undefined;
+      }
+      const fn = (s: ContextState): void => {
+        sub.next(s);
+        if (s === 'dead') sub.complete();
+      };
+      (this.listeners ??= new Set()).add(fn);
+      return () => this.listeners?.delete(fn);
+    });
+  }
+
+  /** Set by the router as the lifecycle machine moves. Dead is terminal. */
+  setState(s: ContextState): void {
+    if (this.currentState === 'dead' || this.currentState === s) return;
+    this.currentState = s;
+    if (this.listeners) for (const fn of [...this.listeners]) fn(s);
+  }
+
+  markDead(reason: string): void {
+    if (this.currentState === 'dead') return;
+    this.reasonDead = reason;
+    this.setState('dead');
+  }
+
+  // ---- calls ----
+  /** Calls `module#fn(...args)` in this context; one reply, for Select or manual waiting. */
+  callAsync(module: string | URL, fn: string, ...args: unknown[]): Receiver {
+    return this.callInChain(null, module, fn, args);
+  }
+
+  /** @internal */
+  callInChain(chainId: string | null, module: string | URL, fn: string, args: unknown[]): Receiver {
+    const data = encodeCall(chainId, module, fn, args);
+    const receiver = new Receiver(this.router, { persist: false, respondent: this });
+    this.router.sendFrame(this.id, CALL_FUNCTION, data, receiver.handle);
+    return receiver;
+  }
+
+  /** Calls `module#fn(...args)` in this context and resolves with its (awaited) result. */
+  async call(module: string | URL, fn: string, ...args: unknown[]): Promise<unknown> {
+    const msg = await this.callAsync(module, fn, ...args).get();
+    return msg.decode();
+  }
+
+  /** Calls without waiting for, or receiving, any reply. */
+  callNoReply(module: string | URL, fn: string, ...args: unknown[]): void {
+    this.router.sendFrame(this.id, CALL_FUNCTION, encodeCall(null, module, fn, args), NO_REPLY);
+  }
+
+  /** A typed proxy: `ctx.import<typeof import('node:os')>('node:os').hostname()`. */
+  import<T>(module: string | URL): RemoteModule<T> {
+    normalizeModuleSpec(module);
+    return remoteModule<T>(this, module);
+  }
+
+  /** Calls sharing one failure state when `pipelined` (see CallChain). */
+  chain(opts: ChainOptions = {}): CallChain {
+    return new CallChain(this, opts);
+  }
+
+  // ---- messages ----
+  /** Sends a value to `handle` in this context; no reply expected. */
+  send(msg: { handle: number; data?: unknown; replyTo?: number }): void {
+    this.router.sendValue(this.id, msg.handle, msg.data, msg.replyTo ?? NO_REPLY);
+  }
+
+  /** Sends and returns the receiver of the reply (one reply unless `persist`). */
+  sendAsync(msg: { handle: number; data?: unknown }, opts: { persist?: boolean } = {}): Receiver {
+    const receiver = new Receiver(this.router, { persist: opts.persist ?? false, respondent: this });
+    this.router.sendValue(this.id, msg.handle, msg.data, receiver.handle);
+    return receiver;
+  }
+
+  /** Sends and resolves with the decoded reply. */
+  async sendAwait(msg: { handle: number; data?: unknown }, opts: { timeout?: number } = {}): Promise<unknown> {
+    const receiver = this.sendAsync(msg);
+    try {
+      const reply: Message = await receiver.get(opts);
+      return reply.decode();
+    } finally {
+      // A timed-out wait must not leave its reply handler behind.
+      receiver.close();
+    }
+  }
+
+  /** Asks the context to shut down (it drains, then exits). */
+  async shutdown(opts: ShutdownOptions = {}): Promise<void> {
+    await this.router.shutdownContext(this, opts);
+  }
+
+  /** Resolves when the context is dead. */
+  whenDead(): Promise<void> {
+    if (this.currentState === 'dead') return Promise.resolve();
+    return new Promise((resolve) => {
+      const fn = (s: ContextState): void => {
+        if (s !== 'dead') return;
+        this.listeners?.delete(fn);
+        resolve();
+      };
+      (this.listeners ??= new Set()).add(fn);
+    });
+  }
+
+  /** Throws ChannelError if the context is known to be dead. */
+  assertAlive(): void {
+    if (this.currentState === 'dead') throw new ChannelError(`context ${this.name} is dead: ${this.reasonDead}`);
+  }
+
+  [WIRE_REF](): WireRef {
+    return { kind: 'context', id: this.id, name: this.name };
+  }
+
+  toString(): string {
+    return `Context(${this.id}, '${this.name}')`;
+  }
+}

@@ -1,0 +1,159 @@
+// The broker: a child's main thread. It owns the stream to the parent, routes, and starts the
+// dispatcher thread that runs user code. It never runs user code itself, so it can always
+// route and always shut the process down.
+import { Socket } from 'node:net';
+import { ReadStream, WriteStream, isatty } from 'node:tty';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { ChildConfig } from './child-config.js';
+import { setProcessRouter } from '../calls/current.js';
+import { killDescendants } from './descendants.js';
+import { forwardFifoPrints } from './fifo-prints.js';
+import { CallError } from '../errors.js';
+import { loadParentSide, type ParentSide } from './parent-side-loader.js';
+import { installRouteControl } from '../routing/route-control.js';
+import { ModuleCache } from '../modules/module-cache.js';
+import { startModuleForwarder } from '../modules/module-forwarder.js';
+import {
+  CALL_FUNCTION,
+  CREATE_CHILD,
+  FIRST_DISPATCHER_HANDLE,
+  FORGET_CHAIN,
+  SHUTDOWN,
+  frameHandle,
+} from '../wire/protocol.js';
+import { PortLink } from '../links/port-link.js';
+import { CoreRouter, LOG_LEVELS, type LogLevel } from '../routing/router.js';
+import { Stream } from '../links/stream.js';
+import { DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from '../links/heartbeat.js';
+
+/** fds of the channel: the parent writes to 3 and reads from 4 (1 and 2 carry logs). */
+const CHANNEL_IN = 3;
+const CHANNEL_OUT = 4;
+
+export function runBroker(config: ChildConfig, coreSource: string, payload: Uint8Array, preStarted: Worker | null = null): void {
+  process.title = `tendril:${config.name}`;
+  const router = new CoreRouter({
+    id: config.id,
+    name: config.name,
+    parentIds: config.parentIds,
+    maxMessageSize: config.maxMessageSize,
+    unidirectional: config.unidirectional,
+  });
+  const minLevel = LOG_LEVELS.indexOf(config.debug ? 'debug' : config.logLevel);
+  router.log = (level: LogLevel, message: string) => {
+    if (LOG_LEVELS.indexOf(level) < minLevel) return;
+    process.stderr.write(`tendril[${config.name}] ${level}: ${message}\n`);
+  };
+  setProcessRouter(router);
+  if (config.printsFifos) forwardFifoPrints(router, config.printsFifos, config.name);
+
+  let shuttingDown = false;
+  const parentId = config.parentIds[config.parentIds.length - 1] ?? 0;
+  // A full-PTY launch (src/core/child/fifo-prints.ts): the channel is a terminal, which net.Socket refuses.
+  const onTty = isatty(CHANNEL_IN);
+  // Otherwise the stream reads the fd itself into a reused buffer (big frames land in place).
+  const input = onTty ? new ReadStream(CHANNEL_IN) : { fd: CHANNEL_IN };
+  const output = onTty ? new WriteStream(CHANNEL_OUT) : new Socket({ fd: CHANNEL_OUT, readable: false, writable: true });
+  const parent = new Stream('parent', parentId, input, output, config.maxMessageSize, {
+    onFrame: (frame, s) => router.route(frame, s),
+    onClose: (_s, reason) => shutdown(`lost the parent: ${reason}`),
+  });
+  router.parent = parent;
+  // A frozen parent (or a dead path to it) is a lost parent.
+  startHeartbeat(parent, config.id, config.heartbeatInterval ?? 0, config.heartbeatMisses ?? DEFAULT_HEARTBEAT_MISSES);
+
+  // The worker gets the same bundle; it sees it is not the main thread and dispatches.
+  const modules = new MessageChannel();
+  const moduleSignal = new Int32Array(new SharedArrayBuffer(4));
+  const setup = { tendrilConfig: config, modulePort: modules.port2, moduleSignal };
+  let worker: Worker;
+  if (preStarted) {
+    // Started by the first stage (it booted while the payload arrived): hand it its code.
+    worker = preStarted;
+    worker.ref();
+    worker.postMessage({ source: coreSource, ...setup }, [modules.port2]);
+  } else {
+    worker = new Worker(`(function(require, __tendrilSource, __tendrilPayload, __tendrilWorker, __tendrilInit){${coreSource}\n})(require, null, null, null, null)`, {
+      eval: true,
+      workerData: setup,
+      transferList: [modules.port2],
+    });
+  }
+  const moduleCache = new ModuleCache(router);
+  moduleCache.serveChildren();
+  startModuleForwarder(moduleCache, modules.port1, moduleSignal);
+  const dispatcher = new PortLink('dispatcher', config.id, worker, (frame) => router.route(frame, null));
+  worker.on('error', (e) => {
+    router.log('error', `dispatcher thread failed: ${e.stack ?? e}`);
+    shutdown('the dispatcher thread failed');
+  });
+  worker.on('exit', (code) => {
+    if (!shuttingDown) shutdown(`the dispatcher thread exited with code ${code}`);
+  });
+
+  router.localTap = (frame) => {
+    const h = frameHandle(frame);
+    if (h >= FIRST_DISPATCHER_HANDLE || h === CALL_FUNCTION || h === FORGET_CHAIN) {
+      dispatcher.send(frame);
+      return true;
+    }
+    return false;
+  };
+
+  router.addHandler(() => shutdown('asked to by the parent'), {
+    handle: SHUTDOWN,
+    policy: router.hasParentAuthority,
+  });
+
+  // Becoming a parent: routes of descendants, and children started on request.
+  installRouteControl(router);
+  let parentSide: Promise<ParentSide> | null = null;
+  router.addHandler(
+    (msg) => {
+      if (shuttingDown) {
+        router.sendValue(msg.srcId, msg.replyTo, new CallError('StreamError', `${config.name} is shutting down`, '', null));
+        return;
+      }
+      parentSide ??= loadParentSide(router, moduleCache, config, payload);
+      parentSide.then(
+        (side) => side.createChild(msg),
+        (e: Error) => {
+          parentSide = null;
+          router.sendValue(msg.srcId, msg.replyTo, CallError.fromThrown(e, { id: config.id, name: config.name }));
+        },
+      );
+    },
+    { handle: CREATE_CHILD, policy: router.hasParentAuthority },
+  );
+
+  process.on('uncaughtException', (e) => {
+    router.log('error', `uncaught exception in the broker: ${e.stack ?? e}`);
+  });
+
+  /**
+   * Ends the process within the grace period whatever user code does: stop the dispatcher
+   * (terminate() handles busy loops), kill descendants (a worker in execSync waits for its
+   * program), flush what is queued for the parent, exit; SIGKILL ourselves as a last resort.
+   */
+  function shutdown(reason: string): void {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    router.log('debug', `shutting down: ${reason}`);
+    const hardStop = setTimeout(() => process.kill(process.pid, 'SIGKILL'), config.shutdownTimeout + 500);
+    hardStop.unref();
+    dispatcher.close();
+    // Our own children go first (they get SHUTDOWN and the same grace), then we end.
+    const children = parentSide
+      ? parentSide.then((side) => side.shutdownAll()).catch(() => undefined)
+      : Promise.resolve();
+    const terminated = Promise.all([children, worker.terminate().catch(() => undefined)]);
+    const killTimer = setTimeout(() => killDescendants(), 200);
+    const exit = (): void => {
+      clearTimeout(killTimer);
+      killDescendants();
+      parent.flush();
+      process.exit(0);
+    };
+    void Promise.race([terminated, new Promise((r) => setTimeout(r, config.shutdownTimeout))]).then(exit);
+  }
+}

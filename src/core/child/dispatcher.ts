@@ -1,0 +1,191 @@
+// The dispatcher: runs user functions on a worker thread of a child, so the broker (main
+// thread) keeps routing and can always shut the process down, whatever user code does.
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import { decode } from '../wire/codec.js';
+import { isCallTuple, type CallTuple } from '../calls/call-message.js';
+import type { ChildConfig } from './child-config.js';
+import { runAsCall, setProcessRouter } from '../calls/current.js';
+import { CallError } from '../errors.js';
+import type { Message } from '../messaging/message.js';
+import { ModuleFetcher } from '../modules/module-fetch.js';
+import { loadModule, loadedModule, setModuleRegistry } from '../modules/module-loader.js';
+import { ModuleRegistry } from '../modules/module-registry.js';
+import { installStackMapper } from '../modules/stack-mapper.js';
+import { synchronousStdio } from './sync-stdio.js';
+import { CALL_FUNCTION, FIRST_DISPATCHER_HANDLE, FORGET_CHAIN, LAST_HANDLE, NO_REPLY, frameHandle } from '../wire/protocol.js';
+import { CoreRouter } from '../routing/router.js';
+import { PortLink } from '../links/port-link.js';
+
+/** What the broker hands the dispatcher thread. */
+export interface DispatcherData {
+  tendrilConfig: ChildConfig;
+  /** Module requests go to the broker on this port; replies wake us through moduleSignal. */
+  modulePort: MessagePort;
+  moduleSignal: Int32Array;
+}
+
+export function runDispatcher(data: DispatcherData): void {
+  // This thread runs as an eval worker, whose script globals would be visible to served ES
+  // modules (code testing `typeof require` would think it is CommonJS): remove them. The
+  // runtime keeps its own reference to require.
+  for (const name of ['require', 'module', 'exports', '__filename', '__dirname']) {
+    delete (globalThis as Record<string, unknown>)[name];
+  }
+  synchronousStdio();
+  const config = data.tendrilConfig;
+  const registry = new ModuleRegistry(new ModuleFetcher(data.modulePort, data.moduleSignal));
+  setModuleRegistry(registry);
+  installStackMapper((id) => registry.sourceOf(id));
+  const port = parentPort;
+  if (!port) throw new Error('the dispatcher must run on a worker thread');
+  const router = new CoreRouter({
+    id: config.id,
+    name: config.name,
+    parentIds: config.parentIds,
+    maxMessageSize: config.maxMessageSize,
+    handleRange: [FIRST_DISPATCHER_HANDLE, LAST_HANDLE],
+  });
+  if (!config.debug) router.log = (level, message) => {
+    if (level !== 'debug') process.stderr.write(`tendril[${config.name}] ${level}: ${message}\n`);
+  };
+  setProcessRouter(router);
+  // Everything not for this context goes to the broker, which knows the routes.
+  const link = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
+  router.parent = link;
+  // Handles of this context below the dispatcher range belong to the broker (CREATE_CHILD...).
+  router.localTap = (frame) => {
+    const h = frameHandle(frame);
+    if (h >= FIRST_DISPATCHER_HANDLE || h === CALL_FUNCTION || h === FORGET_CHAIN) return false;
+    link.send(frame);
+    return true;
+  };
+  const self = { id: config.id, name: config.name };
+
+  /** Failures recorded per pipelined chain, and the tail of each chain's queue. */
+  const chainErrors = new Map<string, CallError>();
+  const chainTails = new Map<string, Promise<void>>();
+
+  const reply = (msg: Message, value: unknown): void => {
+    if (msg.replyTo === NO_REPLY) return;
+    try {
+      router.sendValue(msg.srcId, msg.replyTo, value, undefined, 'result');
+    } catch (e) {
+      // An unencodable or oversized result still answers the caller.
+      router.sendValue(msg.srcId, msg.replyTo, CallError.fromThrown(e, self));
+    }
+  };
+
+  /**
+   * Runs one call. A call into a module already loaded whose function returns a plain value
+   * runs and replies synchronously (no promise hops on the common path); anything else
+   * continues asynchronously. Resolves when the reply is sent (pipelined chains wait on it).
+   */
+  const execute = (msg: Message, call: CallTuple): Promise<void> | undefined => {
+    const [chainId, spec, fnPath, args] = call;
+    const previous = chainId === null ? undefined : chainErrors.get(chainId);
+    if (previous !== undefined) {
+      reply(msg, previous);
+      return undefined;
+    }
+    const started = config.profiling ? performance.now() : 0;
+    const done = (value: unknown, failed: boolean): void => {
+      let outcome = 'ok';
+      if (failed) {
+        const err = CallError.fromThrown(value, self);
+        outcome = err.remoteType;
+        if (chainId !== null) chainErrors.set(chainId, err);
+        value = err;
+      }
+      reply(msg, value);
+      if (config.profiling) {
+        // One record per call, through the usual log path (RouterOptions.profiling).
+        process.stderr.write(`tendril[${config.name}] info: profile ${spec}#${fnPath} ${(performance.now() - started).toFixed(3)} ms ${outcome}\n`);
+      }
+    };
+    const caller = router.contextFor(msg.srcId);
+    let result: unknown;
+    try {
+      const mod = loadedModule(spec);
+      result = runAsCall(router, caller, () => {
+        if (mod === undefined) return loadModule(spec).then((m) => invoke(m, spec, fnPath, args));
+        return invoke(mod, spec, fnPath, args);
+      });
+    } catch (e) {
+      done(e, true);
+      return undefined;
+    }
+    if (!isThenable(result)) {
+      done(result, false);
+      return undefined;
+    }
+    return Promise.resolve(result).then(
+      (v) => done(v, false),
+      (e: unknown) => done(e, true),
+    );
+  };
+
+  router.addHandler(
+    (msg) => {
+      let call: unknown;
+      try {
+        call = decode(msg.data, router.decodeHooks);
+      } catch (e) {
+        reply(msg, CallError.fromThrown(e, self));
+        return;
+      }
+      if (!isCallTuple(call)) {
+        reply(msg, new CallError('TypeError', 'malformed CALL_FUNCTION message', '', self));
+        return;
+      }
+      const chainId = call[0];
+      if (chainId === null) {
+        void execute(msg, call);
+        return;
+      }
+      // Calls of one chain run in order, each after the previous settled.
+      const tail = (chainTails.get(chainId) ?? Promise.resolve()).then(() => execute(msg, call));
+      chainTails.set(chainId, tail);
+      void tail.then(() => {
+        if (chainTails.get(chainId) === tail) chainTails.delete(chainId);
+      });
+    },
+    { handle: CALL_FUNCTION, policy: router.hasParentAuthority },
+  );
+
+  router.addHandler(
+    (msg) => {
+      const id = decode(msg.data);
+      if (typeof id === 'string') chainErrors.delete(id);
+    },
+    { handle: FORGET_CHAIN, policy: router.hasParentAuthority },
+  );
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function invoke(mod: unknown, spec: string, fnPath: string, args: unknown[]): unknown {
+  const { fn, thisArg } = resolveFunction(mod, spec, fnPath);
+  return fn.apply(thisArg, args);
+}
+
+/** Finds `a.b.c` in a module namespace; the function is called with its holder as `this`. */
+function resolveFunction(mod: unknown, spec: string, path: string): { fn: AnyFn; thisArg: unknown } {
+  let holder: unknown = undefined;
+  let value: unknown = mod;
+  for (const part of path.split('.')) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+      value = undefined;
+      break;
+    }
+    holder = value;
+    value = (value as Record<string, unknown>)[part];
+  }
+  if (typeof value !== 'function') {
+    throw new TypeError(`${spec} has no function '${path}' (found ${value === undefined ? 'nothing' : typeof value})`);
+  }
+  return { fn: value as AnyFn, thisArg: holder === mod ? undefined : holder };
+}

@@ -1,0 +1,60 @@
+// Loads the parent bundle (src/parent/child-side.ts, built into dist/parent.bundle.js) the
+// first time this child must start a child of its own. It arrives like any module
+// (LOAD_MODULE 'tendril:parent') and runs in the broker with the broker's own core modules.
+import { createRequire } from 'node:module';
+import vm from 'node:vm';
+import { brotliDecompressSync } from 'node:zlib';
+import type { ChildConfig } from './child-config.js';
+import { coreModules } from './core-modules.js';
+import type { Message } from '../messaging/message.js';
+import type { ModuleCache } from '../modules/module-cache.js';
+import type { CoreRouter } from '../routing/router.js';
+
+export const PARENT_BUNDLE_ID = 'tendril:parent';
+/** How the parent bundle names the broker's core modules (scripts/build.mjs). */
+const CORE_PREFIX = 'tendril-core:';
+
+export interface ParentSide {
+  createChild(msg: Message): Promise<void>;
+  shutdownAll(): Promise<void>;
+}
+
+/** Loads another on-demand bundle (e.g. METHODS_BUNDLE_ID) and returns its exports. */
+export type LoadBundle = (id: string) => Promise<unknown>;
+
+type CreateParentSide = (router: CoreRouter, config: ChildConfig, payload: Uint8Array, loadBundle: LoadBundle) => ParentSide;
+
+/** The connection methods other than local, for a child that becomes a parent (src/methods/remote-entry.ts). */
+export const METHODS_BUNDLE_ID = 'tendril:methods';
+
+/** Requester id of the broker itself in the module cache. */
+const BROKER = -2;
+
+export async function loadParentSide(router: CoreRouter, cache: ModuleCache, config: ChildConfig, payload: Uint8Array): Promise<ParentSide> {
+  const exports = (await loadBundle(cache, PARENT_BUNDLE_ID)) as { createParentSide?: CreateParentSide };
+  if (typeof exports.createParentSide !== 'function') throw new Error('the parent bundle has no createParentSide');
+  return exports.createParentSide(router, config, payload, (id) => loadBundle(cache, id));
+}
+
+/** Fetches a bundle built by scripts/build.mjs through the module cache and runs it in the broker. */
+async function loadBundle(cache: ModuleCache, id: string): Promise<unknown> {
+  const reply = await cache.serve(BROKER, id, null);
+  const packed = reply.modules.find((m) => m[0] === id)?.[2];
+  const source = packed instanceof Uint8Array ? brotliDecompressSync(packed).toString('utf8') : packed;
+  if (reply.error !== null || source === undefined) {
+    throw new Error(`cannot load ${id}: ${reply.error ?? 'not in the reply'}`);
+  }
+  const module = { exports: {} as Record<string, unknown> };
+  const run = vm.runInThisContext(`(function (exports, module, require) {${source}\n})`, {
+    filename: id,
+  }) as (...args: unknown[]) => void;
+  const nodeRequire = createRequire(`${process.cwd()}/`);
+  const require = (spec: string): unknown => {
+    if (!spec.startsWith(CORE_PREFIX)) return nodeRequire(spec);
+    const mod = coreModules[spec.slice(CORE_PREFIX.length)];
+    if (!mod) throw new Error(`${spec} is not shared with the parent bundle (src/core/child/core-modules.ts)`);
+    return mod;
+  };
+  run(module.exports, module, require);
+  return module.exports;
+}

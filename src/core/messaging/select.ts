@@ -1,0 +1,133 @@
+import { ChannelError, TimeoutError } from '../errors.js';
+import type { Message } from './message.js';
+import { untilClosed } from './until-closed.js';
+import type { Receiver } from './receiver.js';
+
+export interface SelectOptions {
+  /** Remove a receiver after it produced one message (default true: fits call replies). */
+  oneshot?: boolean;
+}
+
+/**
+ * Waits on many receivers at once and hands out their messages in arrival order. A member
+ * that dies yields its dead message (whose decode() throws ChannelError) and leaves.
+ */
+export class Select implements AsyncIterable<Message> {
+  private readonly members = new Set<Receiver>();
+  /** One entry per arrival, in order. */
+  private readonly arrivals: Receiver[] = [];
+  private waiter: ((r: Receiver | null) => void) | null = null;
+  private readonly oneshot: boolean;
+  private closed = false;
+
+  constructor(receivers: Iterable<Receiver> = [], opts: SelectOptions = {}) {
+    this.oneshot = opts.oneshot ?? true;
+    for (const r of receivers) this.add(r);
+  }
+
+  add(r: Receiver): this {
+    if (this.closed) throw new ChannelError('select is closed');
+    if (r.notify !== null && !this.members.has(r)) throw new ChannelError('receiver already belongs to a select');
+    this.members.add(r);
+    r.notify = (x) => this.arrived(x);
+    if (!r.empty() || r.state !== 'open') this.arrived(r);
+    return this;
+  }
+
+  remove(r: Receiver): this {
+    if (this.members.delete(r)) r.notify = null;
+    return this;
+  }
+
+  private arrived(r: Receiver): void {
+    this.arrivals.push(r);
+    const w = this.waiter;
+    if (w !== null) {
+      this.waiter = null;
+      w(r);
+    }
+  }
+
+  /** Number of receivers still in the select. */
+  get size(): number {
+    return this.members.size;
+  }
+
+  empty(): boolean {
+    for (const r of this.members) if (!r.empty()) return false;
+    return true;
+  }
+
+  /** The next message from any member. ChannelError when no member is left. */
+  async get(opts: { timeout?: number } = {}): Promise<Message> {
+    const deadline = opts.timeout === undefined ? Infinity : Date.now() + opts.timeout;
+    for (;;) {
+      const msg = this.take();
+      if (msg !== undefined) return msg;
+      if (this.closed) throw new ChannelError('select is closed');
+      if (this.members.size === 0) throw new ChannelError('select has no receivers left');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new TimeoutError(`no message within ${opts.timeout} ms`);
+      await this.wait(left);
+    }
+  }
+
+  private take(): Message | undefined {
+    while (this.arrivals.length > 0) {
+      const r = this.arrivals.shift()!;
+      if (!this.members.has(r)) continue;
+      const msg = r.poll();
+      if (msg !== undefined) {
+        if (this.oneshot) this.remove(r);
+        else if (!r.empty()) this.arrivals.push(r);
+        return msg;
+      }
+      if (r.state !== 'open' && r.empty()) {
+        this.remove(r);
+        const dead = r.deadMessage;
+        if (dead !== null) return dead;
+      }
+    }
+    return undefined;
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const first = this.members.values().next().value as Receiver | undefined;
+      first?.router.holdOpen();
+      const timer = ms === Infinity ? undefined : setTimeout(() => finish(null), ms);
+      const finish = (_r: Receiver | null): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (this.waiter === finish) this.waiter = null;
+        first?.router.release();
+        resolve();
+      };
+      this.waiter = finish;
+    });
+  }
+
+  /** Removes every member; a pending get() rejects. */
+  close(): void {
+    this.closed = true;
+    for (const r of [...this.members]) this.remove(r);
+    const w = this.waiter;
+    this.waiter = null;
+    w?.(null);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return untilClosed(() => this.get());
+  }
+
+  /** Decoded values of one message from each receiver, in arrival order; rejects on the first failure. */
+  static async all(receivers: Iterable<Receiver>): Promise<unknown[]> {
+    const select = new Select(receivers, { oneshot: true });
+    const out: unknown[] = [];
+    try {
+      for (let n = select.size; n > 0; n--) out.push((await select.get()).decode());
+    } finally {
+      select.close();
+    }
+    return out;
+  }
+}
