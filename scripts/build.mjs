@@ -2,7 +2,7 @@
 // Prints the payload size: it is a tracked figure.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync as writeNow } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,12 @@ const require = createRequire(import.meta.url);
 const quiet = process.argv.includes('--quiet');
 const skipTypes = process.argv.includes('--no-types');
 
-rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
+// Each file is replaced atomically: tests running meanwhile read either the old or the new one.
+function writeFileSync(path, data) {
+  writeNow(`${path}.${process.pid}.tmp`, data);
+  renameSync(`${path}.${process.pid}.tmp`, path);
+}
 
 // rxjs's package exports pick its CommonJS build for node, which cannot be tree-shaken.
 const rxjsEsm = join(dirname(require.resolve('rxjs/package.json')), 'dist/esm/index.js');
@@ -94,7 +98,7 @@ async function onDemandBundle(entry, name, label) {
 }
 
 // What a child needs to start children of its own.
-await onDemandBundle('src/parent/child-side.ts', 'parent', 'parent bundle');
+await onDemandBundle('src/methods/parent-entry.ts', 'parent', 'parent bundle');
 // The connection methods other than local, for intermediates: separate, so that the parent
 // bundle stays small (src/methods/remote-entry.ts).
 await onDemandBundle('src/methods/remote-entry.ts', 'methods', 'methods bundle');

@@ -19,7 +19,7 @@ export type {
   IncusOptions,
   JailOptions,
   SetnsOptions,
-} from './methods/options.js';
+} from './core/routing/connection-options.js';
 export { Context } from './core/calls/context.js';
 export type { ContextState, ShutdownOptions } from './core/calls/context.js';
 export { CallChain } from './core/calls/call-chain.js';

@@ -11,9 +11,10 @@ import { CallError, HostKeyError, PasswordError, StreamError } from '../core/err
 import { ALLOCATE_ID, CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE, FORWARD_LOG } from '../core/wire/protocol.js';
 import { installRouteControl } from '../core/routing/route-control.js';
 import { CoreRouter, LOG_LEVELS, type LogLevel } from '../core/routing/router.js';
-import type { ConnectionMethod, MethodOptions } from '../methods/index.js';
-import type { CommonOptions } from '../methods/options.js';
+import type { ConnectionMethod, MethodOptions } from '../core/routing/connection-options.js';
+import type { CommonOptions } from '../core/routing/connection-options.js';
 import { ChildSet } from '../parent/child-set.js';
+import { resolveRegistered } from '../methods/index.js';
 import { corePayload } from '../parent/payload.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
 import { installMasterMethods } from './methods.js';
@@ -107,6 +108,7 @@ export class Router extends CoreRouter {
         profiling: options.profiling ?? false,
         heartbeatInterval: options.heartbeatInterval,
         heartbeatMisses: options.heartbeatMisses,
+        resolveMethod: resolveRegistered,
       },
       {
         onLine: (id, name, source, line) => this.emitLine(id, name, source, line),

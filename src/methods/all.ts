@@ -3,7 +3,7 @@
 import { buildahLaunch } from './buildah.js';
 import { doasLaunch } from './doas.js';
 import { dockerLaunch, podmanLaunch } from './docker.js';
-import type { MethodTable } from './index.js';
+import type { MethodTable } from '../parent/method-table.js';
 import { jailLaunch } from './jail.js';
 import { kubectlLaunch } from './kubectl.js';
 import { incusLaunch, lxcLaunch, lxdLaunch } from './lxc.js';

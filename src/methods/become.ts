@@ -5,8 +5,8 @@ import type { LaunchSpec } from '../parent/connection.js';
 import type { PromptRules } from '../parent/prompts.js';
 import { openStdio } from '../parent/stdio-target.js';
 import { explainNode, type Explanation } from './explain.js';
-import type { NodeLaunch } from './index.js';
-import type { PtyMode } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { PtyMode } from '../core/routing/connection-options.js';
 import { printsFifos, remoteArgv, remoteShellCommand } from './remote-command.js';
 
 export interface BecomeLaunch {

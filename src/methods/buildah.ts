@@ -1,8 +1,8 @@
 // buildah: `buildah run [--user USER] CONTAINER -- sh -c '<node line>'` (a working container).
 import type { LaunchSpec } from '../parent/connection.js';
 import { execSpec, required } from './exec-spec.js';
-import type { NodeLaunch } from './index.js';
-import type { BuildahOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { BuildahOptions } from '../core/routing/connection-options.js';
 
 export function buildahLaunch(opts: BuildahOptions, node: NodeLaunch): LaunchSpec {
   const container = required(opts.container, 'container', 'buildah');

@@ -5,8 +5,8 @@ import { PasswordError, StreamError } from '../core/errors.js';
 import type { LaunchSpec } from '../parent/connection.js';
 import { becomeSpec, checkPtyMode } from './become.js';
 import { said } from './explain.js';
-import type { NodeLaunch } from './index.js';
-import type { DoasOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { DoasOptions } from '../core/routing/connection-options.js';
 
 export function doasLaunch(opts: DoasOptions, node: NodeLaunch): LaunchSpec {
   const mode = checkPtyMode(opts.pty, 'doas');

@@ -3,8 +3,8 @@
 import { StreamError } from '../core/errors.js';
 import type { LaunchSpec } from '../parent/connection.js';
 import { execSpec, required } from './exec-spec.js';
-import type { NodeLaunch } from './index.js';
-import type { DockerOptions, PodmanOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { DockerOptions, PodmanOptions } from '../core/routing/connection-options.js';
 
 function engine(method: 'docker' | 'podman', path: string | undefined, opts: DockerOptions | PodmanOptions, node: NodeLaunch): LaunchSpec {
   if ((opts.container === undefined) === (opts.image === undefined)) throw new StreamError(`${method}: give exactly one of container and image`);

@@ -4,8 +4,8 @@
 import type { LaunchSpec } from '../parent/connection.js';
 import { openStdio } from '../parent/stdio-target.js';
 import { explainNode, said } from './explain.js';
-import type { NodeLaunch } from './index.js';
-import type { CommonOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { CommonOptions } from '../core/routing/connection-options.js';
 import { remoteArgv } from './remote-command.js';
 import { StreamError } from '../core/errors.js';
 

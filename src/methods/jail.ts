@@ -1,8 +1,8 @@
 // FreeBSD jails: `jexec [-U USER] JAIL sh -c '<node line>'`.
 import type { LaunchSpec } from '../parent/connection.js';
 import { execSpec, required } from './exec-spec.js';
-import type { NodeLaunch } from './index.js';
-import type { JailOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { JailOptions } from '../core/routing/connection-options.js';
 
 export function jailLaunch(opts: JailOptions, node: NodeLaunch): LaunchSpec {
   const jail = required(opts.container, 'container', 'jail');

@@ -1,8 +1,8 @@
 // kubectl: `kubectl [kubectlArgs] exec -i POD [-c CONTAINER] -- sh -c '<node line>'`.
 import type { LaunchSpec } from '../parent/connection.js';
 import { execSpec, required } from './exec-spec.js';
-import type { NodeLaunch } from './index.js';
-import type { KubectlOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { KubectlOptions } from '../core/routing/connection-options.js';
 
 export function kubectlLaunch(opts: KubectlOptions, node: NodeLaunch): LaunchSpec {
   const pod = required(opts.pod, 'pod', 'kubectl');

@@ -1,6 +1,6 @@
 // local: a child node process on this machine, as this user.
 import type { LaunchSpec } from '../parent/connection.js';
-import type { LocalOptions } from './options.js';
+import type { LocalOptions } from '../core/routing/connection-options.js';
 
 export function localLaunch(opts: LocalOptions, node: { command: string; args: string[] }): LaunchSpec {
   return {

@@ -2,8 +2,8 @@
 // --mode=non-interactive -- ...`) and incus (`incus exec NAME --mode=non-interactive -- ...`).
 import type { LaunchSpec } from '../parent/connection.js';
 import { execSpec, required } from './exec-spec.js';
-import type { NodeLaunch } from './index.js';
-import type { IncusOptions, LxcOptions, LxdOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { IncusOptions, LxcOptions, LxdOptions } from '../core/routing/connection-options.js';
 
 export function lxcLaunch(opts: LxcOptions, node: NodeLaunch): LaunchSpec {
   const name = required(opts.container, 'container', 'lxc');

@@ -78,8 +78,3 @@ export function remoteShellCommand(o: RemoteNodeOptions): string {
 export function remoteArgv(o: RemoteNodeOptions): string[] {
   return ['sh', '-c', remoteNodeLine(o)];
 }
-
-/** Quotes an argv for a local POSIX shell (script -c, ...). */
-export function shellQuote(argv: string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_./:=,+@%^-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}

@@ -7,9 +7,9 @@
 import { StreamError } from '../core/errors.js';
 import type { LaunchSpec } from '../parent/connection.js';
 import { execSpec, required } from './exec-spec.js';
-import type { NodeLaunch } from './index.js';
-import type { SetnsOptions } from './options.js';
-import { shellQuote } from './remote-command.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { SetnsOptions } from '../core/routing/connection-options.js';
+import { shellQuote } from '../parent/shell-quote.js';
 
 function leaderPidCommand(o: SetnsOptions, name: string): string[] {
   switch (o.kind) {

@@ -7,8 +7,8 @@ import { HostKeyError, PasswordError, StreamError } from '../core/errors.js';
 import type { LaunchIO, LaunchSpec, Target } from '../parent/connection.js';
 import { openStdio } from '../parent/stdio-target.js';
 import { explainNode, said, type Explanation } from './explain.js';
-import type { NodeLaunch } from './index.js';
-import type { SshOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { SshOptions } from '../core/routing/connection-options.js';
 import { printsFifos, remoteShellCommand } from './remote-command.js';
 
 /** The in-process transport, when this process can run it (the master: see src/methods/ssh2.ts). */

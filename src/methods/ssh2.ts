@@ -13,7 +13,7 @@ import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { HostKeyError, PasswordError, StreamError } from '../core/errors.js';
 import type { LaunchIO, Target } from '../parent/connection.js';
 import { checkHostKey, defaultKnownHostsFile, hostId, keyType, recordHostKey } from './known-hosts.js';
-import type { SshOptions } from './options.js';
+import type { SshOptions } from '../core/routing/connection-options.js';
 
 const DEFAULT_KEEPALIVE_MS = 15_000;
 

@@ -8,8 +8,8 @@ import type { LaunchSpec } from '../parent/connection.js';
 import { INCORRECT_PASSWORD_TEXTS, LOCALIZED_PASSWORD_PROMPTS } from '../parent/prompts.js';
 import { becomeSpec, checkPtyMode } from './become.js';
 import { explainPassword, said } from './explain.js';
-import type { NodeLaunch } from './index.js';
-import type { SuOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { SuOptions } from '../core/routing/connection-options.js';
 
 export function suLaunch(opts: SuOptions, node: NodeLaunch): LaunchSpec {
   const mode = checkPtyMode(opts.pty, 'su');

@@ -7,8 +7,8 @@ import { PasswordError, StreamError } from '../core/errors.js';
 import type { LaunchSpec } from '../parent/connection.js';
 import { becomeSpec, checkPtyMode } from './become.js';
 import { said } from './explain.js';
-import type { NodeLaunch } from './index.js';
-import type { SudoOptions } from './options.js';
+import type { NodeLaunch } from '../parent/method-table.js';
+import type { SudoOptions } from '../core/routing/connection-options.js';
 
 /** sudo options that only change what sudo does around the command: passed through. */
 const WITH_VALUE = new Set(['-g', '--group', '-h', '--host', '-r', '--role', '-t', '--type', '-C', '--close-from', '-D', '--chdir', '-T', '--command-timeout', '-R', '--chroot']);

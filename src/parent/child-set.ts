@@ -10,8 +10,9 @@ import { NO_REPLY, SHUTDOWN } from '../core/wire/protocol.js';
 import type { CoreRouter, LogLevel } from '../core/routing/router.js';
 import { Stream } from '../core/links/stream.js';
 import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from '../core/links/heartbeat.js';
-import { METHODS, type ConnectionMethod, type MethodBuilder, type MethodOptions } from '../methods/index.js';
-import type { CommonOptions } from '../methods/options.js';
+import type { ConnectionMethod, MethodOptions } from '../core/routing/connection-options.js';
+import type { MethodResolver } from './method-table.js';
+import type { CommonOptions } from '../core/routing/connection-options.js';
 import { killTree, launch, newToken, nodeCommand } from './connection.js';
 
 export interface ChildRecord {
@@ -35,8 +36,8 @@ export interface ChildSetOptions {
   /** Heartbeats on every child's stream (default 5000 ms, 0: off), and intervals missed before it is dead (default 3). */
   heartbeatInterval?: number;
   heartbeatMisses?: number;
-  /** Makes the connection methods other than local available (an intermediate fetches them). */
-  loadMethods?(): Promise<void>;
+  /** Finds a connection method's builder (the master has them all; an intermediate fetches them). */
+  resolveMethod: MethodResolver;
 }
 
 export interface ChildSetHooks {
@@ -79,8 +80,7 @@ export class ChildSet {
   }
 
   private async startNow<M extends ConnectionMethod>(method: M, options: MethodOptions[M], id: number): Promise<ChildRecord> {
-    if (!METHODS[method]) await this.opts.loadMethods?.();
-    const build = METHODS[method] as MethodBuilder<MethodOptions[M]> | undefined;
+    const build = await this.opts.resolveMethod(method);
     if (!build) throw new TypeError(`unknown connection method '${String(method)}'`);
     if (this.stopping) throw new StreamError('this context is shutting down: no new children');
     const common = options as CommonOptions;

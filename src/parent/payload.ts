@@ -25,7 +25,7 @@ export function corePayload(): Uint8Array {
   return distFile('core.bundle.br');
 }
 
-/** The parent bundle (src/parent/child-side.ts), brotli-compressed JavaScript. */
+/** The parent bundle (src/methods/parent-entry.ts), brotli-compressed JavaScript. */
 export function parentBundle(): Uint8Array {
   return distFile('parent.bundle.br');
 }

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { shellQuote } from '../methods/remote-command.js';
+import { shellQuote } from './shell-quote.js';
 
 /** A program started with a PTY. */
 export interface PtyProcess {

@@ -1,4 +1,4 @@
-// Loads the parent bundle (src/parent/child-side.ts, built into dist/parent.bundle.js) the
+// Loads the parent bundle (src/methods/parent-entry.ts, built into dist/parent.bundle.js) the
 // first time this child must start a child of its own. It arrives like any module
 // (LOAD_MODULE 'tendril:parent') and runs in the broker with the broker's own core modules.
 import { createRequire } from 'node:module';

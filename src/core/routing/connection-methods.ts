@@ -2,7 +2,7 @@
 // itself) and a child's (its broker runs it, see CoreRouter.connect). Types only from
 // src/methods: nothing here adds to the child payload.
 import type { Context } from '../calls/context.js';
-import type { ConnectionMethod, MethodOptions } from '../../methods/index.js';
+import type { ConnectionMethod, MethodOptions } from './connection-options.js';
 
 export abstract class ConnectionMethods {
   /** Starts a context with the named connection method (from this context, or `opts.via`). */

@@ -28,8 +28,8 @@ import {
 import { Sender } from '../messaging/sender.js';
 import type { Link } from '../links/stream.js';
 import { ConnectionMethods } from './connection-methods.js';
-import type { ConnectionMethod, MethodOptions } from '../../methods/index.js';
-import type { CommonOptions } from '../../methods/options.js';
+import type { ConnectionMethod, MethodOptions } from './connection-options.js';
+import type { CommonOptions } from './connection-options.js';
 
 export type Handler = (msg: Message) => void;
 /** Decides whether a message may reach a handler; a refusal is answered with a dead reply. */

@@ -1,4 +1,6 @@
-import type { Context } from '../core/calls/context.js';
+// Options of every connection method. Types only, owned by core so that every router can
+// offer the methods (ConnectionMethods) without importing src/methods.
+import type { Context } from '../calls/context.js';
 
 /** Options every connection method accepts. */
 export interface CommonOptions {
@@ -154,3 +156,22 @@ export interface SetnsOptions extends ContainerOptions {
   lxcPath?: string;
   machinectlPath?: string;
 }
+
+/** Every connection method by name, with the options it takes. */
+export interface MethodOptions {
+  local: LocalOptions;
+  ssh: SshOptions;
+  sudo: SudoOptions;
+  su: SuOptions;
+  doas: DoasOptions;
+  docker: DockerOptions;
+  podman: PodmanOptions;
+  buildah: BuildahOptions;
+  kubectl: KubectlOptions;
+  lxc: LxcOptions;
+  lxd: LxdOptions;
+  incus: IncusOptions;
+  jail: JailOptions;
+  setns: SetnsOptions;
+}
+export type ConnectionMethod = keyof MethodOptions;

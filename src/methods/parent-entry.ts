@@ -10,8 +10,10 @@ import { FORWARD_LOG } from '../core/wire/protocol.js';
 import { announceChild } from '../core/routing/route-control.js';
 import type { CoreRouter } from '../core/routing/router.js';
 import type { LoadBundle } from '../core/child/parent-side-loader.js';
-import { registerMethods, type ConnectionMethod, type MethodOptions, type MethodTable } from '../methods/index.js';
-import { ChildSet } from './child-set.js';
+import type { ConnectionMethod, MethodOptions } from '../core/routing/connection-options.js';
+import type { MethodTable } from '../parent/method-table.js';
+import { METHODS, registerMethods } from './index.js';
+import { ChildSet } from '../parent/child-set.js';
 
 export interface ParentSide {
   /** Handles a CREATE_CHILD request: replies `[id, name]` or a CallError. */
@@ -32,7 +34,10 @@ export function createParentSide(router: CoreRouter, config: ChildConfig, payloa
     { payload: () => payload, shutdownTimeout: config.shutdownTimeout, debug: () => config.debug, unidirectional: config.unidirectional, profiling: config.profiling,
       heartbeatInterval: config.heartbeatInterval ?? 0, heartbeatMisses: config.heartbeatMisses,
       // ssh, sudo, containers...: fetched the first time one is asked for.
-      loadMethods: async () => registerMethods(((await loadBundle('tendril:methods' /* METHODS_BUNDLE_ID */)) as { methods: MethodTable }).methods) },
+      resolveMethod: async (method) => {
+        if (!METHODS[method]) registerMethods(((await loadBundle('tendril:methods' /* METHODS_BUNDLE_ID */)) as { methods: MethodTable }).methods);
+        return METHODS[method];
+      } },
     {
       // Prints of our children travel to the master as log records.
       onLine: (id, name, source, line) => {
