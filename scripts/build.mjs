@@ -85,6 +85,7 @@ async function onDemandBundle(entry, name, label) {
     write: false,
     legalComments: 'none',
     plugins: [shareCore],
+    metafile: true,
   });
   const source = out.outputFiles[0].contents;
   const packed = brotliCompressSync(source, {
@@ -92,6 +93,8 @@ async function onDemandBundle(entry, name, label) {
   });
   writeFileSync(join(dist, `${name}.bundle.js`), source);
   writeFileSync(join(dist, `${name}.bundle.br`), packed);
+  // What went into it: test/architecture checks that no master-only code or package did.
+  writeFileSync(join(dist, `${name}.meta.json`), JSON.stringify(out.metafile));
   if (!quiet) {
     console.log(`${label} (on demand): ${(source.length / 1024).toFixed(1)} KiB minified, ${(packed.length / 1024).toFixed(1)} KiB brotli`);
   }
