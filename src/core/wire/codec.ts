@@ -10,7 +10,8 @@
 // and a source patch (its 0xC1 placeholder object). This codec does one pass, round-trips
 // every supported value exactly, and is cross-checked against msgpackr in the property tests.
 import { MsgpackReader, type DecodeHooks } from './msgpack-reader.js';
-import { MsgpackWriter, WIRE_REF, type WireRef } from './msgpack-writer.js';
+import { WIRE_REF, type WireRef } from './msgpack-ext.js';
+import { MsgpackWriter } from './msgpack-writer.js';
 import { HEADER_SIZE } from './protocol.js';
 
 export { WIRE_REF, type WireRef, type DecodeHooks };

@@ -3,7 +3,7 @@
 // Context/Sender references the router's hooks make; an own "__proto__" key stays data; every
 // announced length is checked against the bytes present before anything is allocated.
 import { CallError, type RemoteContextInfo } from '../errors.js';
-import { EXT_BIGINT, EXT_CALL_ERROR, EXT_MAP, EXT_REF, EXT_SET, EXT_TIMESTAMP, EXT_UNDEFINED } from './msgpack-writer.js';
+import { EXT_BIGINT, EXT_CALL_ERROR, EXT_MAP, EXT_REF, EXT_SET, EXT_TIMESTAMP, EXT_UNDEFINED } from './msgpack-ext.js';
 
 /** How decoded references become live objects in the decoding context. */
 export interface DecodeHooks {

@@ -2,48 +2,18 @@
 // writes (an unsupported value is a TypeError naming its path, raised before anything is
 // sent) and writes straight after a reserved frame header, so a message is built in place.
 // Wire format: standard MessagePack; tendril's own types are a fixext1 marker (d4 <type> 00)
-// followed by an ordinary value (docs/protocol.md lists them).
+// followed by an ordinary value (msgpack-ext.ts; docs/protocol.md lists them).
 import { CallError } from '../errors.js';
-
-export const EXT_UNDEFINED = 0x00;
-export const EXT_MAP = 0x40;
-export const EXT_SET = 0x41;
-export const EXT_REF = 0x44;
-export const EXT_CALL_ERROR = 0x46;
-export const EXT_BIGINT = 0x47;
-export const EXT_TIMESTAMP = 0xff; // -1
+import {
+  EXT_BIGINT, EXT_CALL_ERROR, EXT_MAP, EXT_REF, EXT_SET, EXT_TIMESTAMP, EXT_UNDEFINED, WIRE_REF, type HasWireRef,
+} from './msgpack-ext.js';
+import { fromOtherRealm } from './other-realm.js';
+import { keyPath, typeName, Unsupported } from './unsupported-value.js';
 
 /** Binaries this large are sent from the caller's buffer by a gathered encode. */
 export const GATHER_MIN = 64 * 1024;
 
-/** Objects that travel as references (Context, Sender) implement this. */
-export const WIRE_REF = Symbol.for('tendril.wireRef');
-export type WireRef =
-  | { kind: 'context'; id: number; name: string }
-  | { kind: 'sender'; contextId: number; contextName: string; handle: number };
-interface HasWireRef {
-  [WIRE_REF](): WireRef;
-}
-
-/** Raised inside the writer; each level on the way out prepends its part of the path. */
-class Unsupported {
-  constructor(
-    readonly what: string,
-    public path: string,
-  ) {}
-}
-
 const textEncoder = new TextEncoder();
-const isIdent = /^[A-Za-z_$][\w$]*$/;
-const keyPath = (key: string): string => (isIdent.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  const t = typeof v;
-  if (t !== 'object') return t;
-  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
-  return proto?.constructor?.name || 'object';
-}
 
 export class MsgpackWriter {
   private buf = new Uint8Array(8192);
@@ -276,12 +246,6 @@ export class MsgpackWriter {
     this.stack.push(o);
   }
 
-  /** Prefixes the path of a failure raised while writing a container's part. */
-  private static prefix(e: unknown, part: string): unknown {
-    if (e instanceof Unsupported) e.path = part + e.path;
-    return e;
-  }
-
   private object(o: object): void {
     if (o instanceof Uint8Array) return this.bin(o);
     if (Array.isArray(o)) {
@@ -292,7 +256,7 @@ export class MsgpackWriter {
       try {
         for (; i < n; i++) this.value(o[i]);
       } catch (e) {
-        throw MsgpackWriter.prefix(e, `[${i}]`);
+        throw Unsupported.prefix(e, `[${i}]`);
       }
       this.stack.pop();
       return;
@@ -324,7 +288,7 @@ export class MsgpackWriter {
         }
       } catch (e) {
         const label = typeof key === 'string' ? JSON.stringify(key) : typeof key === 'number' ? String(key) : `<key ${i}>`;
-        throw MsgpackWriter.prefix(e, onKey ? `.<key ${i}>` : `.get(${label})`);
+        throw Unsupported.prefix(e, onKey ? `.<key ${i}>` : `.get(${label})`);
       }
       this.stack.pop();
       return;
@@ -340,7 +304,7 @@ export class MsgpackWriter {
           i++;
         }
       } catch (e) {
-        throw MsgpackWriter.prefix(e, `[${i}]`);
+        throw Unsupported.prefix(e, `[${i}]`);
       }
       this.stack.pop();
       return;
@@ -367,7 +331,7 @@ export class MsgpackWriter {
         this.value(o[k]);
       }
     } catch (e) {
-      throw MsgpackWriter.prefix(e, keyPath(k));
+      throw Unsupported.prefix(e, keyPath(k));
     }
     this.stack.pop();
   }
@@ -393,36 +357,5 @@ export class MsgpackWriter {
     this.view.setUint32(this.pos, nsec);
     this.view.setBigInt64(this.pos + 4, BigInt(sec));
     this.pos += 12;
-  }
-}
-
-/**
- * Values made in another realm (vm.runInNewContext) have their own Object, Map, Date...:
- * recognised by their built-in tag and re-made here, so they travel like local ones.
- */
-function fromOtherRealm(o: object, proto: object | null): unknown {
-  switch (Object.prototype.toString.call(o)) {
-    case '[object Object]': {
-      const base = proto === null ? null : (Object.getPrototypeOf(proto) as object | null);
-      const ctor = (proto as { constructor?: { name?: string } } | null)?.constructor;
-      if (base !== null || ctor?.name !== 'Object') return undefined;
-      const copy: Record<string, unknown> = {};
-      for (const k of Object.keys(o)) {
-        Object.defineProperty(copy, k, { value: (o as Record<string, unknown>)[k], enumerable: true, writable: true, configurable: true });
-      }
-      return copy;
-    }
-    case '[object Map]':
-      return new Map(o as Map<unknown, unknown>);
-    case '[object Set]':
-      return new Set(o as Set<unknown>);
-    case '[object Date]':
-      return new Date((o as Date).getTime());
-    case '[object Uint8Array]': {
-      const view = o as Uint8Array;
-      return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    }
-    default:
-      return undefined;
   }
 }
