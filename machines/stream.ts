@@ -1,6 +1,6 @@
 // Lifecycle of one stream (a connection to a child context). Pure: no I/O; the runtime
 // hooks side effects by overriding the named actions with `streamMachine.provide(...)`.
-import { assign, setup } from 'xstate';
+import { assertEvent, assign, setup } from 'xstate';
 
 export type StreamState = 'connecting' | 'bootstrapping' | 'running' | 'draining' | 'dead';
 /** Lifecycle states in their only permitted order (transitions never go backwards). */
@@ -15,6 +15,13 @@ export type StreamEvent =
   | { type: 'DISCONNECTED'; reason: string }
   | { type: 'FAIL'; reason: string };
 
+/**
+ * The reason rule (one rule for the stream and context machines): the first reason recorded
+ * wins. DRAIN records its reason (default {@link DEFAULT_DRAIN_REASON}) and it stays the
+ * reason for dead when the peer then disconnects, fails, or the parent context dies; only
+ * the grace timer replaces it with {@link GRACE_EXPIRED} (the drain did not finish).
+ * DISCONNECTED, FAIL and PARENT_DEAD set the reason only when none was recorded.
+ */
 export const GRACE_EXPIRED = 'shutdown grace period expired';
 export const DEFAULT_DRAIN_REASON = 'shutdown';
 
@@ -37,6 +44,13 @@ export const streamMachine = setup({
     onDead: () => {},
     recordDrain: assign({ reason: ({ event }) => (event.type === 'DRAIN' && event.reason !== undefined ? event.reason : DEFAULT_DRAIN_REASON) }),
     recordGraceExpired: assign({ reason: GRACE_EXPIRED }),
+    // Named (not inline) so that the generated table can name it (scripts/gen-machine-tables.mjs).
+    recordReason: assign({
+      reason: ({ context, event }) => {
+        assertEvent(event, ['DISCONNECTED', 'FAIL']);
+        return context.reason ?? event.reason;
+      },
+    }),
   },
   delays: {
     grace: ({ context }) => context.graceMs,
@@ -46,9 +60,10 @@ export const streamMachine = setup({
   initial: 'connecting',
   context: ({ input }) => ({ name: input.name, graceMs: input.graceMs, reason: null }),
   // Root-level: valid in every state until dead (final: the actor stops, later events are ignored).
+  // A reason already recorded (by DRAIN) is kept: see the reason rule at GRACE_EXPIRED.
   on: {
-    DISCONNECTED: { target: '.dead', actions: assign({ reason: ({ context, event }) => context.reason ?? event.reason }) },
-    FAIL: { target: '.dead', actions: assign({ reason: ({ context, event }) => context.reason ?? event.reason }) },
+    DISCONNECTED: { target: '.dead', actions: 'recordReason' },
+    FAIL: { target: '.dead', actions: 'recordReason' },
   },
   states: {
     ...LIVE_STATES,

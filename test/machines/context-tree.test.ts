@@ -50,16 +50,24 @@ describe('context actor tree', () => {
       }
 
       const target = victim % n;
-      const before = refs.map((r) => ({ value: r.getSnapshot().value, status: r.getSnapshot().status }));
+      const seen = (r: AnyActorRef) => {
+        const snap = r.getSnapshot();
+        return { value: snap.value, status: snap.status, reason: snap.context.reason as string | null };
+      };
+      const before = refs.map(seen);
       if (root.getSnapshot().status === 'active') root.send(address(target, kill));
+      // The reason rule (machines/stream.ts): the first reason recorded wins, so a node that was
+      // draining (or already dead) keeps its reason; the others take the kill's or their parent's.
+      const reasonAfter = (k: number): string =>
+        before[k]!.reason ?? (k === target ? kill.reason : `parent context died: ${reasonAfter(parent[k]!)}`);
 
       for (let k = 0; k < n; k++) {
         const snap = refs[k]!.getSnapshot();
         if (isDescendant(k, target)) {
           expect(snap.value).toBe('dead');
-          if (k !== target && before[k]!.value !== 'dead') expect(snap.context.reason).toMatch(/^parent context died: /);
+          expect(snap.context.reason).toBe(reasonAfter(k));
         } else {
-          expect({ value: snap.value, status: snap.status }).toEqual(before[k]);
+          expect(seen(refs[k]!)).toEqual(before[k]);
         }
         // Each node that died ran onDead exactly once (children run the provided implementation too).
         expect(deaths.get(`n${k}`) ?? 0).toBe(snap.value === 'dead' ? 1 : 0);
@@ -85,6 +93,20 @@ describe('context examples', () => {
     expect(root.getSnapshot().context.reason).toBe('boom');
     expect(child.getSnapshot().context.reason).toBe('parent context died: boom');
     expect(grandchild.getSnapshot().context.reason).toBe('parent context died: parent context died: boom');
+  });
+
+  it('a child that was draining when its parent died keeps its drain reason (the first reason wins)', () => {
+    const root = createActor(contextMachine, { input: { name: 'root', graceMs: 100 } }).start();
+    root.send({ type: 'ADOPT', id: 1, name: 'draining' });
+    root.send({ type: 'ADOPT', id: 2, name: 'running' });
+    for (const id of [1, 2]) for (const type of ['CONNECTED', 'BOOTSTRAPPED'] as const) root.send({ type: 'FORWARD', id, event: { type } });
+    root.send({ type: 'FORWARD', id: 1, event: { type: 'DRAIN', reason: 'bye' } });
+    const [draining, running] = [1, 2].map((id) => root.getSnapshot().context.children[id]!);
+    expect(draining!.getSnapshot().value).toBe('draining');
+    root.send({ type: 'FAIL', reason: 'boom' });
+    expect(draining!.getSnapshot().value).toBe('dead');
+    expect(draining!.getSnapshot().context.reason).toBe('bye');
+    expect(running!.getSnapshot().context.reason).toBe('parent context died: boom');
   });
 
   it('PARENT_DEAD kills a context directly', () => {
