@@ -2,12 +2,16 @@
 // resolution (package.json exports and conditions, `.ts` behind a `.js` import), walks the
 // whole static dependency graph in the same pass, and transpiles each TypeScript file to ESM
 // with an inline source map. Graphs and transpiled files are cached until a file changes.
-import { build, type Metafile, type Plugin } from 'esbuild';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { build, type Metafile } from 'esbuild';
+import { readFileSync, realpathSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { TENDRIL_MODULE_ID } from '../core/modules/child-api.js';
+import { dirname, extname } from 'node:path';
+import { stamp, unchanged } from './file-stamps.js';
+import { graphFailure, ModuleNotServable, watchOf } from './graph-errors.js';
+import { loadRecorder, nativeAddonPlugin, ownPackagePlugin, packageOf } from './graph-plugins.js';
+import { transpileMany, transpileOne } from './transpile.js';
+
+export { ModuleNotServable };
 
 export type ModuleFormat = 'esm' | 'cjs' | 'json';
 
@@ -28,10 +32,6 @@ export interface ModuleGraph {
   modules: string[];
 }
 
-export class ModuleNotServable extends Error {
-  override name = 'ModuleNotServable';
-}
-
 const builtins = new Set(builtinModules);
 const TS_EXT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
@@ -46,137 +46,12 @@ interface CachedMiss {
   stamps: Map<string, string>;
 }
 
-interface EsbuildMessage {
-  text: string;
-  location?: { file: string; line: number; column: number } | null;
-}
-
 interface CachedGraph {
   graph: ModuleGraph;
   /** Every file's stamp when the graph was made. */
   stamps: Map<string, string>;
   imports: Map<string, Record<string, string>>;
   formats: Map<string, ModuleFormat>;
-}
-
-/**
- * What tells a file (or folder) changed: mtime, size and inode (an editor that saves by
- * renaming a new file over the old one may keep the mtime on coarse file systems); '-' when
- * it does not exist.
- */
-const stamp = (path: string): string => {
-  try {
-    const st = statSync(path);
-    return `${st.mtimeMs}/${st.size}/${st.ino}`;
-  } catch {
-    return '-';
-  }
-};
-
-/** Records every file esbuild loads, so that a failed graph can be stamped like a good one. */
-function loadRecorder(seen: Set<string>): Plugin {
-  return {
-    name: 'tendril-load-recorder',
-    setup(b) {
-      b.onLoad({ filter: /.*/ }, (args) => {
-        if (args.namespace === 'file') seen.add(args.path);
-        return undefined;
-      });
-    },
-  };
-}
-
-/** `file:line:column` of an esbuild message (paths are relative to `/`), or null. */
-function locationOf(m: EsbuildMessage | undefined): { file: string; where: string } | null {
-  const loc = m?.location;
-  if (!loc || loc.file === '<tendril-request>' || loc.file === '') return null;
-  const file = isAbsolute(loc.file) ? loc.file : `/${loc.file}`;
-  return { file, where: `${file}:${loc.line}:${loc.column + 1}` };
-}
-
-/**
- * Paths whose creation or change could make an unresolvable `specifier` (imported from a file
- * in `fromDir`) resolvable: the folders a relative file would appear in, or every
- * node_modules folder (and the package's folder and package.json) a bare name is looked up in.
- */
-function resolutionWatch(specifier: string, fromDir: string): string[] {
-  const out: string[] = [];
-  if (specifier.startsWith('.') || isAbsolute(specifier)) {
-    // The target's folder and every folder above it up to the importer's: a new folder changes its parent.
-    let dir = dirname(resolvePath(fromDir, specifier));
-    for (;;) {
-      out.push(dir);
-      if (dir === fromDir || !dir.startsWith(fromDir) || dirname(dir) === dir) break;
-      dir = dirname(dir);
-    }
-    out.push(fromDir);
-    return out;
-  }
-  const parts = specifier.split('/');
-  const pkg = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    const nm = resolvePath(dir, 'node_modules');
-    out.push(nm, resolvePath(nm, pkg), resolvePath(nm, pkg, 'package.json'));
-    if (dirname(dir) === dir) break;
-  }
-  return out;
-}
-
-/** Marks native addons so the whole graph can be refused with the package named. */
-function nativeAddonPlugin(found: string[]): Plugin {
-  return {
-    name: 'tendril-native-addons',
-    setup(b) {
-      b.onResolve({ filter: /\.node$/ }, (args) => {
-        const path = isAbsolute(args.path) ? args.path : resolvePath(args.resolveDir, args.path);
-        found.push(path);
-        return { path, external: true };
-      });
-    },
-  };
-}
-
-function packageOf(path: string): string {
-  const parts = path.split(sep);
-  const at = parts.lastIndexOf('node_modules');
-  if (at < 0) return path;
-  const first = parts[at + 1] ?? '';
-  return first.startsWith('@') ? `${first}/${parts[at + 2]}` : first;
-}
-
-/** tendril's own entry module on the master (src/index.ts, or dist/index.js when built). */
-const OWN_ENTRIES = new Set(
-  ['../index.ts', '../index.js', './index.js'].map((rel) => {
-    try {
-      return realpathSync(fileURLToPath(new URL(rel, import.meta.url)));
-    } catch {
-      return '';
-    }
-  }).filter(Boolean),
-);
-
-/** Imports of tendril itself stay external: the child has the runtime built in. */
-function ownPackagePlugin(): Plugin {
-  return {
-    name: 'tendril-own-package',
-    setup(b) {
-      b.onResolve({ filter: /^tendril$/ }, () => ({ path: TENDRIL_MODULE_ID, external: true }));
-      b.onResolve({ filter: /(^|\/)index(\.[cm]?[jt]s)?$/ }, (args) => {
-        if (!args.path.startsWith('.') && !isAbsolute(args.path)) return undefined;
-        const base = resolvePath(args.resolveDir, args.path).replace(/\.[cm]?[jt]s$/, '');
-        for (const ext of ['.ts', '.js']) {
-          let real = '';
-          try {
-            real = realpathSync(base + ext);
-          } catch {
-            continue;
-          }
-          if (OWN_ENTRIES.has(real)) return { path: TENDRIL_MODULE_ID, external: true };
-        }
-        return undefined;
-      });
-    },
-  };
 }
 
 export class ModuleFinder {
@@ -213,7 +88,7 @@ export class ModuleFinder {
       return await this.buildGraph(key, specifier, importer, resolveDir, seen);
     } catch (e) {
       if (!(e instanceof ModuleNotServable)) throw e;
-      const watch = new Set<string>([...seen, ...((e as { watch?: string[] }).watch ?? [])]);
+      const watch = new Set<string>([...seen, ...watchOf(e)]);
       if (importer) watch.add(importer);
       this.misses.set(key, { error: e, stamps: new Map([...watch].map((p) => [p, stamp(p)] as const)) });
       throw e;
@@ -241,29 +116,7 @@ export class ModuleFinder {
       });
       meta = result.metafile;
     } catch (e) {
-      const errors = (e as { errors?: EsbuildMessage[] }).errors ?? [];
-      const first = errors[0];
-      const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
-      const loc = locationOf(first);
-      const unresolved = first ? /^Could not resolve "(.*)"/.exec(first.text) : null;
-      if (unresolved) {
-        // The specifier that failed and the file that imports it: the requested module itself
-        // (importer: the caller's importer), or any module of its graph.
-        const missing = unresolved[1]!;
-        const by = loc ? loc.file : importer;
-        const err = new ModuleNotServable(
-          `cannot find module '${missing}'${by ? ` imported by ${loc ? loc.where : by}` : ` (looked up from ${resolveDir}, the master's working directory)`}` +
-            `${loc ? ` (while loading '${specifier}')` : ''}${more}`,
-        );
-        (err as { watch?: string[] }).watch = resolutionWatch(missing, by ? dirname(by) : resolveDir);
-        throw err;
-      }
-      const text = first?.text ?? (e as Error).message;
-      throw new ModuleNotServable(
-        loc
-          ? `cannot load '${specifier}': ${/^(Expected|Unexpected|Unterminated|Syntax)/.test(text) ? 'syntax error' : 'error'} in ${loc.where}: ${text}${more}`
-          : `cannot load '${specifier}': ${text}${more}`,
-      );
+      throw graphFailure(e, specifier, importer, resolveDir);
     }
     if (natives.length > 0) {
       const pkg = packageOf(natives[0]!);
@@ -335,31 +188,11 @@ export class ModuleFinder {
   }
 
   private async transpileBatch(batch: { id: string; stamp: string }[]): Promise<void> {
-    const result = await build({
-      entryPoints: batch.map((b) => b.id),
-      bundle: false,
-      write: false,
-      metafile: true,
-      format: 'esm',
-      platform: 'node',
-      sourcemap: 'inline',
-      sourcesContent: false,
-      target: 'node16',
-      logLevel: 'silent',
-      // Each output lands beside its source (never written), so map sources stay relative to it.
-      outdir: '/',
-      outbase: '/',
-      absWorkingDir: '/',
-    });
-    const byPath = new Map(result.outputFiles.map((f) => [f.path, f.text] as const));
-    const stamps = new Map(batch.map((b) => [b.id, b.stamp] as const));
-    for (const [out, info] of Object.entries(result.metafile.outputs)) {
-      if (!info.entryPoint) continue;
-      const id = `/${info.entryPoint}`;
-      const text = byPath.get(`/${out}`);
+    const texts = await transpileMany(batch.map((b) => b.id));
+    for (const { id, stamp: st } of batch) {
+      const text = texts.get(id);
       const meta = this.pendingMeta.get(id);
-      const st = stamps.get(id);
-      if (text === undefined || !meta || st === undefined) continue;
+      if (text === undefined || !meta) continue;
       this.files.set(id, { stamp: st, module: { id, format: meta.format, source: text, imports: meta.imports } });
     }
   }
@@ -376,30 +209,7 @@ export class ModuleFinder {
     this.checkEntryGuard(id, raw);
     let source = raw;
     const ext = extname(id);
-    if (TS_EXT.has(ext)) {
-      // A build of this one file (not a transform) so that the file's own tsconfig applies:
-      // imports are kept or dropped exactly as tsc would emit them for this project
-      // (verbatimModuleSyntax keeps side-effect-only imports of otherwise unused modules).
-      const out = await build({
-        entryPoints: [id],
-        bundle: false,
-        write: false,
-        format: meta.format === 'cjs' ? 'cjs' : 'esm',
-        platform: 'node',
-        sourcemap: 'inline',
-        // The child maps stack frames to lines; it never needs the original text.
-        sourcesContent: false,
-        target: 'node16',
-        logLevel: 'silent',
-        outfile: `${id}.served.js`,
-        absWorkingDir: dirname(id),
-      }).catch((e: { errors?: { text: string; location?: { line: number; column: number } | null }[] }) => {
-        const err = e.errors?.[0];
-        throw new ModuleNotServable(`syntax error in ${id}:${err?.location?.line ?? '?'}:${err?.location ? err.location.column + 1 : '?'}: ${err?.text ?? String(e)}`);
-      });
-      const file = out.outputFiles.find((f) => f.path.endsWith('.served.js')) ?? out.outputFiles[0]!;
-      source = file.text;
-    }
+    if (TS_EXT.has(ext)) source = await transpileOne(id, meta.format === 'cjs' ? 'cjs' : 'esm');
     const module: ServedModule = { id, format: meta.format, source, imports: meta.imports };
     this.files.set(id, { stamp: now, module });
     return module;
@@ -414,11 +224,6 @@ export class ModuleFinder {
         'Wrap that code in `if (isMain(import.meta)) { ... }` (import { isMain } from \'tendril\'), or move the called functions to another module',
     );
   }
-}
-
-function unchanged(stamps: Map<string, string>): boolean {
-  for (const [path, t] of stamps) if (stamp(path) !== t) return false;
-  return true;
 }
 
 function sameImports(a: Record<string, string>, b: Record<string, string>): boolean {
