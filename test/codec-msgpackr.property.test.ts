@@ -1,6 +1,7 @@
 // tendril's codec speaks standard MessagePack: cross-checked against msgpackr (a widely used
 // implementation) for every standard type, in both directions.
 import fc from 'fast-check';
+import { assertProperty } from './support/fc.js';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from '../src/core/wire/codec.js';
@@ -33,26 +34,26 @@ function norm(v: unknown): unknown {
 
 describe('codec interoperates with msgpackr', () => {
   it('what tendril encodes, msgpackr decodes to the same value', () => {
-    fc.assert(fc.property(standard.value, (v) => {
+    assertProperty(fc.property(standard.value, (v) => {
       expect(norm(packr.unpack(encode(v)))).toEqual(norm(v));
     }), { numRuns: 500 });
   });
 
   it('what msgpackr encodes, tendril decodes to the same value', () => {
-    fc.assert(fc.property(standard.value, (v) => {
+    assertProperty(fc.property(standard.value, (v) => {
       expect(norm(decode(packr.pack(v)))).toEqual(norm(v));
     }), { numRuns: 500 });
   });
 
   it('dates use the standard timestamp extension both ways', () => {
-    fc.assert(fc.property(fc.date({ noInvalidDate: true, min: new Date(-1e13), max: new Date(1e14) }), (d) => {
+    assertProperty(fc.property(fc.date({ noInvalidDate: true, min: new Date(-1e13), max: new Date(1e14) }), (d) => {
       expect((packr.unpack(encode(d)) as Date).getTime()).toBe(d.getTime());
       expect((decode(packr.pack(d)) as Date).getTime()).toBe(d.getTime());
     }));
   });
 
   it('64-bit integers are bigints in both', () => {
-    fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }), (n) => {
+    assertProperty(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }), (n) => {
       expect(BigInt(packr.unpack(encode(n)) as bigint)).toBe(n);
     }));
   });

@@ -2,6 +2,7 @@
 // that name the path of an unsupported value, and a decoder that survives hostile bytes without
 // instantiating anything outside tendril's closed set of types.
 import fc from 'fast-check';
+import { assertProperty } from './support/fc.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decode, encode, WIRE_REF, type DecodeHooks, type WireRef } from '../src/core/wire/codec.js';
 import { CallError } from '../src/core/errors.js';
@@ -254,11 +255,11 @@ afterEach(() => {
 
 describe('codec round trip', () => {
   it('every supported value round-trips exactly', () => {
-    fc.assert(fc.property(supported, expectRoundTrip), { numRuns: 1500 });
+    assertProperty(fc.property(supported, expectRoundTrip), { numRuns: 1500 });
   });
 
   it('numbers, bigints, strings, bytes and dates round-trip exactly at the top level', () => {
-    fc.assert(fc.property(leaf, expectRoundTrip), { numRuns: 1500 });
+    assertProperty(fc.property(leaf, expectRoundTrip), { numRuns: 1500 });
   });
 
   it('edge values', () => {
@@ -272,7 +273,7 @@ describe('codec round trip', () => {
   });
 
   it('an own "__proto__" key stays data (JSON.parse and defineProperty)', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 2 }), (inner, sibling) => {
         const text = `{"a":${JSON.stringify(sibling)},"__proto__":${JSON.stringify(inner)},"b":1}`;
         const sent = JSON.parse(text) as object;
@@ -289,7 +290,7 @@ describe('codec round trip', () => {
   });
 
   it('objects with a null prototype decode as plain objects with the same entries', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(fc.tuple(objectKey, supported), { maxLength: 5 }), (entries) => {
         const sent = Object.create(null) as Record<string, unknown>;
         for (const [k, v] of entries) Object.defineProperty(sent, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -302,7 +303,7 @@ describe('codec round trip', () => {
   });
 
   it('Context references decode through hooks.context, Sender references through hooks.sender', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.oneof(contextRef, senderRef), fc.boolean(), (ref, nested) => {
         const calls: string[] = [];
         const spy: DecodeHooks = {
@@ -328,7 +329,7 @@ describe('codec round trip', () => {
   });
 
   it('CallError round-trips remoteType, remoteMessage, remoteStack and context', () => {
-    fc.assert(
+    assertProperty(
       fc.property(callError, (e) => {
         const got = decode(encode(e));
         expect(got).toBeInstanceOf(CallError);
@@ -506,7 +507,7 @@ describe('codec refuses unsupported values', () => {
   });
 
   it('an unsupported value anywhere in a supported structure is a TypeError naming its path', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(step, { maxLength: 5 }),
         unsupported,
@@ -523,7 +524,7 @@ describe('codec refuses unsupported values', () => {
   });
 
   it('a cycle anywhere is a TypeError naming the path where the cycle closes', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(step, { minLength: 1, maxLength: 5 }), fc.nat(), fc.constantFrom('value', 'args'), (steps, pick, root) => {
         const { value, path } = place(steps, (ancestors) => ancestors[pick % ancestors.length], root);
         const e = encodeError(value, root);
@@ -637,7 +638,7 @@ function tryDecode(b: Uint8Array, h: DecodeHooks | null): { ok: true; value: unk
 
 describe('decoding hostile bytes', () => {
   it('returns only supported types or throws', () => {
-    fc.assert(
+    assertProperty(
       fc.property(hostileBytes, fc.boolean(), (b, withHooks) => {
         const started = performance.now();
         const r = tryDecode(b, withHooks ? hooks : null);
@@ -676,7 +677,7 @@ describe('decoding hostile bytes', () => {
       if (r.ok) throw new Error(`${hex} decoded as ${show(r.value)}`);
     }
     // whatever the data after the type byte, and in every extension form
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.constantFrom(...EXT_HEADS),
         fc.constantFrom(0x62, 0x65, 0x69, 0x70, 0x73, 0x74, 0x78),

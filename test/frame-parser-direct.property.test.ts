@@ -3,6 +3,7 @@
 // of it), or, while a frame is being assembled, straight into that frame (directTarget /
 // filledDirectly). Whatever the read sizes, the frames come out byte for byte and in order.
 import fc from 'fast-check';
+import { assertProperty } from './support/fc.js';
 import { describe, expect, it } from 'vitest';
 import { FrameParser, ProtocolError } from '../src/core/wire/frame-parser.js';
 import { HEADER_SIZE, MAGIC, OFF_LENGTH, encodeFrame } from '../src/core/wire/protocol.js';
@@ -59,7 +60,7 @@ function feed(parser: FrameParser, stream: Uint8Array, sizes: number[], min: num
 describe('FrameParser direct reads', () => {
   it('frames come out intact and in order, whatever the read sizes and the direct-read threshold', () => {
     const max = 4096;
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(frameData(max), { maxLength: 10 }),
         fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 20 }),

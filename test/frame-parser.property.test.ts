@@ -2,6 +2,7 @@
 // byte for byte and in order; hostile bytes end in a ProtocolError at the exact header that is
 // wrong (before anything is allocated for it), and a failed parser stays failed.
 import fc from 'fast-check';
+import { assertProperty } from './support/fc.js';
 import { describe, expect, it } from 'vitest';
 import { FrameParser, ProtocolError } from '../src/core/wire/frame-parser.js';
 import {
@@ -119,7 +120,7 @@ function model(stream: Uint8Array, max: number): { frames: Uint8Array[]; failAt:
 describe('FrameParser', () => {
   it('any chunking of valid frames yields exactly the same frames, in order', () => {
     const max = 1024;
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(frameSpec(max), { maxLength: 12 }), chunking, (specs, how) => {
         const frames = specs.map(build);
         const stream = concat(frames, how.offset);
@@ -151,7 +152,7 @@ describe('FrameParser', () => {
   });
 
   it('a frame of exactly maxMessageSize bytes of data passes, one more byte fails on the header', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.nat({ max: 2000 }), chunking, (max, how) => {
         const ok = encodeFrame(1, 2, 3, 4, 5, new Uint8Array(max).fill(7));
         const got: Uint8Array[] = [];
@@ -190,7 +191,7 @@ describe('FrameParser', () => {
     const scenario = fc
       .nat({ max: 300 })
       .chain((max) => fc.record({ max: fc.constant(max), segments: fc.array(segment(max), { maxLength: 8 }), how: chunking }));
-    fc.assert(
+    assertProperty(
       fc.property(scenario, ({ max, segments, how }) => {
         const stream = concat(segments, how.offset);
         const expected = model(stream, max);
@@ -236,7 +237,7 @@ describe('FrameParser', () => {
   });
 
   it('pure random bytes only ever fail with ProtocolError', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat({ max: 1 << 20 }), chunking, (bytes, max, how) => {
         const parser = new FrameParser(max, () => {});
         for (const c of split(bytes, how)) {
@@ -279,7 +280,7 @@ describe('FrameParser', () => {
   });
 
   it('a wrong magic or protocol version is a ProtocolError naming the magic', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.nat({ max: 0xffff }).filter((m) => m !== MAGIC), (magic) => {
         const p = new FrameParser(1024, () => expect.unreachable());
         expect(() => p.push(header(magic, 0))).toThrow(`magic 0x${magic.toString(16).padStart(4, '0')}`);

@@ -2,6 +2,7 @@
 // Drive both with the same random event sequences and check they agree on every step, and
 // that the Receiver's observable behaviour follows the invariants.
 import fc from 'fast-check';
+import { assertProperty } from '../support/fc.js';
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { receiverMachine, receiverTransition, type ReceiverEvent } from '../../machines/receiver.js';
@@ -17,7 +18,7 @@ const event = fc.oneof(
 
 describe('Receiver conforms to the receiver machine', () => {
   it('agrees with the machine on every prefix of random event sequences', async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.array(event, { maxLength: 30 }), async (events) => {
         const router = new CoreRouter({ id: 0, name: 't', parentIds: [] });
         const receiver = new Receiver(router);

@@ -3,6 +3,7 @@
 // Invariant: every message that asks for a reply is delivered to exactly one handler or
 // answered with exactly one dead message, never both, never neither.
 import fc from 'fast-check';
+import { assertProperty } from '../support/fc.js';
 import { describe, expect, it } from 'vitest';
 import { CoreRouter } from '../../src/core/routing/router.js';
 import type { Link } from '../../src/core/links/stream.js';
@@ -72,7 +73,7 @@ const op = fc.oneof(
 
 describe('router (model-based, in-memory network)', () => {
   it('delivers exactly once or answers exactly one dead message; no loops', () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         const net = star(N);
         const killed = new Set<number>();

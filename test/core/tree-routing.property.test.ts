@@ -4,6 +4,7 @@
 // a reply is delivered exactly once or answered with exactly one dead message; no loop; after
 // a link death no routing table points through a dead link.
 import fc from 'fast-check';
+import { assertProperty } from '../support/fc.js';
 import { describe, expect, it } from 'vitest';
 import { encode } from '../../src/core/wire/codec.js';
 import { encodeFrame } from '../../src/core/wire/protocol.js';
@@ -74,7 +75,7 @@ const treeArb = fc.integer({ min: 1, max: 9 }).chain((n) =>
 
 describe('routing over random trees (model-based)', () => {
   it('delivers exactly once or answers dead; no loops; no route through a dead link', () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         treeArb,
         fc.array(

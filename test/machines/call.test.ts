@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { assertProperty } from '../support/fc.js';
 import { createActor, SimulatedClock } from 'xstate';
 import { callMachine, callTransition, type CallEvent, type CallState } from '../../machines/index.js';
 import { muteStoppedActorWarnings } from './helpers.js';
@@ -17,7 +18,7 @@ const stepArb = fc.oneof(eventArb, fc.integer({ min: 0, max: 10_000 }));
 
 describe('call properties', () => {
   it('settles exactly once iff some settling event arrived; final state never changes; agrees with callTransition', () => {
-    fc.assert(fc.property(fc.array(stepArb, { maxLength: 30 }), (steps) => {
+    assertProperty(fc.property(fc.array(stepArb, { maxLength: 30 }), (steps) => {
       let hooked = 0;
       const clock = new SimulatedClock();
       const actor = createActor(callMachine.provide({ actions: { onSettled: () => { hooked++; } } }), { clock }).start();

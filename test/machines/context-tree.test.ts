@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { assertProperty } from '../support/fc.js';
 import { createActor, SimulatedClock, type AnyActorRef } from 'xstate';
 import { contextMachine, type ContextEvent } from '../../machines/index.js';
 import { muteStoppedActorWarnings } from './helpers.js';
@@ -23,7 +24,7 @@ const treeArb = fc.record({
 
 describe('context actor tree', () => {
   it('killing a node kills exactly its subtree; ancestors and siblings are unaffected', () => {
-    fc.assert(fc.property(treeArb, ({ parents, pre, victim, kill }) => {
+    assertProperty(fc.property(treeArb, ({ parents, pre, victim, kill }) => {
       const n = parents.length + 1;
       const parent = [-1, ...parents.map((p, k) => p % (k + 1))];
       const path = (node: number): number[] => (node === 0 ? [] : [...path(parent[node]!), node]);

@@ -1,6 +1,7 @@
 // Property tests shared by the stream and context machines (same lifecycle).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { assertProperty } from '../support/fc.js';
 import { createActor, SimulatedClock, type AnyStateMachine } from 'xstate';
 import { contextMachine, GRACE_EXPIRED, LIFECYCLE_ORDER, streamMachine, type StreamState } from '../../machines/index.js';
 import { muteStoppedActorWarnings } from './helpers.js';
@@ -47,7 +48,7 @@ describe.each(machines)('%s lifecycle properties', (_name, machine, stepArb) => 
   }
 
   it('only lifecycle states appear, and only forwards: one step at a time, or straight to dead', () => {
-    fc.assert(fc.property(graceArb, fc.array(stepArb, { maxLength: 40 }), (graceMs, steps) => {
+    assertProperty(fc.property(graceArb, fc.array(stepArb, { maxLength: 40 }), (graceMs, steps) => {
       run(graceMs, steps, (value, prev) => {
         expect(LIFECYCLE_ORDER).toContain(value);
         const step = LIFECYCLE_ORDER.indexOf(value) - LIFECYCLE_ORDER.indexOf(prev);
@@ -57,7 +58,7 @@ describe.each(machines)('%s lifecycle properties', (_name, machine, stepArb) => 
   });
 
   it('dead is terminal, with a reason', () => {
-    fc.assert(fc.property(graceArb, fc.array(stepArb, { maxLength: 40 }), (graceMs, steps) => {
+    assertProperty(fc.property(graceArb, fc.array(stepArb, { maxLength: 40 }), (graceMs, steps) => {
       const { actor } = run(graceMs, steps, (value, prev) => {
         if (prev === 'dead') expect(value).toBe('dead');
       });
@@ -72,7 +73,7 @@ describe.each(machines)('%s lifecycle properties', (_name, machine, stepArb) => 
   });
 
   it('draining ends in dead within graceMs of simulated time, whatever arrives', () => {
-    fc.assert(fc.property(graceArb, fc.array(stepArb, { maxLength: 40 }), (graceMs, steps) => {
+    assertProperty(fc.property(graceArb, fc.array(stepArb, { maxLength: 40 }), (graceMs, steps) => {
       const { actor, clock, drainAt } = run(graceMs, steps, (value, _prev, now, at) => {
         if (value === 'draining') {
           const elapsed = now - at!;

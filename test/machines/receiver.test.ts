@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { assertProperty } from '../support/fc.js';
 import { createActor } from 'xstate';
 import { receiverMachine, receiverTransition, type ReceiverEvent, type ReceiverState } from '../../machines/index.js';
 import { muteStoppedActorWarnings } from './helpers.js';
@@ -14,7 +15,7 @@ const eventArb: fc.Arbitrary<ReceiverEvent> = fc.oneof(
 
 describe('receiver properties', () => {
   it('agrees with receiverTransition on every prefix; no delivery after closed/dead; one dead notice iff dead', () => {
-    fc.assert(fc.property(fc.array(eventArb, { maxLength: 50 }), (events) => {
+    assertProperty(fc.property(fc.array(eventArb, { maxLength: 50 }), (events) => {
       let hooked = 0;
       let deadHooks = 0;
       const m = receiverMachine.provide({ actions: { onMessage: () => { hooked++; }, onDead: () => { deadHooks++; } } });

@@ -2,6 +2,7 @@
 // confirmations and clock ticks (SimulatedClock), with the invariants checked after every step.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { assertProperty } from '../support/fc.js';
 import { createActor, SimulatedClock, type Actor } from 'xstate';
 import {
   backoffDelay,
@@ -296,7 +297,7 @@ function inputOf(cfg: Config): SupervisorInput {
 
 describe('supervisor machine properties', () => {
   it('random failures and timer events: never up and restarting at once, never past the intensity without failing, all stopped after shutdown', () => {
-    fc.assert(
+    assertProperty(
       fc.property(configArb, stepsArb, fc.boolean(), (cfg, steps, cooperative) => {
         const h = new Harness(inputOf(cfg));
         h.check();
@@ -318,7 +319,7 @@ describe('supervisor machine properties', () => {
   });
 
   it('shutdown stops children in reverse start order; ordered strategies one at a time', () => {
-    fc.assert(
+    assertProperty(
       fc.property(configArb, fc.array(stepArb.filter((s) => s.t !== 'add'), { maxLength: 40 }), (cfg, steps) => {
         const h = new Harness(inputOf({ ...cfg, intensity: 1000 }));
         for (const step of steps) h.apply(step);
@@ -449,7 +450,7 @@ describe('supervisor machine examples', () => {
   });
 
   it('jittered delays stay within [min, max] and around the doubled base', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), (min, span, jitter, attempt, r) => {
+    assertProperty(fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), (min, span, jitter, attempt, r) => {
       const b = { min, max: min + span, jitter, resetAfter: 1 };
       const d = backoffDelay(b, attempt, r);
       const base = Math.min(b.max, min * 2 ** (attempt - 1));
