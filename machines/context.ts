@@ -2,15 +2,17 @@
 // context actor owns the actors of the contexts it adopted, so death walks down the tree.
 // Its reason follows the stream's reason rule (stream.ts, at GRACE_EXPIRED): the first reason
 // recorded wins, so a child that was draining when its parent died keeps its drain reason;
-// only a child with no reason yet gets `parent context died: <parent's reason>`.
+// only a child with no reason yet gets `parent context '<parent's name>' died: <parent's reason>`
+// (src/core/routing/deaths.ts records the same reasons for the routing tree).
 import { assertEvent, assign, enqueueActions, setup, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import { parentDiedReason } from './reasons.js';
 import { DEFAULT_DRAIN_REASON, GRACE_EXPIRED, LIVE_STATES, type StreamEvent } from './stream.js';
 
 export type ContextState = 'connecting' | 'bootstrapping' | 'running' | 'draining' | 'dead';
 export interface ContextInput { name: string; graceMs: number }
 export type ContextEvent =
   | StreamEvent
-  | { type: 'PARENT_DEAD'; reason: string }
+  | { type: 'PARENT_DEAD'; reason: string; /** The parent's name, for the reason. */ parent?: string }
   | { type: 'ADOPT'; id: number; name: string; graceMs?: number }
   | { type: 'FORWARD'; id: number; event: ContextEvent };
 export interface ContextContext {
@@ -42,7 +44,7 @@ export const contextMachine = setup({
     recordParentDeath: assign({
       reason: ({ context, event }) => {
         assertEvent(event, 'PARENT_DEAD');
-        return context.reason ?? `parent context died: ${event.reason}`;
+        return context.reason ?? parentDiedReason(event.parent, event.reason);
       },
     }),
     adoptChild: assign({
@@ -71,7 +73,7 @@ export const contextMachine = setup({
     // Runs before XState stops the children (they are stopped when this actor completes).
     notifyChildrenDead: enqueueActions(({ context, enqueue }) => {
       for (const child of Object.values(context.children)) {
-        if (isLive(child)) enqueue.sendTo(child, { type: 'PARENT_DEAD', reason: context.reason ?? 'unknown' });
+        if (isLive(child)) enqueue.sendTo(child, { type: 'PARENT_DEAD', reason: context.reason ?? 'unknown', parent: context.name });
       }
     }),
   },

@@ -60,7 +60,7 @@ describe('context actor tree', () => {
       // The reason rule (machines/stream.ts): the first reason recorded wins, so a node that was
       // draining (or already dead) keeps its reason; the others take the kill's or their parent's.
       const reasonAfter = (k: number): string =>
-        before[k]!.reason ?? (k === target ? kill.reason : `parent context died: ${reasonAfter(parent[k]!)}`);
+        before[k]!.reason ?? (k === target ? kill.reason : `parent context 'n${parent[k]!}' died: ${reasonAfter(parent[k]!)}`);
 
       for (let k = 0; k < n; k++) {
         const snap = refs[k]!.getSnapshot();
@@ -92,8 +92,8 @@ describe('context examples', () => {
     expect(grandchild.getSnapshot().context.graceMs).toBe(100);
     root.send({ type: 'FAIL', reason: 'boom' });
     expect(root.getSnapshot().context.reason).toBe('boom');
-    expect(child.getSnapshot().context.reason).toBe('parent context died: boom');
-    expect(grandchild.getSnapshot().context.reason).toBe('parent context died: parent context died: boom');
+    expect(child.getSnapshot().context.reason).toBe("parent context 'root' died: boom");
+    expect(grandchild.getSnapshot().context.reason).toBe("parent context 'child' died: parent context 'root' died: boom");
   });
 
   it('a child that was draining when its parent died keeps its drain reason (the first reason wins)', () => {
@@ -107,7 +107,7 @@ describe('context examples', () => {
     root.send({ type: 'FAIL', reason: 'boom' });
     expect(draining!.getSnapshot().value).toBe('dead');
     expect(draining!.getSnapshot().context.reason).toBe('bye');
-    expect(running!.getSnapshot().context.reason).toBe('parent context died: boom');
+    expect(running!.getSnapshot().context.reason).toBe("parent context 'root' died: boom");
   });
 
   it('PARENT_DEAD kills a context directly', () => {

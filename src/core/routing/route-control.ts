@@ -1,8 +1,12 @@
 // Keeping every ancestor's routing table right as contexts appear and die anywhere in the
 // tree: ADD_ROUTE travels up from the new context's parent to the master; DEL_ROUTE travels
-// up from where a death was seen, and down to every child so their receivers learn it too.
-import { decode } from '../wire/codec.js';
+// up from where a death was seen, and down to the other children so their receivers learn it.
 import { ADD_ROUTE, DEL_ROUTE } from '../wire/protocol.js';
+import { installHandle } from '../handles/install.js';
+import { payloadOrDrop } from '../handles/payload.js';
+import { addRouteHandle } from '../handles/add-route.js';
+import { delRouteHandle } from '../handles/del-route.js';
+import type { HandlePlace } from '../handles/reserved-handle.js';
 import type { CoreRouter } from './router.js';
 
 export interface RouteHooks {
@@ -15,12 +19,15 @@ export function announceChild(router: CoreRouter, id: number, name: string): voi
   if (router.parent?.alive) router.sendValue(router.parentId, ADD_ROUTE, [id, name, router.myId]);
 }
 
-export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}): void {
-  router.addHandler(
+export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}, place: HandlePlace = 'child'): void {
+  // Only a direct child may announce contexts, and only behind itself (the table's policy).
+  installHandle(
+    router,
+    addRouteHandle,
     (msg) => {
-      const v = decode(msg.data);
-      if (!Array.isArray(v) || typeof v[0] !== 'number' || typeof v[1] !== 'string' || typeof v[2] !== 'number') return;
-      const [id, name, parentId] = v as [number, string, number];
+      const v = payloadOrDrop(router, addRouteHandle, msg);
+      if (v === undefined) return;
+      const [id, name, parentId] = v;
       const link = router.linkTo(msg.srcId);
       const existing = router.linkTo(id);
       // A child may not claim this context, an ancestor, or a context routed elsewhere.
@@ -28,31 +35,34 @@ export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}):
         router.log('warn', `refused ADD_ROUTE for ${id} from context ${msg.srcId}`);
         return;
       }
-      router.addRoute(id, link);
+      router.addRoute(id, link, parentId);
       router.contextFor(id, name);
       hooks.onRouteAdded?.(id, name, parentId);
       if (router.parent?.alive) router.sendValue(router.parentId, ADD_ROUTE, [id, name, parentId]);
     },
-    // Only a direct child may announce contexts, and only behind itself.
-    { handle: ADD_ROUTE, policy: router.isImmediateChild },
+    place,
   );
 
-  router.addHandler(
+  installHandle(
+    router,
+    delRouteHandle,
     (msg) => {
-      const v = decode(msg.data);
-      if (!Array.isArray(v) || typeof v[0] !== 'number') return;
+      const v = payloadOrDrop(router, delRouteHandle, msg);
+      if (v === undefined) return;
       const fromParent = msg.authId !== router.myId && router.parentIds.includes(msg.authId);
       // A child may only report deaths behind itself.
       if (!fromParent && router.linkTo(v[0]) !== router.linkTo(msg.srcId)) return;
-      router.contextDied(v[0], String(v[1] ?? 'dead'), fromParent);
+      router.contextDied(v[0], v[1], fromParent ? router.parent : router.linkTo(msg.srcId));
     },
-    { handle: DEL_ROUTE, policy: (m, l) => router.isImmediateChild(m, l) || router.hasParentAuthority(m) },
+    place,
   );
 
-  router.addDeathListener((id, reason, fromParent) => {
-    if (!fromParent && router.parent?.alive) router.sendValue(router.parentId, DEL_ROUTE, [id, reason]);
+  // Each death is told once to every neighbour that may not know it: the parent unless the
+  // news came from there, and every child except the one it came from (never echoed back).
+  router.addDeathListener((id, reason, from) => {
+    if (from !== router.parent && router.parent?.alive) router.sendValue(router.parentId, DEL_ROUTE, [id, reason]);
     for (const link of router.childLinks()) {
-      if (link.remoteId !== id) router.sendValue(link.remoteId, DEL_ROUTE, [id, reason]);
+      if (link !== from && link.remoteId !== id) router.sendValue(link.remoteId, DEL_ROUTE, [id, reason]);
     }
   });
 }

@@ -2,7 +2,7 @@
 // replies for everything that cannot be delivered. This is the hot path: plain code, no
 // machines, no observables, no allocation on forwarding.
 import { encodeFrameGathered, type DecodeHooks } from '../wire/codec.js';
-import { Context, type ShutdownOptions } from '../calls/context.js';
+import { Context, markContextDead, type ShutdownOptions } from '../calls/context.js';
 import { ChannelError } from '../errors.js';
 import { Message } from '../messaging/message.js';
 import {
@@ -15,7 +15,6 @@ import {
   NO_REPLY,
   SHUTDOWN,
   CREATE_CHILD,
-  HEARTBEAT,
   describeHandle,
   encodeFrame,
   frameAuth,
@@ -26,33 +25,22 @@ import {
   writeHeader,
 } from '../wire/protocol.js';
 import { Sender } from '../messaging/sender.js';
+import { installHandle } from '../handles/install.js';
+import { heartbeatHandle } from '../handles/heartbeat.js';
+import { parseCreateChildReply } from '../handles/create-child.js';
+import { MALFORMED } from '../handles/reserved-handle.js';
 import type { Link } from '../links/stream.js';
+import { Deaths, type DeathListener } from './deaths.js';
+import { HandlerTable, type Handler, type HandlerOptions } from './handler-table.js';
 import { ConnectionMethods } from './connection-methods.js';
 import type { ConnectionMethod, MethodOptions } from './connection-options.js';
 import type { CommonOptions } from './connection-options.js';
+import { LOG_LEVELS, type LogLevel } from '../logging/log-record.js';
+import { Logger, writeToStderr } from '../logging/logger.js';
 
-export type Handler = (msg: Message) => void;
-/** Decides whether a message may reach a handler; a refusal is answered with a dead reply. */
-export type Policy = (msg: Message, link: Link | null) => boolean;
-
-export interface HandlerOptions {
-  handle?: number;
-  /** Keep the handler after the first message (default true). */
-  persist?: boolean;
-  /** When this context dies, the handler receives one dead message and is removed. */
-  respondent?: { id: number } | null;
-  policy?: Policy;
-}
-
-interface HandlerEntry {
-  fn: Handler;
-  persist: boolean;
-  respondent: number;
-  policy: Policy | undefined;
-}
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export type { Handler, HandlerOptions, Policy } from './handler-table.js';
+export type { DeathListener } from './deaths.js';
+export { LOG_LEVELS, type LogLevel };
 
 export interface RouterIdentity {
   id: number;
@@ -76,16 +64,13 @@ export class CoreRouter extends ConnectionMethods {
   parent: Link | null = null;
   /** Context id -> link through which it is reached (children and their descendants). */
   protected readonly routes = new Map<number, Link>();
-  private readonly handlers = new Map<number, HandlerEntry>();
-  private readonly byRespondent = new Map<number, Set<number>>();
-  private nextHandle: number;
-  private readonly lastHandle: number;
+  private readonly handlers: HandlerTable;
   /** Frames for this context that a tap claims (the broker hands dispatcher frames over). */
   localTap: ((frame: Uint8Array, from: Link | null) => boolean) | null = null;
-  /** Contexts known to be dead; messages to them are refused at once. */
-  protected readonly dead = new Map<number, string>();
+  /** Who is dead and why: the one owner of deaths in this process (routing/deaths.ts). */
+  protected readonly deaths = new Deaths();
   private readonly contextCache = new Map<number, Context>();
-  private readonly deathListeners: ((id: number, reason: string, fromParent: boolean) => void)[] = [];
+  private readonly deathListeners: DeathListener[] = [];
   /** Calls, receivers waiting, connections being made: while > 0 the process stays alive. */
   private pendingCount = 0;
 
@@ -101,51 +86,40 @@ export class CoreRouter extends ConnectionMethods {
     this.parentIds = identity.parentIds;
     this.maxMessageSize = identity.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.unidirectional = identity.unidirectional ?? false;
+    this.logger = new Logger(identity.id, identity.name, writeToStderr);
     const [first, last] = identity.handleRange ?? [FIRST_USER_HANDLE, FIRST_DISPATCHER_HANDLE - 1];
-    this.nextHandle = first;
-    this.lastHandle = Math.min(last, LAST_HANDLE);
+    this.handlers = new HandlerTable(first, Math.min(last, LAST_HANDLE));
     // Heartbeats only need to arrive (src/core/links/heartbeat.ts).
-    this.addHandler(() => {}, { handle: HEARTBEAT });
+    installHandle(this, heartbeatHandle, () => {});
   }
 
-  // ---- logging (overridden by the master and the child) ----
-  log(level: LogLevel, message: string): void {
-    if (level === 'debug') return;
-    process.stderr.write(`tendril[${this.name}] ${level}: ${message}\n`);
+  // ---- logging (src/core/logging/: the broker, dispatcher and master install their logger) ----
+  logger: Logger;
+
+  /** A record of the runtime; debug records go under `topic` (see Logger). */
+  log(level: LogLevel, message: string, topic?: string): void {
+    this.logger.log(level, message, topic);
   }
 
   // ---- handlers ----
   allocHandle(): number {
-    for (;;) {
-      const h = this.nextHandle;
-      this.nextHandle = h >= this.lastHandle ? FIRST_USER_HANDLE : h + 1;
-      if (!this.handlers.has(h)) return h;
-    }
+    return this.handlers.alloc();
   }
 
   addHandler(fn: Handler, opts: HandlerOptions = {}): number {
-    const handle = opts.handle ?? this.allocHandle();
+    const handle = opts.handle ?? this.handlers.alloc();
     const respondent = opts.respondent ? opts.respondent.id : -1;
-    if (respondent >= 0 && this.dead.has(respondent)) {
-      const reason = this.dead.get(respondent)!;
-      queueMicrotask(() => fn(Message.dead(this, this.myId, respondent, handle, reason)));
+    const reason = respondent >= 0 ? this.deaths.reason(respondent) : undefined;
+    if (reason !== undefined) {
+      queueMicrotask(() => fn(Message.dead(this, this.myId, respondent, handle, `${this.describeContext(respondent)} is dead: ${reason}`)));
       return handle;
     }
-    this.handlers.set(handle, { fn, persist: opts.persist ?? true, respondent, policy: opts.policy });
-    if (respondent >= 0) {
-      let set = this.byRespondent.get(respondent);
-      if (!set) this.byRespondent.set(respondent, (set = new Set()));
-      set.add(handle);
-    }
+    this.handlers.add(handle, { fn, persist: opts.persist ?? true, respondent, policy: opts.policy });
     return handle;
   }
 
   delHandler(handle: number): boolean {
-    const entry = this.handlers.get(handle);
-    if (!entry) return false;
-    this.handlers.delete(handle);
-    if (entry.respondent >= 0) this.byRespondent.get(entry.respondent)?.delete(handle);
-    return true;
+    return this.handlers.delete(handle) !== undefined;
   }
 
   hasHandler(handle: number): boolean {
@@ -189,7 +163,7 @@ export class CoreRouter extends ConnectionMethods {
     for (const piece of frame) total += piece.byteLength;
     if (this.refuseOversized(dstId, total - HEADER_SIZE, replyTo)) return;
     writeHeader(frame[0]!, 0, dstId, this.myId, this.myId, handle, replyTo, total - HEADER_SIZE);
-    const link = dstId === this.myId || this.dead.has(dstId) ? null : this.routes.get(dstId) ?? this.parent;
+    const link = dstId === this.myId || this.deaths.isDead(dstId) ? null : this.routes.get(dstId) ?? this.parent;
     if (link !== null && link.alive && link.sendPieces !== undefined) {
       link.sendPieces(frame, total);
       return;
@@ -225,7 +199,9 @@ export class CoreRouter extends ConnectionMethods {
   protected deadReply(frame: Uint8Array, reason: string): void {
     const replyTo = frameReplyTo(frame);
     if (replyTo === NO_REPLY || replyTo === IS_DEAD) {
-      this.log('debug', `dropped a message to ${frameDst(frame)}:${describeHandle(frameHandle(frame))}: ${reason}`);
+      if (this.logger.debugEnabled('routing')) {
+        this.logger.debug('routing', `dropped a message to ${frameDst(frame)}:${describeHandle(frameHandle(frame))}: ${reason}`);
+      }
       return;
     }
     this.route(this.buildDeadFrame(frameSrc(frame), this.myId, replyTo, reason), null);
@@ -244,7 +220,7 @@ export class CoreRouter extends ConnectionMethods {
       this.deadReply(frame, `message of ${frame.byteLength - HEADER_SIZE} bytes exceeds maxMessageSize ${this.maxMessageSize}`);
       return;
     }
-    const deadReason = this.dead.get(dst);
+    const deadReason = this.deaths.reason(dst);
     if (deadReason !== undefined) {
       this.deadReply(frame, `${this.describeContext(dst)} is dead: ${deadReason}`);
       return;
@@ -285,6 +261,10 @@ export class CoreRouter extends ConnectionMethods {
       }
       return;
     }
+    if (entry.respondent >= 0 && frameSrc(frame) !== entry.respondent && !this.speaksFor(frame, entry.respondent)) {
+      this.log('warn', `dropped a message to ${describeHandle(handle)} from context ${frameSrc(frame)}: the handler awaits ${this.describeContext(entry.respondent)}`);
+      return;
+    }
     const msg = new Message(frame, this);
     if (entry.policy !== undefined && !entry.policy(msg, from)) {
       this.log('warn', `refused a message to ${describeHandle(handle)} from context ${msg.srcId}: policy`);
@@ -293,6 +273,17 @@ export class CoreRouter extends ConnectionMethods {
     }
     if (!entry.persist) this.delHandler(handle);
     this.invoke(entry.fn, msg);
+  }
+
+  /**
+   * A dead message about the awaited context may come from a router on the way to it (no
+   * route, it died, it refused): accepted from this context or one reached the same way.
+   */
+  private speaksFor(frame: Uint8Array, respondent: number): boolean {
+    if (frameReplyTo(frame) !== IS_DEAD) return false;
+    const src = frameSrc(frame);
+    if (src === this.myId) return true;
+    return (this.routes.get(src) ?? this.parent) === (this.routes.get(respondent) ?? this.parent);
   }
 
   private invoke(fn: Handler, msg: Message): void {
@@ -304,9 +295,15 @@ export class CoreRouter extends ConnectionMethods {
   }
 
   // ---- routes and deaths ----
-  addRoute(id: number, link: Link): void {
+  /**
+   * Routes `id` through `link`. `parentId`: the context that started it (ADD_ROUTE says; a
+   * link's own peer is a child of this context), so its death takes its subtree with it.
+   */
+  addRoute(id: number, link: Link, parentId?: number): void {
     this.routes.set(id, link);
-    this.dead.delete(id);
+    this.deaths.revive(id);
+    const parent = parentId ?? (link.remoteId === id ? this.myId : undefined);
+    if (parent !== undefined) this.deaths.setParent(id, parent);
   }
 
   /** The link a context is reached through (its own stream, or the one towards it). */
@@ -326,43 +323,48 @@ export class CoreRouter extends ConnectionMethods {
     return this.parentIds.length ? this.parentIds[this.parentIds.length - 1]! : -1;
   }
 
-  /** Called for each context death, with whether the news came from the parent. */
-  addDeathListener(fn: (id: number, reason: string, fromParent: boolean) => void): void {
+  /** Called for each context death, once, parents before children; `from`: the link the news came on. */
+  addDeathListener(fn: DeathListener): void {
     this.deathListeners.push(fn);
   }
 
   /**
-   * Marks a context dead: its respondent handlers get one dead message each, death listeners
-   * (route propagation, machines) are told. `fromParent`: the news came down from the parent.
+   * Marks a context and its subtree dead (routing/deaths.ts has the reason rule): every
+   * handler awaiting one of them gets one dead message, the Context objects and the death
+   * listeners (route propagation, lifecycles, children) are told. `from`: the link the
+   * news came on (null when it was seen here). Already dead: nothing happens.
    */
-  contextDied(id: number, reason: string, fromParent = false): void {
-    if (id === this.myId || this.dead.has(id)) return;
-    this.dead.set(id, reason);
-    this.routes.delete(id);
-    const handles = this.byRespondent.get(id);
-    if (handles) {
-      this.byRespondent.delete(id);
-      for (const h of handles) {
-        const entry = this.handlers.get(h);
-        if (!entry) continue;
-        this.handlers.delete(h);
-        this.invoke(entry.fn, Message.dead(this, this.myId, id, h, `${this.describeContext(id)} is dead: ${reason}`));
-      }
+  contextDied(id: number, reason: string, from: Link | null = null): void {
+    if (id === this.myId) return;
+    for (const [dead, why] of this.deaths.kill(id, reason, (x) => this.contextCache.get(x)?.name ?? `#${x}`)) {
+      this.afterDeath(dead, why, from);
     }
-    this.contextCache.get(id)?.markDead(reason);
-    for (const fn of this.deathListeners) fn(id, reason, fromParent);
+  }
+
+  private afterDeath(id: number, reason: string, from: Link | null): void {
+    this.routes.delete(id);
+    for (const [h, entry] of this.handlers.takeAwaiting(id)) {
+      this.invoke(entry.fn, Message.dead(this, this.myId, id, h, `${this.describeContext(id)} is dead: ${reason}`));
+    }
+    const ctx = this.contextCache.get(id);
+    if (ctx) markContextDead(ctx, reason);
+    for (const fn of this.deathListeners) fn(id, reason, from);
     this.onContextDead(id, reason);
   }
 
   /** Hook for subclasses (machines, observables). */
   protected onContextDead(_id: number, _reason: string): void {}
 
-  /** A link died: every context behind it is dead. */
+  /** A link died: the context at its end and everything behind it are dead. */
   linkDied(link: Link, reason: string): void {
-    const behind: number[] = [];
-    for (const [id, l] of this.routes) if (l === link) behind.push(id);
-    if (link !== this.parent && !behind.includes(link.remoteId)) behind.unshift(link.remoteId);
-    for (const id of behind) this.contextDied(id, reason);
+    if (link !== this.parent) this.contextDied(link.remoteId, reason, link);
+    // Anything else still routed through it (a route whose parent was never announced).
+    for (const [id, l] of [...this.routes]) if (l === link) this.contextDied(id, reason, link);
+  }
+
+  /** The context that started `id`, when known here. */
+  parentOf(id: number): number | undefined {
+    return this.deaths.parent(id);
   }
 
   /** `context 'name' (#id)` when the name is known. */
@@ -372,11 +374,11 @@ export class CoreRouter extends ConnectionMethods {
   }
 
   isDead(id: number): boolean {
-    return this.dead.has(id);
+    return this.deaths.isDead(id);
   }
 
   deadReason(id: number): string | undefined {
-    return this.dead.get(id);
+    return this.deaths.reason(id);
   }
 
   // ---- contexts ----
@@ -386,8 +388,8 @@ export class CoreRouter extends ConnectionMethods {
     if (!ctx) {
       ctx = new Context(this, id, name ?? `context-${id}`);
       this.contextCache.set(id, ctx);
-      const reason = this.dead.get(id);
-      if (reason !== undefined) ctx.markDead(reason);
+      const reason = this.deaths.reason(id);
+      if (reason !== undefined) markContextDead(ctx, reason);
     }
     return ctx;
   }
@@ -400,13 +402,14 @@ export class CoreRouter extends ConnectionMethods {
     const { via, ...rest } = opts as CommonOptions;
     const target = via ?? this.myself();
     const reply = await target.sendAwait({ handle: CREATE_CHILD, data: { method, opts: rest } });
-    if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new ChannelError('malformed CREATE_CHILD reply');
-    return this.contextFor(reply[0], String(reply[1]));
+    const child = parseCreateChildReply(reply);
+    if (child === MALFORMED) throw new ChannelError('malformed CREATE_CHILD reply');
+    return this.contextFor(child[0], child[1]);
   }
 
   /** Asks a context to shut down; with `wait`, resolves once it is dead. */
   async shutdownContext(ctx: Context, opts: ShutdownOptions): Promise<void> {
-    if (!this.dead.has(ctx.id)) this.sendData(ctx.id, SHUTDOWN, new Uint8Array(0), NO_REPLY);
+    if (!this.deaths.isDead(ctx.id)) this.sendData(ctx.id, SHUTDOWN, new Uint8Array(0), NO_REPLY);
     if (opts.wait) await ctx.whenDead();
   }
 

@@ -1,0 +1,98 @@
+// The handlers of one router, by handle: who gets a message for this context, under which
+// policy, and which handlers wait on which respondent (so a death reaches exactly them).
+import type { Link } from '../links/stream.js';
+import type { Message } from '../messaging/message.js';
+import { FIRST_USER_HANDLE } from '../wire/protocol.js';
+
+export type Handler = (msg: Message) => void;
+/** Decides whether a message may reach a handler; a refusal is answered with a dead reply. */
+export type Policy = (msg: Message, link: Link | null) => boolean;
+
+export interface HandlerOptions {
+  handle?: number;
+  /** Keep the handler after the first message (default true). */
+  persist?: boolean;
+  /**
+   * The context the handler awaits: only its messages are delivered (others are dropped and
+   * logged), and when it dies the handler receives one dead message and is removed.
+   */
+  respondent?: { id: number } | null;
+  policy?: Policy;
+}
+
+export interface HandlerEntry {
+  fn: Handler;
+  persist: boolean;
+  /** The awaited context's id, or -1. */
+  respondent: number;
+  policy: Policy | undefined;
+}
+
+export class HandlerTable {
+  private readonly entries = new Map<number, HandlerEntry>();
+  private readonly byRespondent = new Map<number, Set<number>>();
+  private nextHandle: number;
+
+  constructor(
+    first: number,
+    private readonly last: number,
+  ) {
+    this.nextHandle = first;
+  }
+
+  /** A free handle of this router's range. */
+  alloc(): number {
+    for (;;) {
+      const h = this.nextHandle;
+      this.nextHandle = h >= this.last ? FIRST_USER_HANDLE : h + 1;
+      if (!this.entries.has(h)) return h;
+    }
+  }
+
+  add(handle: number, entry: HandlerEntry): void {
+    this.entries.set(handle, entry);
+    if (entry.respondent >= 0) {
+      let set = this.byRespondent.get(entry.respondent);
+      if (!set) this.byRespondent.set(entry.respondent, (set = new Set()));
+      set.add(handle);
+    }
+  }
+
+  get(handle: number): HandlerEntry | undefined {
+    return this.entries.get(handle);
+  }
+
+  has(handle: number): boolean {
+    return this.entries.has(handle);
+  }
+
+  delete(handle: number): HandlerEntry | undefined {
+    const entry = this.entries.get(handle);
+    if (!entry) return undefined;
+    this.entries.delete(handle);
+    if (entry.respondent >= 0) this.byRespondent.get(entry.respondent)?.delete(handle);
+    return entry;
+  }
+
+  /** Removes and returns every handler awaiting `respondent`, with its handle. */
+  takeAwaiting(respondent: number): [number, HandlerEntry][] {
+    const handles = this.byRespondent.get(respondent);
+    if (!handles) return [];
+    this.byRespondent.delete(respondent);
+    const out: [number, HandlerEntry][] = [];
+    for (const h of handles) {
+      const entry = this.entries.get(h);
+      if (!entry) continue;
+      this.entries.delete(h);
+      out.push([h, entry]);
+    }
+    return out;
+  }
+
+  /** Handlers waiting on some respondent, by respondent id (for dump()). */
+  awaiting(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [id, set] of this.byRespondent) if (set.size > 0) out.set(id, set.size);
+    return out;
+  }
+}
