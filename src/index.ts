@@ -56,5 +56,8 @@ export type {
   RestartType,
   Decision,
   Decider,
+  IntensityScope,
+  SupervisorClock,
+  SupervisorErrorInfo,
 } from './master/supervisor.js';
 export { describeTree } from './master/describe-tree.js';

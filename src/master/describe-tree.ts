@@ -7,7 +7,8 @@ import { describeSupervisor, type Supervisor, type SupervisorState } from './sup
 /** Lines for `router`'s contexts and `supervisors` (nested ones are shown inside their parent). */
 export function describeTree(router: Router, supervisors: Iterable<Supervisor> = []): string {
   const owners = new Map<number, string>();
-  const states = [...supervisors].map((s) => s.state);
+  const list = [...supervisors];
+  const states = list.map((s) => s.state);
   const collect = (s: SupervisorState): void => {
     for (const ch of Object.values(s.children)) {
       if (ch.contextId !== null) owners.set(ch.contextId, `${s.name}/${ch.id}`);
@@ -23,7 +24,7 @@ export function describeTree(router: Router, supervisors: Iterable<Supervisor> =
     node.children.forEach((c, i) => walk(c, below, i === node.children.length - 1 ? '└─ ' : '├─ '));
   };
   walk(router.contextTree(), '', '');
-  const now = Date.now();
-  for (const s of states) lines.push(...describeSupervisor(s, now));
+  // Each supervisor's ages on its own clock (a virtual one in tests).
+  for (const s of list) lines.push(...describeSupervisor(s.state, s.clock.now()));
   return lines.join('\n');
 }
