@@ -5,7 +5,7 @@ import { Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import { contextMachine, type ContextEvent } from '../../machines/context.js';
 import { decode } from '../core/wire/codec.js';
-import type { Context, ContextState, ShutdownOptions } from '../core/calls/context.js';
+import { setContextState, type Context, type ContextState, type ShutdownOptions } from '../core/calls/context.js';
 import { setProcessRouter } from '../core/calls/current.js';
 import { CallError, HostKeyError, PasswordError, StreamError } from '../core/errors.js';
 import { ALLOCATE_ID, CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE, FORWARD_LOG } from '../core/wire/protocol.js';
@@ -244,12 +244,12 @@ export class Router extends CoreRouter {
     const actor = (parent.getSnapshot() as { context: { children: Record<number, AnyActorRef> } }).context.children[ctx.id];
     if (!actor) return;
     this.actors.set(ctx.id, actor);
-    ctx.setState('connecting');
+    setContextState(ctx, 'connecting');
     actor.subscribe((snap: { value: unknown; context?: { reason: string | null } }) => {
       const state = snap.value as ContextState;
       const before = ctx.state;
       if (state === 'dead') this.contextDied(ctx.id, snap.context?.reason ?? 'dead');
-      else ctx.setState(state);
+      else setContextState(ctx, state);
       if (state === 'running' && before !== 'running') this.announce('up', ctx);
     });
   }

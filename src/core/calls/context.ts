@@ -17,6 +17,23 @@ export interface ShutdownOptions {
   wait?: boolean;
 }
 
+// Only routers move a context's lifecycle: these functions are not members of the public
+// Context (and src/index.ts does not export them).
+let lifecycle: {
+  setState(ctx: Context, s: ContextState): void;
+  markDead(ctx: Context, reason: string): void;
+};
+
+/** Moves `ctx` to `state`, as its lifecycle machine moved (the router). Dead is terminal. */
+export function setContextState(ctx: Context, state: ContextState): void {
+  lifecycle.setState(ctx, state);
+}
+
+/** Records why `ctx` died and moves it to dead (the router). The first reason stays. */
+export function markContextDead(ctx: Context, reason: string): void {
+  lifecycle.markDead(ctx, reason);
+}
+
 /** A handle on another (or this) context: call its functions, send it messages. */
 export class Context {
   private currentState: ContextState = 'running';
@@ -33,7 +50,13 @@ export class Context {
     return this.currentState;
   }
 
-  /** Why the context died (null while alive). */
+  /**
+   * Why the context died, in words a person can act on (null while alive): `exited with code
+   * 7`, `killed by SIGKILL`, `uncaught TypeError: boom (tasks.ts:12)` (the child reports its
+   * uncaught errors before it dies, with the source line of served modules), `no heartbeat
+   * from web for 15000 ms`, `parent context 'bastion' died: <its reason>`, `shut down as asked`.
+   * Calls pending on the context reject with a ChannelError carrying the same words.
+   */
   get deadReason(): string | null {
     return this.reasonDead;
   }
@@ -55,17 +78,20 @@ export class Context {
     });
   }
 
-  /** Set by the router as the lifecycle machine moves. Dead is terminal. */
-  setState(s: ContextState): void {
+  private setState(s: ContextState): void {
     if (this.currentState === 'dead' || this.currentState === s) return;
     this.currentState = s;
     if (this.listeners) for (const fn of [...this.listeners]) fn(s);
   }
 
-  markDead(reason: string): void {
+  private markDead(reason: string): void {
     if (this.currentState === 'dead') return;
     this.reasonDead = reason;
     this.setState('dead');
+  }
+
+  static {
+    lifecycle = { setState: (ctx, s) => ctx.setState(s), markDead: (ctx, reason) => ctx.markDead(reason) };
   }
 
   // ---- calls ----

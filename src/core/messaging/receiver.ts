@@ -26,19 +26,37 @@ interface Waiter {
 /** Lifecycle: open -> closed | dead (machines/receiver.ts is the specification). */
 export type ReceiverState = 'open' | 'closed' | 'dead';
 
+// What a Select needs of its members (src/core/messaging/select.ts): not members of the public
+// Receiver, and not exported from src/index.ts.
+let selectSide: {
+  owner(r: Receiver): ((r: Receiver) => void) | null;
+  setOwner(r: Receiver, notify: ((r: Receiver) => void) | null): void;
+  poll(r: Receiver): Message | undefined;
+  deadMessage(r: Receiver): Message | null;
+};
+
+/** The arrival callback of the Select that owns `r`, or null. */
+export const selectOwner = (r: Receiver): ((r: Receiver) => void) | null => selectSide.owner(r);
+/** Makes a Select (its arrival callback) the owner of `r`, or frees `r` (null). */
+export const setSelectOwner = (r: Receiver, notify: ((r: Receiver) => void) | null): void => selectSide.setOwner(r, notify);
+/** Takes a queued message of `r` without waiting (undefined when none). */
+export const pollReceiver = (r: Receiver): Message | undefined => selectSide.poll(r);
+/** The dead message that ended `r`, if any. */
+export const deadMessageOf = (r: Receiver): Message | null => selectSide.deadMessage(r);
+
 /**
  * Messages arriving on one handle. Queued until taken with get(), async iteration or
  * messages$. A dead message (sender closed, respondent died) ends it.
  */
 export class Receiver implements AsyncIterable<Message> {
   readonly handle: number;
-  state: ReceiverState = 'open';
+  private current: ReceiverState = 'open';
   private readonly queue: Message[] = [];
   private readonly waiters: Waiter[] = [];
   private deadMsg: Message | null = null;
   private closeReason = '';
   /** Select that owns this receiver, notified of each arrival. */
-  notify: ((r: Receiver) => void) | null = null;
+  private notify: ((r: Receiver) => void) | null = null;
   private subscribers: ((msg: Message) => void)[] | null = null;
 
   constructor(
@@ -52,10 +70,26 @@ export class Receiver implements AsyncIterable<Message> {
     });
   }
 
+  static {
+    selectSide = {
+      owner: (r) => r.notify,
+      setOwner: (r, notify) => {
+        r.notify = notify;
+      },
+      poll: (r) => r.queue.shift(),
+      deadMessage: (r) => r.deadMsg,
+    };
+  }
+
+  /** Where it is in its lifecycle: open until closed, or dead when its sender or respondent went. */
+  get state(): ReceiverState {
+    return this.current;
+  }
+
   private deliver(msg: Message): void {
-    if (this.state !== 'open') return;
+    if (this.current !== 'open') return;
     if (msg.isDead) {
-      this.state = 'dead';
+      this.current = 'dead';
       this.deadMsg = msg;
       this.closeReason = msg.deadReason;
       this.router.delHandler(this.handle);
@@ -71,7 +105,7 @@ export class Receiver implements AsyncIterable<Message> {
     } else if (!msg.isDead) {
       this.queue.push(msg);
     }
-    if (this.state !== 'open') this.failWaiters();
+    if (this.current !== 'open') this.failWaiters();
     this.notify?.(this);
   }
 
@@ -84,7 +118,7 @@ export class Receiver implements AsyncIterable<Message> {
   get(opts: GetOptions = {}): Promise<Message> {
     const queued = this.queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
-    if (this.state !== 'open') return Promise.reject(new ChannelError(this.closeReason));
+    if (this.current !== 'open') return Promise.reject(new ChannelError(this.closeReason));
     return new Promise<Message>((resolve, reject) => {
       this.router.holdOpen();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -114,16 +148,6 @@ export class Receiver implements AsyncIterable<Message> {
     });
   }
 
-  /** Takes a queued message without waiting (undefined when none). Used by Select. */
-  poll(): Message | undefined {
-    return this.queue.shift();
-  }
-
-  /** The dead message that ended this receiver, if any. */
-  get deadMessage(): Message | null {
-    return this.deadMsg;
-  }
-
   get reason(): string {
     return this.closeReason;
   }
@@ -139,8 +163,8 @@ export class Receiver implements AsyncIterable<Message> {
 
   /** Stops receiving; pending get() calls reject with ChannelError. */
   close(): void {
-    if (this.state !== 'open') return;
-    this.state = 'closed';
+    if (this.current !== 'open') return;
+    this.current = 'closed';
     this.closeReason = 'receiver closed';
     this.router.delHandler(this.handle);
     this.failWaiters();
@@ -155,7 +179,7 @@ export class Receiver implements AsyncIterable<Message> {
   get messages$(): Observable<Message> {
     return new Observable<Message>((sub) => {
       for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) sub.next(m);
-      if (this.state !== 'open') {
+      if (this.current !== 'open') {
         sub.complete();
         return undefined;
       }

@@ -1,7 +1,7 @@
 import { ChannelError, TimeoutError } from '../errors.js';
 import type { Message } from './message.js';
 import { untilClosed } from './until-closed.js';
-import type { Receiver } from './receiver.js';
+import { deadMessageOf, pollReceiver, selectOwner, setSelectOwner, type Receiver } from './receiver.js';
 
 export interface SelectOptions {
   /** Remove a receiver after it produced one message (default true: fits call replies). */
@@ -27,15 +27,15 @@ export class Select implements AsyncIterable<Message> {
 
   add(r: Receiver): this {
     if (this.closed) throw new ChannelError('select is closed');
-    if (r.notify !== null && !this.members.has(r)) throw new ChannelError('receiver already belongs to a select');
+    if (selectOwner(r) !== null && !this.members.has(r)) throw new ChannelError('receiver already belongs to a select');
     this.members.add(r);
-    r.notify = (x) => this.arrived(x);
+    setSelectOwner(r, (x) => this.arrived(x));
     if (!r.empty() || r.state !== 'open') this.arrived(r);
     return this;
   }
 
   remove(r: Receiver): this {
-    if (this.members.delete(r)) r.notify = null;
+    if (this.members.delete(r)) setSelectOwner(r, null);
     return this;
   }
 
@@ -76,7 +76,7 @@ export class Select implements AsyncIterable<Message> {
     while (this.arrivals.length > 0) {
       const r = this.arrivals.shift()!;
       if (!this.members.has(r)) continue;
-      const msg = r.poll();
+      const msg = pollReceiver(r);
       if (msg !== undefined) {
         if (this.oneshot) this.remove(r);
         else if (!r.empty()) this.arrivals.push(r);
@@ -84,7 +84,7 @@ export class Select implements AsyncIterable<Message> {
       }
       if (r.state !== 'open' && r.empty()) {
         this.remove(r);
-        const dead = r.deadMessage;
+        const dead = deadMessageOf(r);
         if (dead !== null) return dead;
       }
     }
