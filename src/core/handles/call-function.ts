@@ -1,0 +1,24 @@
+// CALL_FUNCTION: run a function in the destination (src/core/child/dispatcher.ts).
+import type { CallTuple } from '../calls/call-message.js';
+import { PARENT_AUTHORITY } from './handle-policy.js';
+import { MALFORMED, type ReservedHandle } from './reserved-handle.js';
+
+/** CALL_FUNCTION (1): a call; data `[chainId | nil, module, functionName, args]`. */
+export const callFunctionHandle: ReservedHandle<CallTuple> = {
+  id: 1,
+  name: 'CALL_FUNCTION',
+  thread: 'dispatcher',
+  handledIn: ['child'],
+  policy: PARENT_AUTHORITY,
+  data: '[chainId | nil, module, functionName, args]',
+  reply: 'the result, or a CallError (extension 0x46)',
+  parse: (v) =>
+    Array.isArray(v) && v.length === 4 && (v[0] === null || typeof v[0] === 'string') &&
+    typeof v[1] === 'string' && typeof v[2] === 'string' && Array.isArray(v[3])
+      ? (v as CallTuple)
+      : MALFORMED,
+};
+
+/** docs/protocol.md's description (docs only: left out of the child payload). */
+export const callFunctionPurpose =
+  'call a function in the destination. A chain id makes calls of one pipelined chain run in order; the master never handles it';
