@@ -1,4 +1,5 @@
-// The data of a CALL_FUNCTION message: [chainId | null, module, function name, args].
+// The data of a CALL_FUNCTION message: [chainId | null, module, function name, args]
+// (checked on arrival by src/core/handles/call-function.ts).
 import { encodeFrameGathered } from '../wire/codec.js';
 import { normalizeModuleSpec } from './module-spec.js';
 
@@ -17,11 +18,4 @@ export function encodeCall(chainId: string | null, module: string | URL, fn: str
     if (e instanceof TypeError) e.message = e.message.replace(/call\[3\]/, 'args');
     throw e;
   }
-}
-
-export function isCallTuple(v: unknown): v is CallTuple {
-  return (
-    Array.isArray(v) && v.length === 4 && (v[0] === null || typeof v[0] === 'string') &&
-    typeof v[1] === 'string' && typeof v[2] === 'string' && Array.isArray(v[3])
-  );
 }

@@ -2,10 +2,12 @@
 // children (subtree) from what it holds, so the master sends a module to a direct child at
 // most once, and requests for the same module in flight are merged into one.
 import { decode, encode } from '../wire/codec.js';
+import { installHandle } from '../handles/install.js';
+import { readPayload } from '../handles/payload.js';
+import { loadModuleHandle } from '../handles/load-module.js';
 import type { Message } from '../messaging/message.js';
 import { requestModule } from './module-forwarder.js';
 import type { LoadModuleReply, WireModule } from './module-protocol.js';
-import { LOAD_MODULE } from '../wire/protocol.js';
 import type { CoreRouter } from '../routing/router.js';
 
 interface Resolution {
@@ -31,18 +33,14 @@ export class ModuleCache {
 
   /** Answers LOAD_MODULE requests from this context's children. */
   serveChildren(): void {
-    this.router.addHandler(
-      (msg) => void this.answerChild(msg),
-      { handle: LOAD_MODULE, policy: (m, link) => this.router.isImmediateChild(m, link) },
-    );
+    installHandle(this.router, loadModuleHandle, (msg) => void this.answerChild(msg));
   }
 
   private async answerChild(msg: Message): Promise<void> {
     let reply: LoadModuleReply;
     try {
-      const req = decode(msg.data);
-      if (!Array.isArray(req) || typeof req[0] !== 'string') throw new Error('malformed LOAD_MODULE request');
-      reply = await this.serve(msg.srcId, req[0], typeof req[1] === 'string' ? req[1] : null);
+      const [specifier, importer] = readPayload(loadModuleHandle, msg.data);
+      reply = await this.serve(msg.srcId, specifier, importer);
     } catch (e) {
       reply = { root: null, error: (e as Error).message, modules: [] };
     }

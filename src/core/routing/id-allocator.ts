@@ -1,6 +1,8 @@
 // Context ids come from the master, in blocks, so a context can start children of its own
 // without a round trip for each.
 import { ALLOCATE_ID } from '../wire/protocol.js';
+import { parseAllocateIdReply } from '../handles/allocate-id.js';
+import { MALFORMED } from '../handles/reserved-handle.js';
 import type { CoreRouter } from './router.js';
 
 export const ID_BLOCK_SIZE = 64;
@@ -23,10 +25,8 @@ export class IdAllocator {
   }
 
   private async refill(): Promise<void> {
-    const reply = await this.router.contextFor(0, 'master').sendAwait({ handle: ALLOCATE_ID, data: ID_BLOCK_SIZE });
-    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
-      throw new Error('malformed ALLOCATE_ID reply');
-    }
+    const reply = parseAllocateIdReply(await this.router.contextFor(0, 'master').sendAwait({ handle: ALLOCATE_ID, data: ID_BLOCK_SIZE }));
+    if (reply === MALFORMED) throw new Error('malformed ALLOCATE_ID reply');
     this.next = reply[0];
     this.end = reply[0] + reply[1];
   }

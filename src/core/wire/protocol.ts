@@ -2,6 +2,20 @@
 //
 // Frame = 26-byte header (big-endian) + `length` bytes of data.
 //   u16 magic/version | u32 dstId | u32 srcId | u32 authId | u32 handle | u32 replyTo | u32 length
+import { reservedHandle } from '../handles/index.js';
+import { addRouteHandle } from '../handles/add-route.js';
+import { allocateIdHandle } from '../handles/allocate-id.js';
+import { callFunctionHandle } from '../handles/call-function.js';
+import { callServiceHandle } from '../handles/call-service.js';
+import { createChildHandle } from '../handles/create-child.js';
+import { delRouteHandle } from '../handles/del-route.js';
+import { detachingHandle } from '../handles/detaching.js';
+import { forgetChainHandle } from '../handles/forget-chain.js';
+import { forwardLogHandle } from '../handles/forward-log.js';
+import { forwardModuleHandle } from '../handles/forward-module.js';
+import { heartbeatHandle } from '../handles/heartbeat.js';
+import { loadModuleHandle } from '../handles/load-module.js';
+import { shutdownHandle } from '../handles/shutdown.js';
 
 export const MAGIC = 0x7e01; // high byte: marker, low byte: protocol version
 export const HEADER_SIZE = 26;
@@ -20,42 +34,27 @@ export const IS_DEAD = 0xffffffff;
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
-// Reserved handles. Numbers below FIRST_USER_HANDLE are never allocated dynamically.
-export const CALL_FUNCTION = 1;
-export const FORWARD_LOG = 2;
-export const ADD_ROUTE = 3;
-export const DEL_ROUTE = 4;
-export const ALLOCATE_ID = 5;
-export const SHUTDOWN = 6;
-export const LOAD_MODULE = 7;
-export const FORWARD_MODULE = 8;
-export const DETACHING = 9;
-export const CALL_SERVICE = 10;
-export const HEARTBEAT = 11;
-export const FORGET_CHAIN = 12;
+// Reserved handles (numbers below FIRST_USER_HANDLE, never allocated dynamically): one module
+// each in src/core/handles/ (number, name, data shape, thread, policy); these are their numbers.
+export const CALL_FUNCTION = callFunctionHandle.id;
+export const FORWARD_LOG = forwardLogHandle.id;
+export const ADD_ROUTE = addRouteHandle.id;
+export const DEL_ROUTE = delRouteHandle.id;
+export const ALLOCATE_ID = allocateIdHandle.id;
+export const SHUTDOWN = shutdownHandle.id;
+export const LOAD_MODULE = loadModuleHandle.id;
+export const FORWARD_MODULE = forwardModuleHandle.id;
+export const DETACHING = detachingHandle.id;
+export const CALL_SERVICE = callServiceHandle.id;
+export const HEARTBEAT = heartbeatHandle.id;
+export const FORGET_CHAIN = forgetChainHandle.id;
 /** Ask a context to start a child of its own (via=, currentRouter().local()). */
-export const CREATE_CHILD = 13;
+export const CREATE_CHILD = createChildHandle.id;
 
 export const FIRST_USER_HANDLE = 1000;
 /** Handles at or above this belong to a child's dispatcher thread; the broker hands them over. */
 export const FIRST_DISPATCHER_HANDLE = 0x80000000;
 export const LAST_HANDLE = 0xfffffffe;
-
-export const RESERVED_HANDLE_NAMES: Readonly<Record<number, string>> = {
-  [CALL_FUNCTION]: 'CALL_FUNCTION',
-  [FORWARD_LOG]: 'FORWARD_LOG',
-  [ADD_ROUTE]: 'ADD_ROUTE',
-  [DEL_ROUTE]: 'DEL_ROUTE',
-  [ALLOCATE_ID]: 'ALLOCATE_ID',
-  [SHUTDOWN]: 'SHUTDOWN',
-  [LOAD_MODULE]: 'LOAD_MODULE',
-  [FORWARD_MODULE]: 'FORWARD_MODULE',
-  [DETACHING]: 'DETACHING',
-  [CALL_SERVICE]: 'CALL_SERVICE',
-  [HEARTBEAT]: 'HEARTBEAT',
-  [FORGET_CHAIN]: 'FORGET_CHAIN',
-  [CREATE_CHILD]: 'CREATE_CHILD',
-};
 
 /** Writes a header into `buf` at `at`. */
 export function writeHeader(
@@ -104,6 +103,7 @@ export const frameReplyTo = (f: Uint8Array): number => u32(f, OFF_REPLY_TO);
 export const frameLength = (f: Uint8Array): number => u32(f, OFF_LENGTH);
 export const frameMagic = (f: Uint8Array): number => (f[0]! << 8) | f[1]!;
 
+/** A handle as logs and dead-message reasons name it: the reserved name, else the number. */
 export function describeHandle(handle: number): string {
-  return RESERVED_HANDLE_NAMES[handle] ?? String(handle);
+  return reservedHandle(handle)?.name ?? String(handle);
 }
