@@ -1,17 +1,7 @@
 import { Observable } from 'rxjs';
-import type { LogLevel } from '../core/routing/router.js';
+import type { LogRecord } from '../core/logging/log-record.js';
 
-/** One line a context printed, or one record tendril logged about it. */
-export interface LogRecord {
-  contextId: number;
-  contextName: string;
-  /** `stdout`/`stderr`: raw prints of the process; `tendril`: the runtime's own records. */
-  source: 'stdout' | 'stderr' | 'tendril';
-  level: LogLevel;
-  message: string;
-  /** ms since the epoch, when the master received it. */
-  time: number;
-}
+export type { LogRecord };
 
 /** Fans log records out to listeners; the observable is created on first use. */
 export class LogHub {
@@ -32,8 +22,9 @@ export class LogHub {
   }
 }
 
-/** The default printer: `[name] line` on the master's stderr. */
+/** The default printer: `[name] line` (prints), `[name] level[topic]: message` (runtime records). */
 export function printRecord(r: LogRecord): void {
-  const prefix = r.source === 'tendril' ? `[${r.contextName}] ${r.level}: ` : `[${r.contextName}] `;
+  const topic = r.topic !== undefined ? `[${r.topic}]` : '';
+  const prefix = r.source === 'tendril' ? `[${r.context}] ${r.level}${topic}: ` : `[${r.context}] `;
   process.stderr.write(`${prefix}${r.message}\n`);
 }

@@ -76,7 +76,7 @@ export class ModuleResponder {
       for (const m of fresh) have?.add(m.id);
       this.stats.modulesSent += fresh.length;
       this.stats.bytesSent += data.byteLength;
-      if (fresh.length) this.router.log('debug', `served ${fresh.length} modules for ${reply.root} to context ${msg.srcId}`);
+      if (fresh.length) this.router.logger.debug('modules', `served ${fresh.length} modules for ${reply.root} to context ${msg.srcId}`);
     } catch (e) {
       this.router.log('warn', `could not answer LOAD_MODULE from ${msg.srcId}: ${(e as Error).message}`);
     }

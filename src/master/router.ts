@@ -10,7 +10,10 @@ import { setProcessRouter } from '../core/calls/current.js';
 import { CallError, HostKeyError, PasswordError, StreamError } from '../core/errors.js';
 import { ALLOCATE_ID, CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE, FORWARD_LOG } from '../core/wire/protocol.js';
 import { installRouteControl } from '../core/routing/route-control.js';
-import { CoreRouter, LOG_LEVELS, type LogLevel } from '../core/routing/router.js';
+import { CoreRouter, LOG_LEVELS } from '../core/routing/router.js';
+import { fromWire, printedLine } from '../core/logging/log-record.js';
+import { Logger, normalDebug, parseDebug, type DebugSetting } from '../core/logging/logger.js';
+import type { Message } from '../core/messaging/message.js';
 import type { ConnectionMethod, MethodOptions } from '../core/routing/connection-options.js';
 import type { CommonOptions } from '../core/routing/connection-options.js';
 import { ChildSet } from '../parent/child-set.js';
@@ -21,8 +24,12 @@ import { installMasterMethods } from './methods.js';
 import { ModuleResponder, type ModuleStats } from './module-responder.js';
 
 export interface RouterOptions {
-  /** Debug logs from the runtime, in the master and in every child. */
-  debug?: boolean;
+  /**
+   * Debug logs from the runtime, in the master and in every child started afterwards: true
+   * for every topic, or a list of topics (`['routing', 'modules']`). Unset: the environment
+   * variable TENDRIL_DEBUG decides (`1`, or a comma list of topics).
+   */
+  debug?: boolean | readonly string[];
   /** Every child logs the duration of each call it runs (`profile module#fn 1.234 ms ok`). */
   profiling?: boolean;
   /** Children may talk only to their ancestors. */
@@ -58,11 +65,10 @@ export interface ContextTreeNode {
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
-const RUNTIME_LINE = /^tendril\[[^\]]*\] (debug|info|warn|error): (.*)$/;
 
 export class Router extends CoreRouter {
   readonly shutdownTimeout: number;
-  private debugEnabled: boolean;
+  private debugSetting: DebugSetting;
   private nextId = 1;
   private shuttingDown: Promise<void> | null = null;
   /** Run first by shutdown() (supervisors stop their children in order). */
@@ -90,7 +96,8 @@ export class Router extends CoreRouter {
     });
     installMasterMethods();
     this.shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
-    this.debugEnabled = options.debug ?? false;
+    this.debugSetting = normalDebug(options.debug ?? parseDebug(process.env.TENDRIL_DEBUG));
+    this.logger = new Logger(0, 'master', (r) => this.logHub.emit(r), this.debugSetting);
     if (options.printLogs ?? true) this.logHub.listen(printRecord);
     this.root = createActor(contextMachine, { input: { name: 'master', graceMs: this.shutdownTimeout } });
     this.root.start();
@@ -103,7 +110,7 @@ export class Router extends CoreRouter {
       {
         payload: corePayload,
         shutdownTimeout: this.shutdownTimeout,
-        debug: () => this.debugEnabled,
+        debug: () => this.debugSetting,
         unidirectional: this.unidirectional,
         profiling: options.profiling ?? false,
         heartbeatInterval: options.heartbeatInterval,
@@ -125,7 +132,7 @@ export class Router extends CoreRouter {
       },
       { handle: ALLOCATE_ID },
     );
-    this.addHandler((msg) => this.onForwardedLog(msg.data), { handle: FORWARD_LOG });
+    this.addHandler((msg) => this.onForwardedLog(msg), { handle: FORWARD_LOG });
     this.addDeathListener((id, reason) => {
       this.modules.forget(id);
       this.sendTo(id, { type: 'DISCONNECTED', reason });
@@ -148,27 +155,26 @@ export class Router extends CoreRouter {
   }
 
   // ---- logs ----
-  override log(level: LogLevel, message: string): void {
-    if (level === 'debug' && !this.debugEnabled) return;
-    this.logHub.emit({ contextId: 0, contextName: 'master', source: 'tendril', level, message, time: Date.now() });
+  private emitLine(id: number, name: string, source: 'stdout' | 'stderr', line: string): void {
+    this.logHub.emit(printedLine(id, name, source, line));
   }
 
-  private emitLine(id: number, name: string, source: 'stdout' | 'stderr', line: string): void {
-    // A child's own runtime writes `tendril[name] level: message` on its stderr.
-    const own = source === 'stderr' ? RUNTIME_LINE.exec(line) : null;
-    if (own) {
-      this.logHub.emit({ contextId: id, contextName: name, source: 'tendril', level: own[1] as LogLevel, message: own[2]!, time: Date.now() });
+  /**
+   * Records of every context's runtime, and lines printed by contexts below an intermediate
+   * (forwarded by it). A runtime record speaks only for the context that sent it.
+   */
+  private onForwardedLog(msg: Message): void {
+    let record: ReturnType<typeof fromWire> = null;
+    try {
+      record = fromWire(decode(msg.data));
+    } catch {
+      // undecodable: dropped below
+    }
+    if (record === null || (record.source === 'tendril' && record.contextId !== msg.srcId)) {
+      this.logger.log('warn', `dropped a malformed FORWARD_LOG record from context ${msg.srcId}`);
       return;
     }
-    this.logHub.emit({ contextId: id, contextName: name, source, level: source === 'stderr' ? 'warn' : 'info', message: line, time: Date.now() });
-  }
-
-  /** Lines printed by contexts below an intermediate, forwarded by it. */
-  private onForwardedLog(data: Uint8Array): void {
-    const v = decode(data);
-    if (!Array.isArray(v) || v.length < 4) return;
-    const [id, name, source, line] = v as [number, string, string, string];
-    this.emitLine(Number(id), String(name), source === 'stderr' ? 'stderr' : 'stdout', String(line));
+    this.logHub.emit(record);
   }
 
   /** Every line children print and every runtime log record. */
@@ -176,8 +182,10 @@ export class Router extends CoreRouter {
     return this.logHub.records$;
   }
 
+  /** Debug logs on for every topic, in the master and in children started from now on. */
   enableDebug(): void {
-    this.debugEnabled = true;
+    this.debugSetting = true;
+    this.logger.setDebug(true);
   }
 
   // ---- contexts ----

@@ -7,6 +7,7 @@ import { CallError } from '../core/errors.js';
 import { IdAllocator } from '../core/routing/id-allocator.js';
 import type { Message } from '../core/messaging/message.js';
 import { FORWARD_LOG } from '../core/wire/protocol.js';
+import { printedLine, toWire } from '../core/logging/log-record.js';
 import { announceChild } from '../core/routing/route-control.js';
 import type { CoreRouter } from '../core/routing/router.js';
 import type { LoadBundle } from '../core/child/parent-side-loader.js';
@@ -42,7 +43,7 @@ export function createParentSide(router: CoreRouter, config: ChildConfig, payloa
       // Prints of our children travel to the master as log records.
       onLine: (id, name, source, line) => {
         try {
-          router.sendValue(0, FORWARD_LOG, [id, name, source, line]);
+          router.sendValue(0, FORWARD_LOG, toWire(printedLine(id, name, source, line)));
         } catch {
           // an oversized line is dropped rather than failing the stream
         }

@@ -14,6 +14,7 @@ import type { ConnectionMethod, MethodOptions } from '../core/routing/connection
 import type { MethodResolver } from './method-table.js';
 import type { CommonOptions } from '../core/routing/connection-options.js';
 import { killTree, launch, newToken, nodeCommand } from './connection.js';
+import type { DebugSetting } from '../core/logging/logger.js';
 
 export interface ChildRecord {
   id: number;
@@ -30,7 +31,7 @@ export interface ChildSetOptions {
   payload(): Uint8Array;
   shutdownTimeout: number;
   /** Read at each start: enableDebug() applies to children started afterwards. */
-  debug(): boolean;
+  debug(): DebugSetting;
   unidirectional: boolean;
   profiling?: boolean;
   /** Heartbeats on every child's stream (default 5000 ms, 0: off), and intervals missed before it is dead (default 3). */
@@ -87,6 +88,7 @@ export class ChildSet {
     const name = common.name ?? `${method}.${id}`;
     const router = this.router;
     router.contextFor(id, name);
+    // The child's Logger reads the setting in any form (an empty list is off).
     const debug = common.debug ?? this.opts.debug();
     const config: ChildConfig = {
       id,

@@ -22,7 +22,9 @@ import {
   frameHandle,
 } from '../wire/protocol.js';
 import { PortLink } from '../links/port-link.js';
-import { CoreRouter, LOG_LEVELS, type LogLevel } from '../routing/router.js';
+import { CoreRouter } from '../routing/router.js';
+import { Logger } from '../logging/logger.js';
+import { forwardSink } from '../logging/forward-sink.js';
 import { Stream } from '../links/stream.js';
 import { DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from '../links/heartbeat.js';
 
@@ -39,11 +41,8 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
     maxMessageSize: config.maxMessageSize,
     unidirectional: config.unidirectional,
   });
-  const minLevel = LOG_LEVELS.indexOf(config.debug ? 'debug' : config.logLevel);
-  router.log = (level: LogLevel, message: string) => {
-    if (LOG_LEVELS.indexOf(level) < minLevel) return;
-    process.stderr.write(`tendril[${config.name}] ${level}: ${message}\n`);
-  };
+  // Records go to the master whole (FORWARD_LOG); the config says which debug topics are on.
+  router.logger = new Logger(config.id, config.name, forwardSink(router), config.debug, config.logLevel === 'debug' ? 'info' : config.logLevel);
   setProcessRouter(router);
   if (config.printsFifos) forwardFifoPrints(router, config.printsFifos, config.name);
 
@@ -138,7 +137,7 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
   function shutdown(reason: string): void {
     if (shuttingDown) return;
     shuttingDown = true;
-    router.log('debug', `shutting down: ${reason}`);
+    router.logger.debug('lifecycle', `shutting down: ${reason}`);
     const hardStop = setTimeout(() => process.kill(process.pid, 'SIGKILL'), config.shutdownTimeout + 500);
     hardStop.unref();
     dispatcher.close();

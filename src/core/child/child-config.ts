@@ -1,9 +1,12 @@
+import type { DebugSetting } from '../logging/logger.js';
+
 /** The record a parent sends a new child right after the core bundle. */
 export interface ChildConfig {
   id: number;
   parentIds: number[];
   name: string;
-  debug: boolean;
+  /** Debug topics on in this child (true: all); it passes the same to its own children. */
+  debug: DebugSetting;
   /** Lowest level forwarded; lower ones are never even produced. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   maxMessageSize: number;

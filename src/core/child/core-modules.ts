@@ -10,6 +10,7 @@ import * as idAllocator from '../routing/id-allocator.js';
 import * as protocol from '../wire/protocol.js';
 import * as routeControl from '../routing/route-control.js';
 import * as stream from '../links/stream.js';
+import { printedLine, toWire } from '../logging/log-record.js';
 
 export const coreModules: Record<string, unknown> = {
   'wire/codec': codec,
@@ -22,4 +23,5 @@ export const coreModules: Record<string, unknown> = {
   'wire/protocol': protocol,
   'routing/route-control': routeControl,
   'links/stream': stream,
+  'logging/log-record': { printedLine, toWire },
 };

@@ -14,6 +14,8 @@ import { installStackMapper } from '../modules/stack-mapper.js';
 import { synchronousStdio } from './sync-stdio.js';
 import { CALL_FUNCTION, FIRST_DISPATCHER_HANDLE, FORGET_CHAIN, LAST_HANDLE, NO_REPLY, frameHandle } from '../wire/protocol.js';
 import { CoreRouter } from '../routing/router.js';
+import { Logger } from '../logging/logger.js';
+import { forwardSink } from '../logging/forward-sink.js';
 import { PortLink } from '../links/port-link.js';
 
 /** What the broker hands the dispatcher thread. */
@@ -45,9 +47,7 @@ export function runDispatcher(data: DispatcherData): void {
     maxMessageSize: config.maxMessageSize,
     handleRange: [FIRST_DISPATCHER_HANDLE, LAST_HANDLE],
   });
-  if (!config.debug) router.log = (level, message) => {
-    if (level !== 'debug') process.stderr.write(`tendril[${config.name}] ${level}: ${message}\n`);
-  };
+  router.logger = new Logger(config.id, config.name, forwardSink(router), config.debug, config.logLevel === 'debug' ? 'info' : config.logLevel);
   setProcessRouter(router);
   // Everything not for this context goes to the broker, which knows the routes.
   const link = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
@@ -99,7 +99,7 @@ export function runDispatcher(data: DispatcherData): void {
       reply(msg, value);
       if (config.profiling) {
         // One record per call, through the usual log path (RouterOptions.profiling).
-        process.stderr.write(`tendril[${config.name}] info: profile ${spec}#${fnPath} ${(performance.now() - started).toFixed(3)} ms ${outcome}\n`);
+        router.log('info', `profile ${spec}#${fnPath} ${(performance.now() - started).toFixed(3)} ms ${outcome}`, 'calls');
       }
     };
     const caller = router.contextFor(msg.srcId);

@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
 import { FORWARD_LOG } from '../wire/protocol.js';
 import type { CoreRouter } from '../routing/router.js';
+import { printedLine, toWire } from '../logging/log-record.js';
 
 const READER =
   "const{parentPort:p,workerData:w}=require('worker_threads'),f=require('fs'),n=require('net');" +
@@ -26,7 +27,7 @@ export function forwardFifoPrints(router: CoreRouter, paths: string[], name: str
     rests[i] = lines.pop()!;
     for (const line of lines) {
       try {
-        router.sendValue(0, FORWARD_LOG, [router.myId, name, i ? 'stderr' : 'stdout', line.replace(/\r$/, '')]);
+        router.sendValue(0, FORWARD_LOG, toWire(printedLine(router.myId, name, i ? 'stderr' : 'stdout', line.replace(/\r$/, ''))));
       } catch {
         // no parent (shutting down) or a line over maxMessageSize: dropped
       }

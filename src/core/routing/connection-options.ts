@@ -10,7 +10,8 @@ export interface CommonOptions {
   nodePath?: string | string[];
   /** Give up connecting after this many ms (default 30000). */
   connectTimeout?: number;
-  debug?: boolean;
+  /** Debug logs in this context and its children: true for every topic, or a list (`['routing']`). */
+  debug?: boolean | readonly string[];
   unidirectional?: boolean;
   /** Start the connection from this context instead of the master. */
   via?: Context;
