@@ -10,6 +10,7 @@ import {
   supervisorMachine,
   type ChildRef,
   type Decision,
+  type IntensityScope,
   type RestartType,
   type Strategy,
   type SupervisorContext,
@@ -60,6 +61,7 @@ const configArb = fc.record({
   jitter: fc.double({ min: 0, max: 1, noNaN: true }),
   resetAfter: fc.integer({ min: 1, max: 10_000 }),
   graceMs: fc.integer({ min: 0, max: 3000 }),
+  intensityScope: fc.constantFrom<IntensityScope>('supervisor', 'child'),
   restarts: fc.array(restartArb, { minLength: 1, maxLength: 5 }),
   seed: fc.integer(),
 });
@@ -82,8 +84,8 @@ class Harness {
   readonly procs = new Map<string, Proc>();
   readonly actor: Actor<typeof supervisorMachine>;
   readonly violations: string[] = [];
-  /** Times of the restarts the machine made. */
-  readonly restartTimes: number[] = [];
+  /** Times of the restarts the machine made, with the child restarted. */
+  readonly restartTimes: { at: number; id: string }[] = [];
   failedHooks = 0;
   stoppedHooks = 0;
   /** one_for_one: per child, the earliest time its next start may happen; ordered: for the set. */
@@ -140,10 +142,14 @@ class Harness {
     return list.length ? list[n % list.length] : undefined;
   }
 
-  /** Restarts counted within the sliding window ending now. */
-  windowCount(): number {
+  /** Restarts (of child `id`, or of all) counted within the sliding window ending now. */
+  windowCount(id?: string): number {
     const now = this.clock.now();
-    return this.restartTimes.filter((t) => t > now - this.ctx.period).length;
+    return this.restartTimes.filter((t) => t.at > now - this.ctx.period && (id === undefined || t.id === id)).length;
+  }
+
+  get scope(): IntensityScope {
+    return this.input.intensityScope ?? 'supervisor';
   }
 
   private totalRestarts(): number {
@@ -157,7 +163,7 @@ class Harness {
     const isCurrent = ch.incarnation === proc.inc && ['starting', 'up', 'stopping'].includes(ch.status);
     const worthy = runningBefore && isCurrent && countsAsRestart(before, ch, { decision, normal });
     const escalated = runningBefore && isCurrent && ch.status !== 'stopping' && decision === 'escalate';
-    const inWindow = this.windowCount();
+    const inWindow = this.scope === 'child' ? this.windowCount(id) : this.windowCount();
     const restartsBefore = this.totalRestarts();
     this.actor.send({ type: 'CHILD_FAILED', id, incarnation: proc.inc, reason: 'boom', decision, normal });
     const failedNow = this.value === 'failing' || this.value === 'failed';
@@ -171,13 +177,20 @@ class Harness {
       return;
     }
     if (inWindow + 1 > before.intensity) {
-      if (!failedNow) this.violations.push(`exceeded the intensity (${inWindow + 1} > ${before.intensity}) without failing`);
+      if (this.scope === 'supervisor') {
+        if (!failedNow) this.violations.push(`exceeded the intensity (${inWindow + 1} > ${before.intensity}) without failing`);
+        return;
+      }
+      // Past its own limit: that child alone is given up.
+      if (failedNow) this.violations.push(`${id} past its own limit failed the supervisor`);
+      if (this.ctx.children[id]!.status !== 'failed') this.violations.push(`${id} past its own limit is ${this.ctx.children[id]!.status}, not failed`);
+      if (this.totalRestarts() !== restartsBefore) this.violations.push(`${id} was given up and restarted`);
       return;
     }
     if (failedNow) this.violations.push(`failed at ${inWindow + 1} restarts, within the intensity ${before.intensity}`);
     if (this.totalRestarts() !== restartsBefore + 1) this.violations.push('a restart was not counted');
     const now = this.clock.now();
-    this.restartTimes.push(now);
+    this.restartTimes.push({ at: now, id });
     const delay = this.ctx.children[id]!.delay!;
     if (this.input.strategy === 'one_for_one') this.notBefore.set(id, now + delay);
     else this.groupNotBefore = now + delay;
@@ -250,7 +263,12 @@ class Harness {
       if (ch.contextId !== null && ch.status !== 'up' && ch.status !== 'stopping') this.violations.push(`${id} ${ch.status} with a context id`);
     }
     for (const id of this.procs.keys()) if (!c.children[id]) this.violations.push(`a process for unknown child ${id}`);
-    if (this.windowCount() > c.intensity) this.violations.push('more restarts within the period than the intensity');
+    if (this.scope === 'supervisor' && this.windowCount() > c.intensity) this.violations.push('more restarts within the period than the intensity');
+    for (const id of c.order) {
+      if (this.scope === 'child' && this.windowCount(id) > c.intensity) this.violations.push(`${id} restarted more often within the period than the intensity`);
+      // A finished machine has no timers left to expire its counts.
+      if (this.actor.getSnapshot().status === 'active' && c.children[id]!.recentRestarts !== this.windowCount(id)) this.violations.push(`${id} counts ${c.children[id]!.recentRestarts} recent restarts, not ${this.windowCount(id)}`);
+    }
     if (c.strategy !== 'one_for_one') {
       const n = (s: string): number => c.order.filter((id) => c.children[id]!.status === s).length;
       if (n('starting') > 1 || n('stopping') > 1 || (n('starting') > 0 && n('stopping') > 0)) {
@@ -290,6 +308,7 @@ function inputOf(cfg: Config): SupervisorInput {
     period: cfg.period,
     backoff: { min: cfg.min, max: cfg.min + cfg.span, jitter: cfg.jitter, resetAfter: cfg.resetAfter },
     graceMs: cfg.graceMs,
+    intensityScope: cfg.intensityScope,
     random: seeded(cfg.seed),
     children: cfg.restarts.map((restart, i) => ({ id: `c${i}`, restart })),
   };
@@ -494,5 +513,50 @@ describe('supervisor machine examples', () => {
     expect(h.ctx.failure).toMatch(/more than 2 restarts within 60000 ms \(last: child 'a': boom\)/);
     expect(h.failedHooks).toBe(1);
     expect(h.procs.size).toBe(0);
+  });
+
+  it("intensityScope 'child': the child past its own limit is given up, the others keep their first incarnation", () => {
+    const h = base('one_for_one', { intensity: 2, intensityScope: 'child' });
+    upAll(h);
+    // b and c each restart twice: within their own limits, whatever the total.
+    for (const id of ['b', 'c', 'b', 'c']) {
+      kill(h, id);
+      h.clock.increment(1000);
+      upAll(h);
+    }
+    kill(h, 'b');
+    expect(h.value).toBe('running');
+    expect(h.ctx.children.b!).toMatchObject({ status: 'failed', restarts: 2, lastError: 'more than 2 restarts within 60000 ms (last: boom)' });
+    h.clock.increment(120_000);
+    upAll(h);
+    expect(h.ctx.children.b!.status).toBe('failed');
+    expect(h.ctx.children.c!.recentRestarts).toBe(0);
+    expect(Object.values(h.ctx.children).map((c) => c.incarnation)).toEqual([1, 3, 3, 1]);
+    expect(h.stopLog).toEqual([]);
+    expect(h.violations).toEqual([]);
+  });
+
+  it("intensityScope 'child' with one_for_all: a given-up child restarts no set; its window slides", () => {
+    const h = base('one_for_all', { intensity: 1, period: 10_000, intensityScope: 'child' });
+    upAll(h);
+    kill(h, 'a');
+    confirmStops(h);
+    h.clock.increment(100);
+    upAll(h);
+    expect(Object.values(h.ctx.children).map((c) => c.incarnation)).toEqual([2, 2, 2, 2]);
+    // Out of a's window: one more restart is allowed.
+    h.clock.increment(10_000);
+    kill(h, 'a');
+    confirmStops(h);
+    h.clock.increment(200);
+    upAll(h);
+    expect(Object.values(h.ctx.children).map((c) => c.incarnation)).toEqual([3, 3, 3, 3]);
+    h.stopLog.length = 0;
+    kill(h, 'a');
+    expect(h.ctx.children.a!.status).toBe('failed');
+    expect(h.stopLog).toEqual([]);
+    expect(Object.values(h.ctx.children).map((c) => c.status)).toEqual(['failed', 'up', 'up', 'up']);
+    expect(h.value).toBe('running');
+    expect(h.violations).toEqual([]);
   });
 });

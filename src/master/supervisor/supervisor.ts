@@ -3,8 +3,8 @@
 // (machines/supervisor.ts); this class runs its effects against a Router: starting children
 // with their `start` functions (each in a StartScope that owns the contexts it makes),
 // watching their contexts die, stopping them in order, and it publishes the machine's state
-// as an observable (public-state.ts). whenUp() is in reachability terms: a child that can
-// never be up again is a SupervisorError at once.
+// as an observable (public-state.ts). whenUp() waits in reachability terms (reach.ts): a
+// child that can never be up again is a SupervisorError at once.
 import { BehaviorSubject, merge, of, type Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import { supervisorMachine, type ChildRef, type Decision, type SupervisorEvent } from '../../../machines/supervisor.js';
@@ -16,6 +16,7 @@ import { defaultDecider, describeError, type Decider } from './decider.js';
 import { describeSupervisor } from './describe.js';
 import { SupervisorError } from './error.js';
 import { initialChild, nextState } from './public-state.js';
+import { reach } from './reach.js';
 import { pathTo, StartScope } from './start-scope.js';
 import type { SupervisedChildSpec, SupervisorOptions, SupervisorState } from './types.js';
 
@@ -48,7 +49,8 @@ export class Supervisor {
   private ended: Promise<void> = Promise.resolve();
   private endedResolve: () => void = () => {};
   private removeHook: (() => void) | null = null;
-  private readonly parent: Supervisor | null;
+  /** The supervisor that starts, restarts and stops this one (null: top-level). */
+  readonly parent: Supervisor | null;
 
   constructor(
     readonly router: Router,
@@ -104,7 +106,7 @@ export class Supervisor {
   whenUp(id: string, opts: { timeout?: number } = {}): Promise<Context> {
     if (this.nested.has(id)) return Promise.reject(new TypeError(`child '${id}' of ${this.name} is a supervisor, not a context`));
     if (!this.specs.has(id)) return Promise.reject(new TypeError(`supervisor ${this.name} has no child '${id}'`));
-    const first = this.reach(id);
+    const first = reach(this, id, this.live.get(id)?.ctx);
     if (first instanceof SupervisorError) return Promise.reject(first);
     if (first) return Promise.resolve(first);
     const timeout = opts.timeout ?? this.upTimeout;
@@ -128,53 +130,11 @@ export class Supervisor {
       const ancestors: Observable<unknown>[] = [];
       for (let s: Supervisor | null = this; s; s = s.parent) ancestors.push(s.subject);
       const sub = merge(...ancestors).subscribe(() => {
-        const r = this.reach(id);
+        const r = reach(this, id, this.live.get(id)?.ctx);
         if (r instanceof SupervisorError) settle(() => reject(r));
         else if (r) settle(() => resolve(r));
       });
     });
-  }
-
-  /** Child `id`'s context if it is up to stay, a SupervisorError if it can never be up again, null to wait. */
-  private reach(id: string): Context | SupervisorError | null {
-    const state = this.state;
-    const ch = state.children[id]!;
-    const end = this.end();
-    if (end) {
-      const last = ch.lastError ? `; child '${id}' last error: ${ch.lastError}` : '';
-      return new SupervisorError(`${end.why}${last}`, { supervisor: this.name, child: id, status: end.status, lastError: ch.lastError ?? end.failure });
-    }
-    if (state.status === 'running' && (ch.status === 'failed' || ch.status === 'stopped')) {
-      return new SupervisorError(`child '${id}' is ${ch.status}${ch.lastError ? `: ${ch.lastError}` : ''} (supervisor ${this.name})`, {
-        supervisor: this.name, child: id, status: ch.status, lastError: ch.lastError,
-      });
-    }
-    const ctx = this.live.get(id)?.ctx;
-    const steady = state.status === 'running' && ch.status === 'up' && !ch.stopQueued && this.steadyInParents();
-    return steady && ctx && ctx.state !== 'dead' ? ctx : null;
-  }
-
-  /** Why this supervisor will never run again (it or an ancestor stopped or failed for good), or null. */
-  private end(): { why: string; status: string; failure: string | null } | null {
-    const s = this.state;
-    const p = this.parent;
-    const own = { why: `supervisor ${this.name} is ${s.status}${s.failure ? `: ${s.failure}` : ''}`, status: s.status, failure: s.failure };
-    if (!p) return s.status === 'running' ? null : own;
-    const above = p.end();
-    if (above) return { ...above, why: `${above.why} (it holds supervisor ${this.name})` };
-    // A parent that is failing or restarting will start this one again from scratch.
-    if (p.state.status !== 'running') return null;
-    const entry = p.state.children[this.name];
-    return entry && (entry.status === 'stopped' || entry.status === 'failed') ? own : null;
-  }
-
-  /** No ancestor is about to stop this supervisor (for its own strategy or its shutdown). */
-  private steadyInParents(): boolean {
-    for (let s: Supervisor = this; s.parent; s = s.parent) {
-      const entry = s.parent.state.children[s.name];
-      if (s.parent.state.status !== 'running' || !entry || entry.status !== 'up' || entry.stopQueued) return false;
-    }
-    return true;
   }
 
   /** Calls `module#fn` in the current incarnation of child `id`, once it is up (never replayed). */
