@@ -1,12 +1,14 @@
 // Answers LOAD_MODULE requests from children: the requested module plus every module of its
 // static graph the asking child has not been sent yet, in one reply (one round trip for a
 // whole tree). Loading a module runs nothing on the master.
-import { decode, encode } from '../core/wire/codec.js';
+import { encode } from '../core/wire/codec.js';
 import type { Message } from '../core/messaging/message.js';
-import { LOAD_MODULE } from '../core/wire/protocol.js';
+import { installHandle } from '../core/handles/install.js';
+import { MalformedPayload, readPayload } from '../core/handles/payload.js';
+import { loadModuleHandle } from '../core/handles/load-module.js';
 import type { CoreRouter } from '../core/routing/router.js';
 import { ModuleFinder, ModuleNotServable, type ModuleGraph, type ServedModule } from './module-finder.js';
-import type { LoadModuleReply, LoadModuleRequest } from '../core/modules/module-protocol.js';
+import type { LoadModuleReply } from '../core/modules/module-protocol.js';
 import { METHODS_BUNDLE_ID, PARENT_BUNDLE_ID } from '../core/child/parent-side-loader.js';
 import { methodsBundle, parentBundle } from '../parent/payload.js';
 
@@ -30,7 +32,7 @@ export class ModuleResponder {
   private readonly sent = new Map<number, Set<string>>();
 
   constructor(private readonly router: CoreRouter) {
-    router.addHandler((msg) => void this.answer(msg), { handle: LOAD_MODULE });
+    installHandle(router, loadModuleHandle, (msg) => void this.answer(msg), 'master');
   }
 
   /** A child died: forget what it had. */
@@ -43,21 +45,20 @@ export class ModuleResponder {
     let reply: LoadModuleReply;
     let fresh: ServedModule[] = [];
     try {
-      const req = decode(msg.data) as LoadModuleRequest;
-      if (!Array.isArray(req) || typeof req[0] !== 'string') throw new ModuleNotServable('malformed LOAD_MODULE request');
-      if (req[0] === PARENT_BUNDLE_ID || req[0] === METHODS_BUNDLE_ID) {
+      const [specifier, importer] = readPayload(loadModuleHandle, msg.data);
+      if (specifier === PARENT_BUNDLE_ID || specifier === METHODS_BUNDLE_ID) {
         // The code a child needs to become a parent (not a user module: never cached as sent).
-        const id = req[0];
+        const id = specifier;
         const bundle = id === PARENT_BUNDLE_ID ? parentBundle() : methodsBundle();
         msg.reply({ root: id, error: null, modules: [[id, 'cjs', bundle, {}]], graph: [id] } satisfies LoadModuleReply);
         return;
       }
-      const served = await this.serve(msg.srcId, req[0], typeof req[1] === 'string' ? req[1] : null);
+      const served = await this.serve(msg.srcId, specifier, importer);
       fresh = served.modules;
       reply = { root: served.root, error: null, modules: fresh.map((m) => [m.id, m.format, m.source, m.imports]), graph: served.graph };
     } catch (e) {
       this.stats.misses++;
-      const message = e instanceof ModuleNotServable ? e.message : `cannot serve the module: ${(e as Error).message}`;
+      const message = e instanceof ModuleNotServable || e instanceof MalformedPayload ? e.message : `cannot serve the module: ${(e as Error).message}`;
       reply = { root: null, error: message, modules: [] };
     }
     try {

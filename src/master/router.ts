@@ -8,8 +8,12 @@ import { decode } from '../core/wire/codec.js';
 import { setContextState, type Context, type ContextState, type ShutdownOptions } from '../core/calls/context.js';
 import { setProcessRouter } from '../core/calls/current.js';
 import { CallError, HostKeyError, PasswordError, StreamError } from '../core/errors.js';
-import { ALLOCATE_ID, CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE, FORWARD_LOG } from '../core/wire/protocol.js';
+import { CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE } from '../core/wire/protocol.js';
 import { installRouteControl } from '../core/routing/route-control.js';
+import { installHandle } from '../core/handles/install.js';
+import { readPayload } from '../core/handles/payload.js';
+import { allocateIdHandle } from '../core/handles/allocate-id.js';
+import { forwardLogHandle } from '../core/handles/forward-log.js';
 import { CoreRouter, LOG_LEVELS } from '../core/routing/router.js';
 import { fromWire, printedLine } from '../core/logging/log-record.js';
 import { Logger, normalDebug, parseDebug, type DebugSetting } from '../core/logging/logger.js';
@@ -124,15 +128,17 @@ export class Router extends CoreRouter {
         onDraining: (id) => this.sendTo(id, { type: 'DRAIN', reason: 'shutdown requested' }),
       },
     );
-    installRouteControl(this, { onRouteAdded: (id, name, parentId) => this.adoptRemote(id, name, parentId) });
-    this.addHandler(
+    installRouteControl(this, { onRouteAdded: (id, name, parentId) => this.adoptRemote(id, name, parentId) }, 'master');
+    installHandle(
+      this,
+      allocateIdHandle,
       (msg) => {
-        const count = Math.max(1, Math.min(Number(decode(msg.data)) || 1, 1024));
+        const count = readPayload(allocateIdHandle, msg.data);
         msg.reply([this.takeIds(count), count]);
       },
-      { handle: ALLOCATE_ID },
+      'master',
     );
-    this.addHandler((msg) => this.onForwardedLog(msg), { handle: FORWARD_LOG });
+    installHandle(this, forwardLogHandle, (msg) => this.onForwardedLog(msg), 'master');
     this.addDeathListener((id, reason) => {
       this.modules.forget(id);
       this.sendTo(id, { type: 'DISCONNECTED', reason });

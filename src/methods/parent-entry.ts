@@ -2,16 +2,16 @@
 // (LOAD_MODULE 'tendril:parent') the first time a child is asked to start a child of its own,
 // and run in its broker thread with the broker's own core modules.
 import type { ChildConfig } from '../core/child/child-config.js';
-import { decode } from '../core/wire/codec.js';
 import { CallError } from '../core/errors.js';
 import { IdAllocator } from '../core/routing/id-allocator.js';
 import type { Message } from '../core/messaging/message.js';
 import { FORWARD_LOG } from '../core/wire/protocol.js';
+import { readPayload } from '../core/handles/payload.js';
+import { createChildHandle } from '../core/handles/create-child.js';
 import { printedLine, toWire } from '../core/logging/log-record.js';
 import { announceChild } from '../core/routing/route-control.js';
 import type { CoreRouter } from '../core/routing/router.js';
 import type { LoadBundle } from '../core/child/parent-side-loader.js';
-import type { ConnectionMethod, MethodOptions } from '../core/routing/connection-options.js';
 import type { MethodTable } from '../parent/method-table.js';
 import { METHODS, registerMethods } from './index.js';
 import { ChildSet } from '../parent/child-set.js';
@@ -20,12 +20,6 @@ export interface ParentSide {
   /** Handles a CREATE_CHILD request: replies `[id, name]` or a CallError. */
   createChild(msg: Message): Promise<void>;
   shutdownAll(): Promise<void>;
-}
-
-interface CreateChildRequest {
-  method: ConnectionMethod;
-  opts: MethodOptions[ConnectionMethod];
-  id?: number;
 }
 
 export function createParentSide(router: CoreRouter, config: ChildConfig, payload: Uint8Array, loadBundle: LoadBundle): ParentSide {
@@ -57,8 +51,7 @@ export function createParentSide(router: CoreRouter, config: ChildConfig, payloa
   return {
     async createChild(msg) {
       try {
-        const req = decode(msg.data) as CreateChildRequest;
-        if (!req || typeof req.method !== 'string') throw new TypeError('malformed CREATE_CHILD request');
+        const req = readPayload(createChildHandle, msg.data);
         const id = typeof req.id === 'number' ? req.id : await ids.allocate();
         const record = await children.start(req.method, req.opts ?? {}, id);
         msg.reply([record.id, record.name]);

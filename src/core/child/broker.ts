@@ -13,14 +13,11 @@ import { loadParentSide, type ParentSide } from './parent-side-loader.js';
 import { installRouteControl } from '../routing/route-control.js';
 import { ModuleCache } from '../modules/module-cache.js';
 import { startModuleForwarder } from '../modules/module-forwarder.js';
-import {
-  CALL_FUNCTION,
-  CREATE_CHILD,
-  FIRST_DISPATCHER_HANDLE,
-  FORGET_CHAIN,
-  SHUTDOWN,
-  frameHandle,
-} from '../wire/protocol.js';
+import { frameHandle } from '../wire/protocol.js';
+import { onDispatcherThread } from '../handles/threads.js';
+import { installHandle } from '../handles/install.js';
+import { shutdownHandle } from '../handles/shutdown.js';
+import { createChildHandle } from '../handles/create-child.js';
 import { PortLink } from '../links/port-link.js';
 import { CoreRouter } from '../routing/router.js';
 import { Logger } from '../logging/logger.js';
@@ -90,24 +87,23 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
     if (!shuttingDown) shutdown(`the dispatcher thread exited with code ${code}`);
   });
 
+  // Which thread takes a handle: src/core/handles/ (the dispatcher's range, CALL_FUNCTION...).
   router.localTap = (frame) => {
-    const h = frameHandle(frame);
-    if (h >= FIRST_DISPATCHER_HANDLE || h === CALL_FUNCTION || h === FORGET_CHAIN) {
+    if (onDispatcherThread(frameHandle(frame))) {
       dispatcher.send(frame);
       return true;
     }
     return false;
   };
 
-  router.addHandler(() => shutdown('asked to by the parent'), {
-    handle: SHUTDOWN,
-    policy: router.hasParentAuthority,
-  });
+  installHandle(router, shutdownHandle, () => shutdown('asked to by the parent'));
 
   // Becoming a parent: routes of descendants, and children started on request.
   installRouteControl(router);
   let parentSide: Promise<ParentSide> | null = null;
-  router.addHandler(
+  installHandle(
+    router,
+    createChildHandle,
     (msg) => {
       if (shuttingDown) {
         router.sendValue(msg.srcId, msg.replyTo, new CallError('StreamError', `${config.name} is shutting down`, '', null));
@@ -122,7 +118,6 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
         },
       );
     },
-    { handle: CREATE_CHILD, policy: router.hasParentAuthority },
   );
 
   process.on('uncaughtException', (e) => {

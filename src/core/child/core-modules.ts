@@ -10,6 +10,8 @@ import * as idAllocator from '../routing/id-allocator.js';
 import * as protocol from '../wire/protocol.js';
 import * as routeControl from '../routing/route-control.js';
 import * as stream from '../links/stream.js';
+import * as handlePayload from '../handles/payload.js';
+import { createChildHandle } from '../handles/create-child.js';
 import { printedLine, toWire } from '../logging/log-record.js';
 
 export const coreModules: Record<string, unknown> = {
@@ -23,5 +25,8 @@ export const coreModules: Record<string, unknown> = {
   'wire/protocol': protocol,
   'routing/route-control': routeControl,
   'links/stream': stream,
+  'handles/payload': handlePayload,
+  // Not the namespace: that would keep the handle's docs prose in the child payload.
+  'handles/create-child': { createChildHandle },
   'logging/log-record': { printedLine, toWire },
 };

@@ -1,8 +1,7 @@
 // The dispatcher: runs user functions on a worker thread of a child, so the broker (main
 // thread) keeps routing and can always shut the process down, whatever user code does.
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import { decode } from '../wire/codec.js';
-import { isCallTuple, type CallTuple } from '../calls/call-message.js';
+import type { CallTuple } from '../calls/call-message.js';
 import type { ChildConfig } from './child-config.js';
 import { runAsCall, setProcessRouter } from '../calls/current.js';
 import { CallError } from '../errors.js';
@@ -12,7 +11,12 @@ import { loadModule, loadedModule, setModuleRegistry } from '../modules/module-l
 import { ModuleRegistry } from '../modules/module-registry.js';
 import { installStackMapper } from '../modules/stack-mapper.js';
 import { synchronousStdio } from './sync-stdio.js';
-import { CALL_FUNCTION, FIRST_DISPATCHER_HANDLE, FORGET_CHAIN, LAST_HANDLE, NO_REPLY, frameHandle } from '../wire/protocol.js';
+import { FIRST_DISPATCHER_HANDLE, LAST_HANDLE, NO_REPLY, frameHandle } from '../wire/protocol.js';
+import { onDispatcherThread } from '../handles/threads.js';
+import { installHandle } from '../handles/install.js';
+import { MalformedPayload, payloadOrDrop, readPayload } from '../handles/payload.js';
+import { callFunctionHandle } from '../handles/call-function.js';
+import { forgetChainHandle } from '../handles/forget-chain.js';
 import { CoreRouter } from '../routing/router.js';
 import { Logger } from '../logging/logger.js';
 import { forwardSink } from '../logging/forward-sink.js';
@@ -52,10 +56,9 @@ export function runDispatcher(data: DispatcherData): void {
   // Everything not for this context goes to the broker, which knows the routes.
   const link = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
   router.parent = link;
-  // Handles of this context below the dispatcher range belong to the broker (CREATE_CHILD...).
+  // Handles of this context the table gives the broker go back to it (CREATE_CHILD...).
   router.localTap = (frame) => {
-    const h = frameHandle(frame);
-    if (h >= FIRST_DISPATCHER_HANDLE || h === CALL_FUNCTION || h === FORGET_CHAIN) return false;
+    if (onDispatcherThread(frameHandle(frame))) return false;
     link.send(frame);
     return true;
   };
@@ -124,17 +127,16 @@ export function runDispatcher(data: DispatcherData): void {
     );
   };
 
-  router.addHandler(
+  installHandle(
+    router,
+    callFunctionHandle,
     (msg) => {
-      let call: unknown;
+      let call: CallTuple;
       try {
-        call = decode(msg.data, router.decodeHooks);
+        call = readPayload(callFunctionHandle, msg.data, router.decodeHooks);
       } catch (e) {
-        reply(msg, CallError.fromThrown(e, self));
-        return;
-      }
-      if (!isCallTuple(call)) {
-        reply(msg, new CallError('TypeError', 'malformed CALL_FUNCTION message', '', self));
+        // A wrong shape is the sender's fault: no stack of ours to show.
+        reply(msg, e instanceof MalformedPayload ? new CallError('TypeError', e.message, '', self) : CallError.fromThrown(e, self));
         return;
       }
       const chainId = call[0];
@@ -149,16 +151,12 @@ export function runDispatcher(data: DispatcherData): void {
         if (chainTails.get(chainId) === tail) chainTails.delete(chainId);
       });
     },
-    { handle: CALL_FUNCTION, policy: router.hasParentAuthority },
   );
 
-  router.addHandler(
-    (msg) => {
-      const id = decode(msg.data);
-      if (typeof id === 'string') chainErrors.delete(id);
-    },
-    { handle: FORGET_CHAIN, policy: router.hasParentAuthority },
-  );
+  installHandle(router, forgetChainHandle, (msg) => {
+    const id = payloadOrDrop(router, forgetChainHandle, msg);
+    if (id !== undefined) chainErrors.delete(id);
+  });
 }
 
 type AnyFn = (...args: unknown[]) => unknown;
