@@ -1,6 +1,6 @@
-// Lifecycle of a receiver (the local end of a message channel). The XState machine is the
-// specification; the runtime's hot path uses the allocation-free `receiverTransition`.
-import { assign, setup } from 'xstate';
+// Lifecycle of a receiver (the local end of a message channel). The only definition: the
+// runtime runs the table generated from it (src/core/lifecycle/generated/receiver.ts).
+import { assertEvent, assign, setup } from 'xstate';
 
 export type ReceiverState = 'open' | 'closed' | 'dead';
 export type ReceiverEvent = { type: 'MESSAGE' } | { type: 'CLOSE' } | { type: 'DEAD'; reason: string };
@@ -16,6 +16,15 @@ export const receiverMachine = setup({
   actions: {
     onMessage: () => {},
     onDead: () => {},
+    // Named (not inline) so that the generated table can name them; the runtime implements them.
+    countDelivered: assign({ delivered: ({ context }) => context.delivered + 1 }),
+    recordReason: assign({
+      reason: ({ event }) => {
+        assertEvent(event, 'DEAD');
+        return event.reason;
+      },
+    }),
+    countDeadNotice: assign({ deadNotified: ({ context }) => context.deadNotified + 1 }),
   },
 }).createMachine({
   id: 'receiver',
@@ -24,13 +33,13 @@ export const receiverMachine = setup({
   states: {
     open: {
       on: {
-        MESSAGE: { actions: [assign({ delivered: ({ context }) => context.delivered + 1 }), 'onMessage'] },
+        MESSAGE: { actions: ['countDelivered', 'onMessage'] },
         CLOSE: 'closed',
-        DEAD: { target: 'dead', actions: assign({ reason: ({ event }) => event.reason }) },
+        DEAD: { target: 'dead', actions: 'recordReason' },
       },
     },
     closed: { type: 'final' },
-    dead: { type: 'final', entry: [assign({ deadNotified: ({ context }) => context.deadNotified + 1 }), 'onDead'] },
+    dead: { type: 'final', entry: ['countDeadNotice', 'onDead'] },
   },
 });
 

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, deflateSync } from 'node:zlib';
+import { writeTables } from './gen-machine-tables.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -15,6 +16,9 @@ const quiet = process.argv.includes('--quiet');
 const skipTypes = process.argv.includes('--no-types');
 
 mkdirSync(dist, { recursive: true });
+// The lifecycle tables the core interprets are generated from machines/ first.
+const staleTables = await writeTables();
+if (!quiet) for (const p of staleTables) console.log(`regenerated ${p.slice(root.length + 1)}`);
 // Each file is replaced atomically: tests running meanwhile read either the old or the new one.
 function writeFileSync(path, data) {
   writeNow(`${path}.${process.pid}.tmp`, data);
