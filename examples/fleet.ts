@@ -1,9 +1,12 @@
 // A fleet agent: a supervised set of contexts (local ones by default; ssh hosts when named on
 // the command line or in TENDRIL_FLEET_HOSTS), sampled every 400 ms by an RxJS pipeline that
-// merges the results as they arrive. A "canary" context under a nested supervisor is killed
-// each time it comes up: its restarts back off (200, 400, 800 ms...), and the fourth kill
-// within the period exceeds its intensity: the canary supervisor gives up, the fleet's decider
-// stops it, and the rest of the fleet carries on. Finishes by itself in a few seconds.
+// merges the results as they arrive. One member, "ghost", is an ssh host nobody answers for
+// (127.0.0.9, port 1): each attempt is refused, its restarts back off, and past its own
+// intensity (intensityScope 'child') it alone is given up, `failed` with the connection error,
+// while the others keep running in their first contexts. A "canary" context under a nested
+// supervisor is killed each time it comes up: the fourth kill within the period exceeds the
+// canary supervisor's intensity, it gives up, the fleet's decider stops it, and the rest of
+// the fleet carries on. Finishes by itself in a few seconds.
 //
 //   npm run build && node --import tsx examples/fleet.ts [host...]
 import { readFileSync } from 'node:fs';
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const hosts = (args.length ? args : (process.env.TENDRIL_FLEET_HOSTS ?? '').split(',')).map((h) => h.trim()).filter(Boolean);
   const members = hosts.length ? hosts : ['alpha', 'beta', 'gamma'];
+  const GHOST = 'ghost';
   const pids = new Set<number>();
   {
     // Fast failure detection for the demo: a silent peer is dead after 2-3 s.
@@ -45,15 +49,23 @@ async function main(): Promise<void> {
     const fleet = new Supervisor(router, {
       name: 'fleet',
       strategy: 'one_for_one',
-      intensity: 5,
+      // Each member has its own restart budget: one bad host cannot use up the others'.
+      intensityScope: 'child',
+      intensity: 3,
       period: 30_000,
       backoff: { min: 250, max: 5000, jitter: 0.2 },
+      // A sample waits at most this long for a member that is restarting.
+      upTimeout: 1000,
       // A nested supervisor that gave up stays down; anything else follows the defaults.
       decider: (e) => (e instanceof SupervisorError ? 'stop' : defaultDecider(e)),
-      children: members.map((m) => ({
-        id: m,
-        start: (r: Router) => (hosts.length ? r.ssh({ hostname: m, name: m }) : r.local({ name: m })),
-      })),
+      children: [
+        ...members.map((m) => ({
+          id: m,
+          start: (r: Router) => (hosts.length ? r.ssh({ hostname: m, name: m }) : r.local({ name: m })),
+        })),
+        // Nothing listens there: every connection is refused at once.
+        { id: GHOST, start: (r: Router) => r.ssh({ hostname: '127.0.0.9', port: 1, connectTimeout: 2000, name: GHOST }) },
+      ],
     });
     const canary = new Supervisor(router, {
       name: 'canary',
@@ -111,7 +123,7 @@ async function main(): Promise<void> {
       interval(400).pipe(
         take(15),
         mergeMap((tick) =>
-          merge(...members.map((id) => sampleOf(id, fleet)), sampleOf('crashy', canary)).pipe(map((r) => ({ tick, ...r }))),
+          merge(...[...members, GHOST].map((id) => sampleOf(id, fleet)), sampleOf('crashy', canary)).pipe(map((r) => ({ tick, ...r }))),
         ),
         tap((r) => console.log(`${stamp()}  tick ${String(r.tick).padStart(2)}  ${r.id.padEnd(8)} ${r.text}`)),
         scan((acc, r) => acc.set(r.id, (acc.get(r.id) ?? 0) + (r.text.startsWith('unavailable') ? 0 : 1)), new Map<string, number>()),
@@ -119,6 +131,10 @@ async function main(): Promise<void> {
     );
     await chaos;
     console.log(`\nsamples per member: ${[...totals].map(([id, n]) => `${id} ${n}`).join(', ')}`);
+    const ghost = fleet.state.children[GHOST]!;
+    console.log(`${GHOST}: ${ghost.status} after ${ghost.restarts} restarts (${ghost.lastError})`);
+    const steady = members.filter((m) => fleet.state.children[m]!.status === 'up' && fleet.state.children[m]!.restarts === 0);
+    console.log(`still up in their first context: ${steady.join(', ')} (${steady.length} of ${members.length})`);
     console.log(`\nthe live tree:\n${describeTree(router, [fleet])}\n`);
     for (const pid of router.childPids().values()) pids.add(pid);
     console.log('shutting down (await using): the supervisors stop their children first, then the router...');
