@@ -14,6 +14,10 @@ import type { ConnectionMethod, MethodOptions } from '../core/routing/connection
 import type { MethodResolver } from './method-table.js';
 import type { CommonOptions } from '../core/routing/connection-options.js';
 import { killTree, launch, newToken, nodeCommand } from './connection.js';
+import { deathReason, type EndSeen } from './death-reason.js';
+import { installHandle } from '../core/handles/install.js';
+import { lastWordsHandle } from '../core/handles/last-words.js';
+import { payloadOrDrop } from '../core/handles/payload.js';
 import type { DebugSetting } from '../core/logging/logger.js';
 
 export interface ChildRecord {
@@ -24,6 +28,8 @@ export interface ChildRecord {
   exited: boolean;
   /** Asked to shut down: the end of its stream is expected, not worth a warning. */
   ending?: boolean;
+  /** What was seen of its end so far, for its death reason (src/parent/death-reason.ts). */
+  end: EndSeen;
 }
 
 export interface ChildSetOptions {
@@ -53,6 +59,11 @@ export interface ChildSetHooks {
 }
 
 const DEFAULT_CONNECT_TIMEOUT = 30_000;
+/**
+ * How long the end of a child's stream waits for its process's exit (code, signal), which
+ * usually follows within milliseconds: well below the 1 s in which pending calls must settle.
+ */
+const EXIT_WAIT_MS = 250;
 
 export class ChildSet {
   readonly records = new Map<number, ChildRecord>();
@@ -67,6 +78,16 @@ export class ChildSet {
     private readonly hooks: ChildSetHooks,
   ) {
     router.addDeathListener((id, reason) => this.forget(id, reason));
+    // A child says why it is about to die: it is dead now, for that reason (its own children,
+    // which it shuts down as it goes, die of it). After the frames that came with the words.
+    installHandle(router, lastWordsHandle, (msg) => {
+      const words = payloadOrDrop(router, lastWordsHandle, msg);
+      const record = this.records.get(msg.srcId);
+      if (!record || !words) return;
+      record.end.lastWords ??= words;
+      if (!record.ending && !this.stopping) router.log('warn', `lost context '${record.name}' (#${record.id}): ${words}`);
+      setImmediate(() => router.contextDied(record.id, words));
+    });
     // One abort listener per connection in flight: many at once is normal here.
     setMaxListeners(0, this.stopConnecting.signal);
   }
@@ -114,24 +135,51 @@ export class ChildSet {
         onLine: (source, line) => this.hooks.onLine(id, name, source, line),
       });
       if (launched.leftover.length > 0) launched.fromChild.unshift(launched.leftover);
+      const end: EndSeen = { streamReason: '', describeExit: spec.describeExit };
+      let exitCame: (() => void) | null = null;
+      // The channel ended by itself (EOF, a read or write error: the process is going), as
+      // opposed to closed by us for a reason of our own (a corrupt frame, no heartbeat).
+      // Registered before the Stream's own listeners, so it is known when the Stream closes.
+      let endedByItself = false;
+      const ended = (): void => void (endedByItself = true);
+      for (const event of ['end', 'error', 'close']) launched.fromChild.once(event, ended);
+      launched.toChild.once('error', ended);
       const stream = new Stream(name, id, launched.fromChild, launched.toChild, router.maxMessageSize, {
         onFrame: (frame, s) => router.route(frame, s),
         onClose: (s, reason) => {
-          // An unexpected end (the process died, a corrupt frame) is logged with its reason.
-          const r = this.records.get(id);
-          if (r && !r.ending && !this.stopping) router.log('warn', `lost context '${name}' (#${id}): ${reason}`);
-          router.linkDied(s, reason);
+          end.streamReason = reason;
+          const settle = (): void => {
+            exitCame = null;
+            const why = deathReason(end);
+            // An unexpected end (the process died, a corrupt frame) is logged with its reason
+            // (last words were logged as they came).
+            const r = this.records.get(id);
+            if (r && !r.ending && !this.stopping && !end.lastWords) router.log('warn', `lost context '${name}' (#${id}): ${why}`);
+            router.linkDied(s, why);
+          };
+          // The exit code or signal says more than the end of the stream, and follows it closely.
+          if (!endedByItself || end.exit || end.lastWords || !this.records.has(id)) return settle();
+          const timer = setTimeout(settle, EXIT_WAIT_MS);
+          exitCame = () => {
+            clearTimeout(timer);
+            settle();
+          };
         },
       });
-      const record: ChildRecord = { id, name, proc: launched.proc, stream, exited: false };
+      const record: ChildRecord = { id, name, proc: launched.proc, stream, exited: false, end };
       this.records.set(id, record);
       launched.proc.on('exit', (code, signal) => {
         record.exited = true;
-        stream.close(`process exited (${signal ? `signal ${signal}` : `code ${code}`})`);
+        end.exit = { code, signal };
+        if (exitCame) exitCame();
+        else stream.close(`process exited (${signal ? `signal ${signal}` : `code ${code}`})`);
       });
       router.addRoute(id, stream);
       // A silent child is frozen or unreachable: once its stream is closed, nothing waits for it.
-      startHeartbeat(stream, router.myId, config.heartbeatInterval!, config.heartbeatMisses!, () => killTree(record.proc));
+      startHeartbeat(stream, router.myId, config.heartbeatInterval!, config.heartbeatMisses!, () => {
+        end.silenced = true;
+        killTree(record.proc);
+      });
       this.applyRef(record);
       this.hooks.onUp?.(record);
       if (this.stopping) this.askToShutDown(record);
@@ -167,6 +215,7 @@ export class ChildSet {
 
   askToShutDown(record: ChildRecord): void {
     record.ending = true;
+    record.end.asked = true;
     this.hooks.onDraining?.(record.id);
     try {
       this.router.sendData(record.id, SHUTDOWN, new Uint8Array(0), NO_REPLY);

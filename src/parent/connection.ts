@@ -38,6 +38,11 @@ export interface LaunchSpec {
   retry?(tail: string[]): LaunchSpec | undefined;
   /** Extra fields of the child's config record. */
   config?: Partial<ChildConfig>;
+  /**
+   * What the program's exit code means once the child ran, where it is not node's own (ssh
+   * exits 255 for a lost connection and for a remote node killed by a signal).
+   */
+  describeExit?(code: number): string | undefined;
 }
 
 /** A started target: its process (or an object standing for it), channel and log outputs. */

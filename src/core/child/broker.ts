@@ -18,6 +18,8 @@ import { onDispatcherThread } from '../handles/threads.js';
 import { installHandle } from '../handles/install.js';
 import { shutdownHandle } from '../handles/shutdown.js';
 import { createChildHandle } from '../handles/create-child.js';
+import { lastWordsHandle } from '../handles/last-words.js';
+import { describeUncaught, lastWordsSlot, readLastWords } from './last-words.js';
 import { PortLink } from '../links/port-link.js';
 import { CoreRouter } from '../routing/router.js';
 import { Logger } from '../logging/logger.js';
@@ -61,7 +63,8 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
   // The worker gets the same bundle; it sees it is not the main thread and dispatches.
   const modules = new MessageChannel();
   const moduleSignal = new Int32Array(new SharedArrayBuffer(4));
-  const setup = { tendrilConfig: config, modulePort: modules.port2, moduleSignal };
+  const lastWords = lastWordsSlot();
+  const setup = { tendrilConfig: config, modulePort: modules.port2, moduleSignal, lastWords };
   let worker: Worker;
   if (preStarted) {
     // Started by the first stage (it booted while the payload arrived): hand it its code.
@@ -79,12 +82,14 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
   moduleCache.serveChildren();
   startModuleForwarder(moduleCache, modules.port1, moduleSignal);
   const dispatcher = new PortLink('dispatcher', config.id, worker, (frame) => router.route(frame, null));
+  // User code ended the dispatcher thread: an uncaught error (exit code 1, like node), or
+  // process.exit(n) (the process exits with n). The parent hears why first.
   worker.on('error', (e) => {
     router.log('error', `dispatcher thread failed: ${e.stack ?? e}`);
-    shutdown('the dispatcher thread failed');
+    dying(readLastWords(lastWords) ?? describeUncaught(e, 'uncaughtException'), 1);
   });
   worker.on('exit', (code) => {
-    if (!shuttingDown) shutdown(`the dispatcher thread exited with code ${code}`);
+    if (!shuttingDown) dying(readLastWords(lastWords) ?? `exited with code ${code}`, code);
   });
 
   // Which thread takes a handle: src/core/handles/ (the dispatcher's range, CALL_FUNCTION...).
@@ -124,12 +129,24 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
     router.log('error', `uncaught exception in the broker: ${e.stack ?? e}`);
   });
 
+  /** Tells the parent why this context ends (LAST_WORDS, sent at once), then shuts down. */
+  function dying(words: string, exitCode: number): void {
+    if (shuttingDown) return;
+    try {
+      router.sendValue(parentId, lastWordsHandle.id, words);
+      parent.flush();
+    } catch {
+      // the parent is gone: nobody to tell
+    }
+    shutdown(words, exitCode);
+  }
+
   /**
    * Ends the process within the grace period whatever user code does: stop the dispatcher
    * (terminate() handles busy loops), kill descendants (a worker in execSync waits for its
    * program), flush what is queued for the parent, exit; SIGKILL ourselves as a last resort.
    */
-  function shutdown(reason: string): void {
+  function shutdown(reason: string, exitCode = 0): void {
     if (shuttingDown) return;
     shuttingDown = true;
     router.logger.debug('lifecycle', `shutting down: ${reason}`);
@@ -146,7 +163,7 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
       clearTimeout(killTimer);
       killDescendants();
       parent.flush();
-      process.exit(0);
+      process.exit(exitCode);
     };
     void Promise.race([terminated, new Promise((r) => setTimeout(r, config.shutdownTimeout))]).then(exit);
   }

@@ -12,6 +12,8 @@ import * as routeControl from '../routing/route-control.js';
 import * as stream from '../links/stream.js';
 import * as handlePayload from '../handles/payload.js';
 import { createChildHandle } from '../handles/create-child.js';
+import * as handleInstall from '../handles/install.js';
+import { lastWordsHandle } from '../handles/last-words.js';
 import { printedLine, toWire } from '../logging/log-record.js';
 
 export const coreModules: Record<string, unknown> = {
@@ -28,5 +30,7 @@ export const coreModules: Record<string, unknown> = {
   'handles/payload': handlePayload,
   // Not the namespace: that would keep the handle's docs prose in the child payload.
   'handles/create-child': { createChildHandle },
+  'handles/install': handleInstall,
+  'handles/last-words': { lastWordsHandle },
   'logging/log-record': { printedLine, toWire },
 };

@@ -11,6 +11,7 @@ import { loadModule, loadedModule, setModuleRegistry } from '../modules/module-l
 import { ModuleRegistry } from '../modules/module-registry.js';
 import { installStackMapper } from '../modules/stack-mapper.js';
 import { synchronousStdio } from './sync-stdio.js';
+import { describeUncaught, writeLastWords } from './last-words.js';
 import { FIRST_DISPATCHER_HANDLE, LAST_HANDLE, NO_REPLY, frameHandle } from '../wire/protocol.js';
 import { onDispatcherThread } from '../handles/threads.js';
 import { installHandle } from '../handles/install.js';
@@ -28,6 +29,8 @@ export interface DispatcherData {
   /** Module requests go to the broker on this port; replies wake us through moduleSignal. */
   modulePort: MessagePort;
   moduleSignal: Int32Array;
+  /** Where this thread writes why it dies of an uncaught error (src/core/child/last-words.ts). */
+  lastWords?: SharedArrayBuffer;
 }
 
 export function runDispatcher(data: DispatcherData): void {
@@ -42,6 +45,9 @@ export function runDispatcher(data: DispatcherData): void {
   const registry = new ModuleRegistry(new ModuleFetcher(data.modulePort, data.moduleSignal));
   setModuleRegistry(registry);
   installStackMapper((id) => registry.sourceOf(id));
+  // Runs before the thread dies of it (the default handling stays): the broker reads the words.
+  const slot = data.lastWords;
+  if (slot) process.on('uncaughtExceptionMonitor', (e, origin) => writeLastWords(slot, describeUncaught(e, origin)));
   const port = parentPort;
   if (!port) throw new Error('the dispatcher must run on a worker thread');
   const router = new CoreRouter({
