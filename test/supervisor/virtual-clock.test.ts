@@ -40,6 +40,21 @@ describe('a supervisor on a virtual clock', () => {
     expect(sup.describe()).toMatch(/└─ w: up context #\d+ for 0\.4 s, 4 restarts/);
   });
 
+  it('a shutdown is bounded in real time even when the virtual clock stands still', async () => {
+    const sup = new Supervisor(fx.router, {
+      clock: new SimulatedClock(),
+      shutdownTimeout: 200,
+      children: [{ id: 'stuck', start: () => new Promise<never>(() => undefined) }, { id: 'ok', start: (r) => r.local({ name: 'ok' }) }],
+    });
+    await sup.whenUp('ok');
+    // Far more than the grace period (200 ms) and its margin: only a hang can reach it.
+    const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref());
+    expect(await Promise.race([sup.shutdown().then(() => 'done'), hung])).toBe('done');
+    expect(sup.state.status).toBe('stopped');
+    expect(sup.state.children.stuck!.lastError).toMatch(/did not stop within the grace period/);
+    expect(fx.router.childPids().size).toBe(0);
+  });
+
   for (const scope of ['supervisor', 'child'] as IntensityScope[]) {
     it(`intensity ${scope === 'supervisor' ? '(default scope)' : "(scope 'child')"}: a restart counts for \`period\` virtual ms, then no more`, async () => {
       const run = async (period: number) => {

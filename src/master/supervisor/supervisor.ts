@@ -7,7 +7,7 @@
 // child that can never be up again is a SupervisorError at once.
 import { BehaviorSubject, merge, of, type Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
-import { supervisorMachine, type ChildRef, type Decision, type SupervisorEvent } from '../../../machines/supervisor.js';
+import { STOP_MARGIN_MS, supervisorMachine, type ChildRef, type Decision, type SupervisorEvent } from '../../../machines/supervisor.js';
 import type { Context } from '../../core/calls/context.js';
 import { ChannelError, TimeoutError } from '../../core/errors.js';
 import type { Router } from '../router.js';
@@ -34,6 +34,7 @@ let supervisors = 0;
 
 /** Supervises a set of children (contexts, or nested supervisors): see SupervisorOptions. */
 export class Supervisor {
+  /** Its name (`options.name`, default `supervisor-N`). */
   readonly name: string;
   /** The time its delays run on. */
   readonly clock: SupervisorClock;
@@ -52,7 +53,9 @@ export class Supervisor {
   /** The supervisor that starts, restarts and stops this one (null: top-level). */
   readonly parent: Supervisor | null;
 
+  /** Starts supervising at once: the children start as its strategy says. */
   constructor(
+    /** The router its children are started with. */
     readonly router: Router,
     private readonly options: SupervisorOptions,
   ) {
@@ -147,13 +150,20 @@ export class Supervisor {
   async shutdown(): Promise<void> {
     const actor = this.actor;
     if (actor && actor.getSnapshot().status === 'active') actor.send({ type: 'SHUTDOWN' });
-    await this.ended;
-    // Starts abandoned past the grace period shut down what they start when they finish.
     const grace = this.options.shutdownTimeout ?? this.router.shutdownTimeout;
+    // Stopping is real work: on a clock of its own (a virtual one may stand still) each child
+    // still also gets at most the grace period of real time.
+    const guard = this.clock === realClock ? null : setInterval(() => {
+      for (const [id, entry] of this.live) this.send({ type: 'STOP_TIMEOUT', id, incarnation: entry.inc });
+    }, grace + STOP_MARGIN_MS).unref();
+    await this.ended;
+    if (guard) clearInterval(guard);
+    // Starts abandoned past the grace period shut down what they start when they finish.
     await Promise.race([Promise.allSettled([...this.starts]), new Promise((r) => setTimeout(r, grace).unref())]);
     this.removeHook?.();
   }
 
+  /** `await using sup = new Supervisor(...)`: shutdown() when the scope ends. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }
