@@ -14,6 +14,7 @@ import { forwardModuleHandle, forwardModulePurpose } from './forward-module.js';
 import { heartbeatHandle, heartbeatPurpose } from './heartbeat.js';
 import { loadModuleHandle, loadModulePurpose } from './load-module.js';
 import { shutdownHandle, shutdownPurpose } from './shutdown.js';
+import { lastWordsHandle, lastWordsPurpose } from './last-words.js';
 import type { ReservedHandle } from './reserved-handle.js';
 
 /** Every reserved handle, in number order. */
@@ -31,6 +32,7 @@ export const RESERVED_HANDLES: readonly ReservedHandle[] = [
   heartbeatHandle,
   forgetChainHandle,
   createChildHandle,
+  lastWordsHandle,
 ];
 
 /** Each handle with docs/protocol.md's description of it (docs and tests only). */
@@ -48,6 +50,7 @@ export const HANDLE_DOCS: readonly (readonly [ReservedHandle, string])[] = [
   [heartbeatHandle, heartbeatPurpose],
   [forgetChainHandle, forgetChainPurpose],
   [createChildHandle, createChildPurpose],
+  [lastWordsHandle, lastWordsPurpose],
 ];
 
 const byNumber: (ReservedHandle | undefined)[] = [];
