@@ -21,7 +21,8 @@ import type { Message } from '../core/messaging/message.js';
 import type { ConnectionMethod, MethodOptions } from '../core/routing/connection-options.js';
 import type { CommonOptions } from '../core/routing/connection-options.js';
 import { ChildSet } from '../parent/child-set.js';
-import { resolveRegistered } from '../methods/index.js';
+import { METHODS, resolveRegistered } from '../methods/index.js';
+import { defaultContextName } from '../parent/method-table.js';
 import { corePayload } from '../parent/payload.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
 import { installMasterMethods } from './methods.js';
@@ -213,7 +214,8 @@ export class Router extends CoreRouter {
     if (this.shuttingDown) throw new StreamError('the router is shutting down');
     const { via, ...rest } = opts as CommonOptions;
     const id = this.takeIds(1);
-    const name = rest.name ?? `${method}.${id}`;
+    // Named after its target unless the caller named it (`ssh.web1`, `sudo.root`, `local.3`).
+    const name = rest.name ?? defaultContextName(method, METHODS[method], rest as MethodOptions[M], id);
     const ctx = this.contextFor(id, name);
     if (via) return this.connectVia(via, method, { ...rest, name } as MethodOptions[M], ctx);
     this.adopt(ctx, 0);

@@ -9,3 +9,6 @@ export function buildahLaunch(opts: BuildahOptions, node: NodeLaunch): LaunchSpe
   const user = opts.username !== undefined ? ['--user', opts.username] : [];
   return execSpec(`buildah context '${opts.name}' (${container})`, [opts.buildahPath ?? 'buildah', 'run', ...user, container, '--'], opts, node);
 }
+
+/** `buildah.<container>`. */
+buildahLaunch.defaultName = (opts: BuildahOptions): string => `buildah.${opts.container}`;

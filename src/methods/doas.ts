@@ -38,3 +38,6 @@ export function doasLaunch(opts: DoasOptions, node: NodeLaunch): LaunchSpec {
     node,
   );
 }
+
+/** `doas.root`: the account. */
+doasLaunch.defaultName = (opts: DoasOptions): string => `doas.${opts.username ?? 'root'}`;

@@ -23,3 +23,9 @@ export function dockerLaunch(opts: DockerOptions, node: NodeLaunch): LaunchSpec 
 export function podmanLaunch(opts: PodmanOptions, node: NodeLaunch): LaunchSpec {
   return engine('podman', opts.podmanPath, opts, node);
 }
+
+/** `docker.app`: the container (or the image of a throwaway one). */
+dockerLaunch.defaultName = (opts: DockerOptions): string => `docker.${opts.container ?? opts.image}`;
+
+/** `podman.app`: the container (or the image of a throwaway one). */
+podmanLaunch.defaultName = (opts: PodmanOptions): string => `podman.${opts.container ?? opts.image}`;

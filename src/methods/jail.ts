@@ -9,3 +9,6 @@ export function jailLaunch(opts: JailOptions, node: NodeLaunch): LaunchSpec {
   const user = opts.username !== undefined ? ['-U', opts.username] : [];
   return execSpec(`jail context '${opts.name}' (${jail})`, [opts.jexecPath ?? 'jexec', ...user, jail], opts, node);
 }
+
+/** `jail.<jail>`. */
+jailLaunch.defaultName = (opts: JailOptions): string => `jail.${opts.container}`;

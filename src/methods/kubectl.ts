@@ -10,3 +10,6 @@ export function kubectlLaunch(opts: KubectlOptions, node: NodeLaunch): LaunchSpe
   const tool = [opts.kubectlPath ?? 'kubectl', ...(opts.kubectlArgs ?? []), 'exec', '-i', pod, ...container, '--'];
   return execSpec(`kubectl context '${opts.name}' (${pod}${opts.container ? `/${opts.container}` : ''})`, tool, opts, node);
 }
+
+/** `kubectl.<pod>` or `kubectl.<pod>/<container>`. */
+kubectlLaunch.defaultName = (opts: KubectlOptions): string => `kubectl.${opts.pod}${opts.container !== undefined ? `/${opts.container}` : ''}`;

@@ -11,3 +11,6 @@ export function localLaunch(opts: LocalOptions, node: { command: string; args: s
     cwd: opts.cwd,
   };
 }
+
+/** `local.3`: the id keeps local names apart. */
+localLaunch.defaultName = (_opts: LocalOptions, id: number): string => `local.${id}`;

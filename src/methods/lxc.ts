@@ -19,3 +19,12 @@ export function incusLaunch(opts: IncusOptions, node: NodeLaunch): LaunchSpec {
   const name = required(opts.container, 'container', 'incus');
   return execSpec(`incus context '${opts.name}' (${name})`, [opts.incusPath ?? 'incus', 'exec', name, '--mode=non-interactive', '--'], opts, node);
 }
+
+/** `lxc.<container>`. */
+lxcLaunch.defaultName = (opts: LxcOptions): string => `lxc.${opts.container}`;
+
+/** `lxd.<container>`. */
+lxdLaunch.defaultName = (opts: LxdOptions): string => `lxd.${opts.container}`;
+
+/** `incus.<container>`. */
+incusLaunch.defaultName = (opts: IncusOptions): string => `incus.${opts.container}`;

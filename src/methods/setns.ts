@@ -40,3 +40,6 @@ export function setnsLaunch(opts: SetnsOptions, node: NodeLaunch): LaunchSpec {
     `exec ${nsenter} -t "$pid" -m -u -i -n -p ${who ? '-S "$uid" -G "$gid" ' : ''}-- "$@"`;
   return execSpec(`setns context '${opts.name}' (${opts.kind} ${name})`, ['/bin/sh', '-c', script, 'setns'], opts, node);
 }
+
+/** `setns.<container>`. */
+setnsLaunch.defaultName = (opts: SetnsOptions): string => `setns.${opts.container}`;

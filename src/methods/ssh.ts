@@ -112,6 +112,9 @@ export function sshLaunch(opts: SshOptions, node: NodeLaunch): LaunchSpec {
     ...base,
     command: argv[0]!,
     args: argv.slice(1),
+    // OpenSSH passes the remote exit status on, but has no way to report a remote signal.
+    describeExit: (code) =>
+      code === 255 ? 'ssh exited with code 255: the connection was lost, or the remote node was killed by a signal' : undefined,
     open: (io) =>
       openStdio(io, {
         argv,
@@ -120,3 +123,7 @@ export function sshLaunch(opts: SshOptions, node: NodeLaunch): LaunchSpec {
       }),
   };
 }
+
+/** `ssh.web1`, `ssh.web1:2222`: the host (and a port other than 22). */
+sshLaunch.defaultName = (opts: SshOptions): string =>
+  `ssh.${opts.hostname}${opts.port !== undefined && opts.port !== 22 ? `:${opts.port}` : ''}`;

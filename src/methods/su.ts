@@ -43,3 +43,6 @@ export function suLaunch(opts: SuOptions, node: NodeLaunch): LaunchSpec {
     node,
   );
 }
+
+/** `su.root`: the account. */
+suLaunch.defaultName = (opts: SuOptions): string => `su.${opts.username ?? 'root'}`;

@@ -91,3 +91,6 @@ export function sudoLaunch(opts: SudoOptions, node: NodeLaunch): LaunchSpec {
     node,
   );
 }
+
+/** `sudo.root`: the account. */
+sudoLaunch.defaultName = (opts: SudoOptions): string => `sudo.${opts.username ?? 'root'}`;

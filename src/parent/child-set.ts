@@ -11,7 +11,7 @@ import type { CoreRouter, LogLevel } from '../core/routing/router.js';
 import { Stream } from '../core/links/stream.js';
 import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from '../core/links/heartbeat.js';
 import type { ConnectionMethod, MethodOptions } from '../core/routing/connection-options.js';
-import type { MethodResolver } from './method-table.js';
+import { defaultContextName, type MethodResolver } from './method-table.js';
 import type { CommonOptions } from '../core/routing/connection-options.js';
 import { killTree, launch, newToken, nodeCommand } from './connection.js';
 import { deathReason, type EndSeen } from './death-reason.js';
@@ -106,7 +106,7 @@ export class ChildSet {
     if (!build) throw new TypeError(`unknown connection method '${String(method)}'`);
     if (this.stopping) throw new StreamError('this context is shutting down: no new children');
     const common = options as CommonOptions;
-    const name = common.name ?? `${method}.${id}`;
+    const name = common.name ?? defaultContextName(method, build, options, id);
     const router = this.router;
     router.contextFor(id, name);
     // The child's Logger reads the setting in any form (an empty list is off).

@@ -12,7 +12,12 @@ export interface NodeLaunch {
   token: string;
 }
 
-export type MethodBuilder<O> = (opts: O, node: NodeLaunch) => LaunchSpec;
+/** Turns a method's options into a launch; may say how to name a context the caller did not name. */
+export interface MethodBuilder<O> {
+  (opts: O, node: NodeLaunch): LaunchSpec;
+  /** The default name of a context, naming its target (`ssh.web1:2222`, `sudo.root`). */
+  defaultName?(opts: O, id: number): string;
+}
 
 export type MethodTable = { [M in ConnectionMethod]?: MethodBuilder<MethodOptions[M]> };
 
@@ -20,3 +25,13 @@ export type MethodTable = { [M in ConnectionMethod]?: MethodBuilder<MethodOption
 export type MethodResolver = <M extends ConnectionMethod>(
   method: M,
 ) => MethodBuilder<MethodOptions[M]> | undefined | Promise<MethodBuilder<MethodOptions[M]> | undefined>;
+
+/** The name a context gets when the caller gave none: the method's, else `<method>.<id>`. */
+export function defaultContextName<M extends ConnectionMethod>(
+  method: M,
+  build: MethodBuilder<MethodOptions[M]> | undefined,
+  opts: MethodOptions[M],
+  id: number,
+): string {
+  return build?.defaultName?.(opts, id) ?? `${String(method)}.${id}`;
+}
