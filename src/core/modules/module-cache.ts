@@ -1,26 +1,39 @@
 // A child's cache of modules received from its parent. It serves its own dispatcher and its
 // children (subtree) from what it holds, so the master sends a module to a direct child at
-// most once, and requests for the same module in flight are merged into one.
+// most once, and requests for the same module in flight are merged into one. Modules stay
+// encoded as they arrived (module-reply-index.ts): a reply is passed on untouched when the
+// requester needs exactly what it holds, else reassembled from the encoded modules.
 import { decode, encode } from '../wire/codec.js';
 import { installHandle } from '../handles/install.js';
 import { readPayload } from '../handles/payload.js';
 import { loadModuleHandle } from '../handles/load-module.js';
 import type { Message } from '../messaging/message.js';
 import { requestModule } from './module-forwarder.js';
-import type { LoadModuleReply, WireModule } from './module-protocol.js';
+import type { LoadModuleReply } from './module-protocol.js';
+import { assembleReply, indexReply } from './module-reply-index.js';
 import type { CoreRouter } from '../routing/router.js';
 
 interface Resolution {
   root: string | null;
   error: string | null;
   graph: string[];
+  /** The reply as the parent sent it, and the ids of the modules in it. */
+  received: Uint8Array | null;
+  receivedIds: ReadonlySet<string>;
+}
+
+/** An encoded LOAD_MODULE reply for one requester, and the ids of the modules it carries. */
+export interface ServedReply {
+  data: Uint8Array;
+  ids: string[];
 }
 
 /** Who asked: a child context's id, or SELF for this context's dispatcher. */
 export const SELF = -1;
 
 export class ModuleCache {
-  private readonly modules = new Map<string, WireModule>();
+  /** Module id -> its encoded `[id, format, source, imports]`. */
+  private readonly modules = new Map<string, Uint8Array>();
   private readonly resolutions = new Map<string, Resolution>();
   private readonly inflight = new Map<string, Promise<Resolution>>();
   private readonly sent = new Map<number, Set<string>>();
@@ -37,24 +50,31 @@ export class ModuleCache {
   }
 
   private async answerChild(msg: Message): Promise<void> {
-    let reply: LoadModuleReply;
+    let reply: ServedReply;
     try {
       const [specifier, importer] = readPayload(loadModuleHandle, msg.data);
-      reply = await this.serve(msg.srcId, specifier, importer);
+      reply = await this.serveEncoded(msg.srcId, specifier, importer);
     } catch (e) {
-      reply = { root: null, error: (e as Error).message, modules: [] };
+      reply = failure((e as Error).message);
     }
-    const data = encode(reply);
-    if (data.byteLength > this.router.maxMessageSize) {
-      msg.reply({ root: null, error: `module reply of ${data.byteLength} bytes exceeds maxMessageSize ${this.router.maxMessageSize}`, modules: [] });
+    if (reply.data.byteLength > this.router.maxMessageSize) {
+      msg.reply({ root: null, error: `module reply of ${reply.data.byteLength} bytes exceeds maxMessageSize ${this.router.maxMessageSize}`, modules: [] } satisfies LoadModuleReply);
       return;
     }
-    this.router.sendData(msg.srcId, msg.replyTo, data);
-    this.markSent(msg.srcId, reply.modules);
+    this.router.sendData(msg.srcId, msg.replyTo, reply.data);
+    this.markSent(msg.srcId, reply.ids);
   }
 
-  /** The reply for `requester`: the graph's modules it has not been sent yet. */
+  /** The reply for `requester`, decoded (the broker's own bundles; nothing is marked sent). */
   async serve(requester: number, specifier: string, importer: string | null): Promise<LoadModuleReply> {
+    return decode((await this.serveEncoded(requester, specifier, importer)).data) as LoadModuleReply;
+  }
+
+  /**
+   * The reply for `requester`, encoded: the graph's modules it has not been sent yet. The
+   * parent's reply itself when that is exactly what it carries (the usual first request).
+   */
+  async serveEncoded(requester: number, specifier: string, importer: string | null): Promise<ServedReply> {
     const key = `${importer ?? ''}\0${specifier}`;
     let res = this.resolutions.get(key);
     if (!res) {
@@ -65,36 +85,55 @@ export class ModuleCache {
       }
       res = await pending;
     }
-    if (res.error !== null) return { root: null, error: res.error, modules: [] };
+    if (res.error !== null) return failure(res.error);
     const have = this.sent.get(requester);
-    const modules: WireModule[] = [];
+    const ids: string[] = [];
+    let asReceived = res.received !== null;
     for (const id of res.graph) {
-      const m = this.modules.get(id);
-      if (m && !have?.has(id)) modules.push(m);
+      if (!this.modules.has(id) || have?.has(id)) continue;
+      ids.push(id);
+      if (!res.receivedIds.has(id)) asReceived = false;
     }
-    return { root: res.root, error: null, modules, graph: res.graph };
+    if (asReceived && ids.length === res.receivedIds.size) {
+      this.router.logger.debug('modules', `passed on the reply for '${specifier}' as received (${ids.length} modules)`);
+      return { data: res.received!, ids };
+    }
+    return { data: assembleReply(res.root, null, ids.map((id) => this.modules.get(id)!), res.graph), ids };
   }
 
   /** Records what a requester now holds (after the reply was sent). */
-  markSent(requester: number, modules: WireModule[]): void {
+  markSent(requester: number, ids: readonly string[]): void {
     let have = this.sent.get(requester);
     if (!have) this.sent.set(requester, (have = new Set()));
-    for (const m of modules) have.add(m[0]);
+    for (const id of ids) have.add(id);
   }
 
   private async fetch(specifier: string, importer: string | null): Promise<Resolution> {
     this.upstreamRequests++;
     const [data, error] = await requestModule(this.router, this.router.contextFor(this.router.parentId), specifier, importer);
-    if (data === null) return { root: null, error: `loading '${specifier}' failed: ${error}`, graph: [] };
-    const reply = decode(data) as LoadModuleReply;
-    for (const m of reply.modules) this.modules.set(m[0], m);
+    if (data === null) return { root: null, error: `loading '${specifier}' failed: ${error}`, graph: [], received: null, receivedIds: new Set() };
+    let reply;
+    try {
+      reply = indexReply(data);
+    } catch (e) {
+      return { root: null, error: `loading '${specifier}' failed: ${(e as Error).message}`, graph: [], received: null, receivedIds: new Set() };
+    }
+    for (const m of reply.modules) this.modules.set(m.id, m.bytes);
+    const receivedIds = new Set(reply.modules.map((m) => m.id));
     const res: Resolution = {
       root: reply.root,
       error: reply.error,
-      graph: reply.graph ?? reply.modules.map((m) => m[0]),
+      graph: reply.graph ?? [...receivedIds],
+      received: data,
+      receivedIds,
     };
+    this.router.logger.debug('modules', `fetched '${specifier}' from the parent: ${receivedIds.size} modules, ${data.byteLength} bytes`);
     // Failures are cached too: a missing module costs the master one request per subtree.
     this.resolutions.set(`${importer ?? ''}\0${specifier}`, res);
     return res;
   }
+}
+
+function failure(error: string): ServedReply {
+  return { data: encode({ root: null, error, modules: [] } satisfies LoadModuleReply), ids: [] };
 }

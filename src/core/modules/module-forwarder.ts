@@ -22,10 +22,11 @@ export function startModuleForwarder(cache: ModuleCache, port: MessagePort, sign
       Atomics.store(signal, 0, seq);
       Atomics.notify(signal, 0);
     };
-    cache.serve(SELF, specifier, importer).then(
+    // The encoded reply as the cache holds it: the dispatcher is the only one to decode it.
+    cache.serveEncoded(SELF, specifier, importer).then(
       (reply) => {
-        answer(encode(reply), null);
-        cache.markSent(SELF, reply.modules);
+        answer(reply.data, null);
+        cache.markSent(SELF, reply.ids);
       },
       (e: Error) => answer(null, e.message),
     );
