@@ -1,7 +1,12 @@
 // The data of the supervisor machine (machines/supervisor.ts): its input, its context, the
 // events it handles, its defaults, and the backoff formula. Pure: no XState here.
 
+/**
+ * Which children restart when one fails: that one (one_for_one), all of them (one_for_all),
+ * or it and those started after it (rest_for_one).
+ */
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
+/** When a child is restarted: always (permanent), after a failure only (transient), never (temporary). */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 /** What to do about a failure (the runtime's decider chooses). */
 export type Decision = 'restart' | 'stop' | 'escalate';

@@ -1,7 +1,10 @@
-// The public API of tendril (see API.md). Nothing else is exported.
+// The public API of tendril (see API.md and docs/api.md; the reference in docs/reference/ is
+// generated from it by `npm run docs`). Nothing else is exported.
 export { Router } from './master/router.js';
+export type { CoreRouter } from './core/routing/router.js';
+export type { ModuleStats } from './master/module-responder.js';
 export type { RouterOptions, ConnectionMethod, MethodOptions, ContextEventRecord, ContextTreeNode } from './master/router.js';
-export type { LogRecord } from './master/log-records.js';
+export type { LogRecord, LogSource } from './core/logging/log-record.js';
 export type {
   CommonOptions,
   LocalOptions,
@@ -43,6 +46,7 @@ export {
   PasswordError,
   HostKeyError,
 } from './core/errors.js';
+export type { RemoteContextInfo } from './core/errors.js';
 export { isMain } from './master/is-main.js';
 export { Supervisor, SupervisorError, defaultDecider } from './master/supervisor.js';
 export type {

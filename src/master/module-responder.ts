@@ -16,6 +16,7 @@ import { methodsBundle, parentBundle } from '../parent/payload.js';
 export interface ModuleStats {
   /** LOAD_MODULE requests received (one per round trip). */
   requests: number;
+  /** Modules sent, not counting those the requesting context already had. */
   modulesSent: number;
   /** Bytes of every LOAD_MODULE reply sent (encoded, as on the wire without frame headers). */
   bytesSent: number;

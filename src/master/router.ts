@@ -28,6 +28,7 @@ import { LogHub, printRecord, type LogRecord } from './log-records.js';
 import { installMasterMethods } from './methods.js';
 import { ModuleResponder, type ModuleStats } from './module-responder.js';
 
+/** Options of a new {@link Router}. */
 export interface RouterOptions {
   /**
    * Debug logs from the runtime, in the master and in every child started afterwards: true
@@ -50,28 +51,40 @@ export interface RouterOptions {
    * `heartbeatMisses` intervals (default 3) is declared dead, within interval × (misses + 1).
    */
   heartbeatInterval?: number;
+  /** Missed heartbeat intervals after which a peer is declared dead (default 3). */
   heartbeatMisses?: number;
 }
 
 export type { ConnectionMethod, MethodOptions };
 
+/** One event of {@link Router.contexts$}. */
 export interface ContextEventRecord {
+  /** `up`: the context is running; `down`: it died. */
   type: 'up' | 'down';
+  /** The context concerned. */
   context: Context;
 }
 
 /** A context and its children as the router's actor tree holds them (see contextTree()). */
 export interface ContextTreeNode {
+  /** The context's id. */
   id: number;
+  /** The context's name. */
   name: string;
   /** The state of the context's lifecycle machine. */
   state: string;
+  /** The contexts it started. */
   children: ContextTreeNode[];
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
 
+/**
+ * The master's router: starts contexts (`local`, `ssh`, `sudo`... or `connect(method, opts)`),
+ * routes their messages, serves them modules, forwards their logs and shuts them all down.
+ */
 export class Router extends CoreRouter {
+  /** @internal */
   readonly shutdownTimeout: number;
   private debugSetting: DebugSetting;
   private nextId = 1;
@@ -91,6 +104,7 @@ export class Router extends CoreRouter {
   /** Requests to other contexts to start children (via=), for shutdown to wait on. */
   private readonly remoteStarts = new Set<Promise<unknown>>();
 
+  /** A master router (one per process is usual; code in a child uses `currentRouter()` instead). */
   constructor(private readonly options: RouterOptions = {}) {
     super({
       id: 0,
@@ -281,7 +295,7 @@ export class Router extends CoreRouter {
     return () => void this.shutdownHooks.delete(fn);
   }
 
-  /** Whether shutdown() was called. */
+  /** @internal Whether shutdown() was called. */
   get isShuttingDown(): boolean {
     return this.shuttingDown !== null;
   }
@@ -303,6 +317,7 @@ export class Router extends CoreRouter {
   }
 
   // ---- shutdown ----
+  /** @internal */
   override async shutdownContext(ctx: Context, opts: ShutdownOptions): Promise<void> {
     const record = this.children.records.get(ctx.id);
     if (!record) {
@@ -329,6 +344,7 @@ export class Router extends CoreRouter {
     return this.shuttingDown;
   }
 
+  /** `await using router = new Router()`: shutdown() when the scope ends. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }

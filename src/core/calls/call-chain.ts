@@ -5,6 +5,7 @@ import { remoteModule, type RemoteModule } from './remote-module.js';
 import { encode } from '../wire/codec.js';
 import { encodeCall } from './call-message.js';
 
+/** Options of {@link Context.chain}. */
 export interface ChainOptions {
   /**
    * Calls share a failure state in the target: once one fails, every later call in the chain
@@ -19,7 +20,9 @@ let chainCounter = 0;
 export class CallChain {
   private chainId: string | null;
 
+  /** Made by {@link Context.chain}. */
   constructor(
+    /** The context every call of the chain goes to. */
     readonly context: Context,
     private readonly opts: ChainOptions,
   ) {
@@ -31,10 +34,12 @@ export class CallChain {
     return `${this.context.router.myId}.${process.pid}.${++chainCounter}`;
   }
 
+  /** Like {@link Context.callAsync}, as part of this chain. */
   callAsync(module: string | URL, fn: string, ...args: unknown[]): Receiver {
     return this.context.callInChain(this.chainId, module, fn, args);
   }
 
+  /** Like {@link Context.call}, as part of this chain. */
   async call(module: string | URL, fn: string, ...args: unknown[]): Promise<unknown> {
     const msg = await this.callAsync(module, fn, ...args).get();
     return msg.decode();
@@ -45,6 +50,7 @@ export class CallChain {
     this.context.router.sendFrame(this.context.id, CALL_FUNCTION, encodeCall(this.chainId, module, fn, args), NO_REPLY);
   }
 
+  /** Like {@link Context.import}: a typed proxy whose calls belong to this chain. */
   import<T>(module: string | URL): RemoteModule<T> {
     return remoteModule<T>(this, module);
   }

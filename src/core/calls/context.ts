@@ -10,8 +10,13 @@ import { Receiver } from '../messaging/receiver.js';
 import { remoteModule, type RemoteModule } from './remote-module.js';
 import type { CoreRouter } from '../routing/router.js';
 
+/**
+ * Where a context is in its lifecycle: being connected to, receiving its payload, running,
+ * shutting down (draining), or dead (terminal).
+ */
 export type ContextState = 'connecting' | 'bootstrapping' | 'running' | 'draining' | 'dead';
 
+/** Options of {@link Context.shutdown}. */
 export interface ShutdownOptions {
   /** Resolve only once the context is dead (default false). */
   wait?: boolean;
@@ -40,12 +45,17 @@ export class Context {
   private reasonDead: string | null = null;
   private listeners: Set<(s: ContextState) => void> | null = null;
 
+  /** @internal Contexts are made by routers (one per id per router), never by users. */
   constructor(
+    /** The router this handle belongs to (the one its calls leave from). */
     readonly router: CoreRouter,
+    /** The context's id, unique in the whole tree (the master is 0). */
     readonly id: number,
+    /** Its name: given in the options, or made from the method and target (`ssh.web1`, `local.3`). */
     readonly name: string,
   ) {}
 
+  /** The current lifecycle state (see {@link state$}). */
   get state(): ContextState {
     return this.currentState;
   }
@@ -95,7 +105,11 @@ export class Context {
   }
 
   // ---- calls ----
-  /** Calls `module#fn(...args)` in this context; one reply, for Select or manual waiting. */
+  /**
+   * Calls `module#fn(...args)` in this context; one reply, for Select or manual waiting.
+   * `module`: a builtin (`node:os`), an absolute path or `file:` URL on the master, or a bare
+   * package name resolved from the master's working directory.
+   */
   callAsync(module: string | URL, fn: string, ...args: unknown[]): Receiver {
     return this.callInChain(null, module, fn, args);
   }
@@ -178,10 +192,12 @@ export class Context {
     if (this.currentState === 'dead') throw new ChannelError(`context ${this.name} is dead: ${this.reasonDead}`);
   }
 
+  /** @internal How a Context travels as a value. */
   [WIRE_REF](): WireRef {
     return { kind: 'context', id: this.id, name: this.name };
   }
 
+  /** `Context(id, 'name')`, for logs. */
   toString(): string {
     return `Context(${this.id}, '${this.name}')`;
   }

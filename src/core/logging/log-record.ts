@@ -13,13 +13,17 @@ export type LogSource = 'stdout' | 'stderr' | 'tendril';
 
 /** One line a context printed, or one record tendril logged about it. */
 export interface LogRecord {
+  /** Its severity (prints on stderr are `warn`, on stdout `info`). */
   level: LogLevel;
   /** The name of the context the record is about. */
   context: string;
+  /** The id of that context. */
   contextId: number;
   /** Same as `context` (the name it had before `context` existed). */
   contextName: string;
+  /** Where it came from: a print on stdout or stderr, or the runtime. */
   source: LogSource;
+  /** The text: one printed line (without its newline), or the runtime's message. */
   message: string;
   /**
    * ms since the epoch: when the context logged it (runtime records), or when its parent

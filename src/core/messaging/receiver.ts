@@ -5,16 +5,24 @@ import { untilClosed } from './until-closed.js';
 import type { CoreRouter } from '../routing/router.js';
 import { Sender } from './sender.js';
 
+/** Options of a new {@link Receiver}. */
 export interface ReceiverOptions {
+  /** Receive on this handle rather than a freshly allocated one. */
   handle?: number;
   /** Keep receiving after the first message (default true). */
   persist?: boolean;
-  /** A context whose death ends this receiver with one dead message. */
-  respondent?: { id: number } | null;
+  /** A context (anything with its `id`) whose death ends this receiver with one dead message. */
+  respondent?: {
+    /** The context's id. */
+    id: number;
+  } | null;
 }
 
+/** Options of {@link Receiver.get}. */
 export interface GetOptions {
+  /** Give up with a TimeoutError after this many milliseconds. */
   timeout?: number;
+  /** Give up when it aborts (rejecting with its reason). */
   signal?: AbortSignal;
 }
 
@@ -49,6 +57,7 @@ export const deadMessageOf = (r: Receiver): Message | null => selectSide.deadMes
  * messages$. A dead message (sender closed, respondent died) ends it.
  */
 export class Receiver implements AsyncIterable<Message> {
+  /** The handle it receives on: what a {@link Sender} (see toSender()) addresses. */
   readonly handle: number;
   private current: ReceiverState = 'open';
   private readonly queue: Message[] = [];
@@ -59,7 +68,9 @@ export class Receiver implements AsyncIterable<Message> {
   private notify: ((r: Receiver) => void) | null = null;
   private subscribers: ((msg: Message) => void)[] | null = null;
 
+  /** Starts receiving on `opts.handle`, or on a new handle of `router`. */
   constructor(
+    /** The router it receives through (the master's Router, or `currentRouter()` in a child). */
     readonly router: CoreRouter,
     opts: ReceiverOptions = {},
   ) {
@@ -148,10 +159,12 @@ export class Receiver implements AsyncIterable<Message> {
     });
   }
 
+  /** Why it stopped (`receiver closed`, a dead peer's reason); empty while open. */
   get reason(): string {
     return this.closeReason;
   }
 
+  /** True when no message is waiting to be taken. */
   empty(): boolean {
     return this.queue.length === 0;
   }
@@ -171,6 +184,7 @@ export class Receiver implements AsyncIterable<Message> {
     this.notify?.(this);
   }
 
+  /** Yields each message until the receiver is closed or dead. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     return untilClosed(() => this.get());
   }

@@ -3,6 +3,7 @@ import type { Message } from './message.js';
 import { untilClosed } from './until-closed.js';
 import { deadMessageOf, pollReceiver, selectOwner, setSelectOwner, type Receiver } from './receiver.js';
 
+/** Options of a new {@link Select}. */
 export interface SelectOptions {
   /** Remove a receiver after it produced one message (default true: fits call replies). */
   oneshot?: boolean;
@@ -20,11 +21,13 @@ export class Select implements AsyncIterable<Message> {
   private readonly oneshot: boolean;
   private closed = false;
 
+  /** Waits on `receivers` (more can be added). */
   constructor(receivers: Iterable<Receiver> = [], opts: SelectOptions = {}) {
     this.oneshot = opts.oneshot ?? true;
     for (const r of receivers) this.add(r);
   }
 
+  /** Adds a receiver (which may belong to one Select at a time); its queued messages count as arrived. */
   add(r: Receiver): this {
     if (this.closed) throw new ChannelError('select is closed');
     if (selectOwner(r) !== null && !this.members.has(r)) throw new ChannelError('receiver already belongs to a select');
@@ -34,6 +37,7 @@ export class Select implements AsyncIterable<Message> {
     return this;
   }
 
+  /** Stops waiting on `r` (it keeps its messages). */
   remove(r: Receiver): this {
     if (this.members.delete(r)) setSelectOwner(r, null);
     return this;
@@ -53,6 +57,7 @@ export class Select implements AsyncIterable<Message> {
     return this.members.size;
   }
 
+  /** True when no member has a message waiting. */
   empty(): boolean {
     for (const r of this.members) if (!r.empty()) return false;
     return true;
@@ -115,8 +120,11 @@ export class Select implements AsyncIterable<Message> {
     w?.(null);
   }
 
+  /** Yields messages in arrival order until no member is left or the select is closed. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return untilClosed(() => this.get());
+    // get() fails with ChannelError only once no member is left or the select is closed: a
+    // member that died was handed out as its dead message before.
+    return untilClosed(() => this.get(), () => true);
   }
 
   /** Decoded values of one message from each receiver, in arrival order; rejects on the first failure. */

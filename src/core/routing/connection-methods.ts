@@ -4,6 +4,7 @@
 import type { Context } from '../calls/context.js';
 import type { ConnectionMethod, MethodOptions } from './connection-options.js';
 
+/** The connection methods every router offers, each a shorthand for {@link connect}. */
 export abstract class ConnectionMethods {
   /** Starts a context with the named connection method (from this context, or `opts.via`). */
   abstract connect<M extends ConnectionMethod>(method: M, opts?: MethodOptions[M]): Promise<Context>;
@@ -38,10 +39,12 @@ export abstract class ConnectionMethods {
     return this.connect('docker', opts);
   }
 
+  /** A context in a podman container (`container`) or a throwaway one from `image`. */
   podman(opts: MethodOptions['podman']): Promise<Context> {
     return this.connect('podman', opts);
   }
 
+  /** A context in a buildah working container (`buildah run`). */
   buildah(opts: MethodOptions['buildah']): Promise<Context> {
     return this.connect('buildah', opts);
   }

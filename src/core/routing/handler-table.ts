@@ -4,11 +4,14 @@ import type { Link } from '../links/stream.js';
 import type { Message } from '../messaging/message.js';
 import { FIRST_USER_HANDLE } from '../wire/protocol.js';
 
+/** Runs for each message delivered to a handle (see `addHandler`). */
 export type Handler = (msg: Message) => void;
 /** Decides whether a message may reach a handler; a refusal is answered with a dead reply. */
 export type Policy = (msg: Message, link: Link | null) => boolean;
 
+/** Options of `router.addHandler`. */
 export interface HandlerOptions {
+  /** Use this handle rather than a freshly allocated one. */
   handle?: number;
   /** Keep the handler after the first message (default true). */
   persist?: boolean;
@@ -16,7 +19,11 @@ export interface HandlerOptions {
    * The context the handler awaits: only its messages are delivered (others are dropped and
    * logged), and when it dies the handler receives one dead message and is removed.
    */
-  respondent?: { id: number } | null;
+  respondent?: {
+    /** The context's id. */
+    id: number;
+  } | null;
+  /** Which messages may reach the handler (default: any); refused ones get a dead reply. */
   policy?: Policy;
 }
 

@@ -54,18 +54,28 @@ export interface RouterIdentity {
 
 const utf8 = new TextEncoder();
 
+/**
+ * The router of one context: routes frames between its links, delivers those addressed to it
+ * to their handlers, and starts children. The master's is a {@link Router}; code running in a
+ * child reaches that child's with `currentRouter()`.
+ */
 export class CoreRouter extends ConnectionMethods {
+  /** @internal */
   readonly myId: number;
+  /** @internal */
   readonly name: string;
+  /** @internal */
   readonly parentIds: number[];
+  /** @internal */
   readonly maxMessageSize: number;
+  /** @internal */
   readonly unidirectional: boolean;
-  /** The link towards the parent (null in the master). */
+  /** @internal The link towards the parent (null in the master). */
   parent: Link | null = null;
   /** Context id -> link through which it is reached (children and their descendants). */
   protected readonly routes = new Map<number, Link>();
   private readonly handlers: HandlerTable;
-  /** Frames for this context that a tap claims (the broker hands dispatcher frames over). */
+  /** @internal Frames for this context that a tap claims (the broker hands dispatcher frames over). */
   localTap: ((frame: Uint8Array, from: Link | null) => boolean) | null = null;
   /** Who is dead and why: the one owner of deaths in this process (routing/deaths.ts). */
   protected readonly deaths = new Deaths();
@@ -74,11 +84,13 @@ export class CoreRouter extends ConnectionMethods {
   /** Calls, receivers waiting, connections being made: while > 0 the process stays alive. */
   private pendingCount = 0;
 
+  /** @internal */
   readonly decodeHooks: DecodeHooks = {
     context: (id, name) => this.contextFor(id, name),
     sender: (contextId, contextName, handle) => new Sender(this.contextFor(contextId, contextName), handle),
   };
 
+  /** @internal */
   constructor(identity: RouterIdentity) {
     super();
     this.myId = identity.id;
@@ -94,18 +106,21 @@ export class CoreRouter extends ConnectionMethods {
   }
 
   // ---- logging (src/core/logging/: the broker, dispatcher and master install their logger) ----
+  /** @internal */
   logger: Logger;
 
-  /** A record of the runtime; debug records go under `topic` (see Logger). */
+  /** @internal A record of the runtime; debug records go under `topic` (see Logger). */
   log(level: LogLevel, message: string, topic?: string): void {
     this.logger.log(level, message, topic);
   }
 
   // ---- handlers ----
+  /** @internal */
   allocHandle(): number {
     return this.handlers.alloc();
   }
 
+  /** Receives the messages sent to a handle of this context: `fn` runs for each (once unless `persist`); returns the handle. */
   addHandler(fn: Handler, opts: HandlerOptions = {}): number {
     const handle = opts.handle ?? this.handlers.alloc();
     const respondent = opts.respondent ? opts.respondent.id : -1;
@@ -118,35 +133,38 @@ export class CoreRouter extends ConnectionMethods {
     return handle;
   }
 
+  /** Removes the handler of `handle`; false when there was none. */
   delHandler(handle: number): boolean {
     return this.handlers.delete(handle) !== undefined;
   }
 
+  /** @internal */
   hasHandler(handle: number): boolean {
     return this.handlers.has(handle);
   }
 
   // ---- policies ----
-  /** The message's authority is this context or one of its parents. */
+  /** @internal The message's authority is this context or one of its parents. */
   hasParentAuthority = (msg: Message): boolean =>
     msg.authId === this.myId || this.parentIds.includes(msg.authId);
 
-  /** The message came straight from a child of this context. */
+  /** @internal The message came straight from a child of this context. */
   isImmediateChild = (msg: Message, link: Link | null): boolean =>
     link !== null && link !== this.parent && link.remoteId === msg.authId;
 
   // ---- sending ----
-  /** Encodes `value` and sends it; an oversized message gets a dead reply (or throws without replyTo). */
+  /** @internal Encodes `value` and sends it; an oversized message gets a dead reply (or throws without replyTo). */
   sendValue(dstId: number, handle: number, value: unknown, replyTo = NO_REPLY, path = 'value'): void {
     this.sendFrame(dstId, handle, encodeFrameGathered(value, path), replyTo);
   }
 
+  /** @internal */
   sendData(dstId: number, handle: number, data: Uint8Array, replyTo = NO_REPLY): void {
     if (this.refuseOversized(dstId, data.byteLength, replyTo)) return;
     this.route(encodeFrame(dstId, this.myId, this.myId, handle, replyTo, data), null);
   }
 
-  /**
+  /** @internal
    * Sends data encoded after HEADER_SIZE reserved bytes (encodeAfter, encodeFrameGathered):
    * the header goes in place. Pieces (large binaries left uncopied) go out as one gathered
    * write when the next hop is a stream; anywhere else they are joined first.
@@ -186,7 +204,7 @@ export class CoreRouter extends ConnectionMethods {
     return true;
   }
 
-  /** A dead frame from `srcId` to `dstId`'s `handle`. */
+  /** @internal A dead frame from `srcId` to `dstId`'s `handle`. */
   buildDeadFrame(dstId: number, srcId: number, handle: number, reason: string): Uint8Array {
     const data = utf8.encode(reason);
     const frame = new Uint8Array(HEADER_SIZE + data.byteLength);
@@ -208,7 +226,7 @@ export class CoreRouter extends ConnectionMethods {
   }
 
   // ---- routing ----
-  /** Entry point for every frame: from a link, or made here (`from` null). */
+  /** @internal Entry point for every frame: from a link, or made here (`from` null). */
   route(frame: Uint8Array, from: Link | null): void {
     if (from !== null && !this.accepts(frame, from)) return;
     const dst = frameDst(frame);
@@ -295,7 +313,7 @@ export class CoreRouter extends ConnectionMethods {
   }
 
   // ---- routes and deaths ----
-  /**
+  /** @internal
    * Routes `id` through `link`. `parentId`: the context that started it (ADD_ROUTE says; a
    * link's own peer is a child of this context), so its death takes its subtree with it.
    */
@@ -306,29 +324,29 @@ export class CoreRouter extends ConnectionMethods {
     if (parent !== undefined) this.deaths.setParent(id, parent);
   }
 
-  /** The link a context is reached through (its own stream, or the one towards it). */
+  /** @internal The link a context is reached through (its own stream, or the one towards it). */
   linkTo(id: number): Link | null {
     return this.routes.get(id) ?? null;
   }
 
-  /** Distinct live links to children (each child's stream once). */
+  /** @internal Distinct live links to children (each child's stream once). */
   childLinks(): Set<Link> {
     const out = new Set<Link>();
     for (const l of this.routes.values()) if (l !== this.parent && l.alive) out.add(l);
     return out;
   }
 
-  /** Id of the parent context (-1 in the master). */
+  /** @internal Id of the parent context (-1 in the master). */
   get parentId(): number {
     return this.parentIds.length ? this.parentIds[this.parentIds.length - 1]! : -1;
   }
 
-  /** Called for each context death, once, parents before children; `from`: the link the news came on. */
+  /** @internal Called for each context death, once, parents before children; `from`: the link the news came on. */
   addDeathListener(fn: DeathListener): void {
     this.deathListeners.push(fn);
   }
 
-  /**
+  /** @internal
    * Marks a context and its subtree dead (routing/deaths.ts has the reason rule): every
    * handler awaiting one of them gets one dead message, the Context objects and the death
    * listeners (route propagation, lifecycles, children) are told. `from`: the link the
@@ -355,34 +373,36 @@ export class CoreRouter extends ConnectionMethods {
   /** Hook for subclasses (machines, observables). */
   protected onContextDead(_id: number, _reason: string): void {}
 
-  /** A link died: the context at its end and everything behind it are dead. */
+  /** @internal A link died: the context at its end and everything behind it are dead. */
   linkDied(link: Link, reason: string): void {
     if (link !== this.parent) this.contextDied(link.remoteId, reason, link);
     // Anything else still routed through it (a route whose parent was never announced).
     for (const [id, l] of [...this.routes]) if (l === link) this.contextDied(id, reason, link);
   }
 
-  /** The context that started `id`, when known here. */
+  /** @internal The context that started `id`, when known here. */
   parentOf(id: number): number | undefined {
     return this.deaths.parent(id);
   }
 
-  /** `context 'name' (#id)` when the name is known. */
+  /** @internal `context 'name' (#id)` when the name is known. */
   describeContext(id: number): string {
     const ctx = this.contextCache.get(id);
     return ctx ? `context '${ctx.name}' (#${id})` : `context #${id}`;
   }
 
+  /** @internal */
   isDead(id: number): boolean {
     return this.deaths.isDead(id);
   }
 
+  /** @internal */
   deadReason(id: number): string | undefined {
     return this.deaths.reason(id);
   }
 
   // ---- contexts ----
-  /** The Context object for an id (one per id per router). */
+  /** @internal The Context object for an id (one per id per router). */
   contextFor(id: number, name?: string): Context {
     let ctx = this.contextCache.get(id);
     if (!ctx) {
@@ -407,25 +427,29 @@ export class CoreRouter extends ConnectionMethods {
     return this.contextFor(child[0], child[1]);
   }
 
-  /** Asks a context to shut down; with `wait`, resolves once it is dead. */
+  /** @internal Asks a context to shut down; with `wait`, resolves once it is dead. */
   async shutdownContext(ctx: Context, opts: ShutdownOptions): Promise<void> {
     if (!this.deaths.isDead(ctx.id)) this.sendData(ctx.id, SHUTDOWN, new Uint8Array(0), NO_REPLY);
     if (opts.wait) await ctx.whenDead();
   }
 
+  /** The Context of this router itself (id 0 in the master). */
   myself(): Context {
     return this.contextFor(this.myId, this.name);
   }
 
+  /** The Context for an id this router knows (created, announced by ADD_ROUTE, or received as a value). */
   contextById(id: number): Context | undefined {
     return this.contextCache.get(id);
   }
 
   // ---- keep-alive accounting ----
+  /** @internal */
   holdOpen(): void {
     if (this.pendingCount++ === 0) this.onBusyChange(true);
   }
 
+  /** @internal */
   release(): void {
     if (--this.pendingCount === 0) this.onBusyChange(false);
   }

@@ -5,7 +5,9 @@
 export interface SupervisorClock {
   /** Current time in ms (epoch ms for the real clock). */
   now(): number;
+  /** Runs `fn` after `ms`; returns a handle for clearTimeout. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer setTimeout returned. */
   clearTimeout(handle: unknown): void;
 }
 

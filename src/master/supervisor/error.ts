@@ -19,11 +19,16 @@ export interface SupervisorErrorInfo {
  */
 export class SupervisorError extends TendrilError {
   override name = 'SupervisorError';
+  /** {@inheritDoc SupervisorErrorInfo.supervisor} */
   readonly supervisor: string;
+  /** {@inheritDoc SupervisorErrorInfo.child} */
   readonly child: string | null;
+  /** {@inheritDoc SupervisorErrorInfo.status} */
   readonly status: string;
+  /** {@inheritDoc SupervisorErrorInfo.lastError} */
   readonly lastError: string | null;
 
+  /** @internal Raised by the supervisor. */
   constructor(message: string, info?: SupervisorErrorInfo) {
     super(message);
     this.supervisor = info?.supervisor ?? '';

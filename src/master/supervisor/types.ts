@@ -22,9 +22,11 @@ export interface SupervisedChildSpec {
 
 /** How a Supervisor is built. */
 export interface SupervisorOptions {
+  /** Which children restart when one fails (default one_for_one). */
   strategy?: Strategy;
   /** More than `intensity` restarts within `period` ms (default 3 in 60000): see intensityScope. */
   intensity?: number;
+  /** The window of `intensity`, in ms (default 60000). */
   period?: number;
   /**
    * 'supervisor' (default, the OTP rule): the limit counts every child's restarts; past it the
@@ -33,9 +35,19 @@ export interface SupervisorOptions {
    */
   intensityScope?: IntensityScope;
   /** Restart delays: doubling from min to max, ± jitter, back to min after `resetAfter` ms up (default 500, 30000, 0.2, max). */
-  backoff?: { min?: number; max?: number; jitter?: number; resetAfter?: number };
+  backoff?: {
+    /** First delay, ms (default 500). */
+    min?: number;
+    /** Largest delay, ms (default 30000). */
+    max?: number;
+    /** Random spread, a fraction of the delay (default 0.2: ± 20%). */
+    jitter?: number;
+    /** Up this long (ms), a child restarts from `min` again (default `max`). */
+    resetAfter?: number;
+  };
   /** Default: PasswordError and HostKeyError stop the child, everything else restarts it. */
   decider?: Decider;
+  /** The children, in start order. */
   children: SupervisedChildSpec[];
   /** The supervisor this one reports its failure to; it starts, restarts and stops this one. */
   parent?: Supervisor;
@@ -57,12 +69,15 @@ export type SupervisedChildStatus = 'starting' | 'up' | 'restarting' | 'stopping
 
 /** One child in a supervisor's state. */
 export interface SupervisedChildState {
+  /** Its id in the spec. */
   id: string;
+  /** Where it is now. */
   status: SupervisedChildStatus;
   /** Restarts after its own failures. */
   restarts: number;
   /** Its own restarts within the last `period` ms. */
   recentRestarts: number;
+  /** Why it last failed (or was given up), null if it never did. */
   lastError: string | null;
   /** Id of the current context (while up). */
   contextId: number | null;
@@ -70,6 +85,7 @@ export interface SupervisedChildState {
   since: number;
   /** The backoff delay before its current or latest restart (ms). */
   delay: number | null;
+  /** Its restart type (from the spec, default permanent). */
   restart: RestartType;
   /** Up, but its strategy is about to stop it (one_for_all / rest_for_one restarting its set). */
   stopQueued: boolean;
@@ -82,16 +98,24 @@ export type SupervisorStatus = 'running' | 'stopping' | 'failing' | 'stopped' | 
 
 /** What a supervisor publishes on `state$`. */
 export interface SupervisorState {
+  /** The supervisor's name. */
   name: string;
+  /** Its strategy. */
   strategy: Strategy;
+  /** Whose restarts its intensity limits. */
   intensityScope: IntensityScope;
+  /** Where it is now. */
   status: SupervisorStatus;
   /** Why it failed. */
   failure: string | null;
   /** Restarts (of all children) within the current period, and the limit. */
   recentRestarts: number;
+  /** The restart limit. */
   intensity: number;
+  /** The limit's window, ms. */
   period: number;
+  /** When it entered its status (its clock: epoch ms by default). */
   since: number;
+  /** Each child's state, by id. */
   children: Record<string, SupervisedChildState>;
 }
