@@ -73,6 +73,21 @@ describe('contexts made by a start', () => {
     expect(fx.router.childPids().size).toBe(0);
   });
 
+  it("a hop made through the master's router instead of the one given to start still goes with its incarnation", async () => {
+    const sup = new Supervisor(fx.router, {
+      backoff: fast,
+      children: [{ id: 'leaf', start: async () => fx.router.local({ name: 'leaf', via: await fx.router.local({ name: 'hop' }) }) }],
+    });
+    const leaf = await sup.whenUp('leaf');
+    const hop = fx.router.contextById(fx.router.contextTree().children.find((n) => n.children.some((c) => c.id === leaf.id))!.id)!;
+    const hopPid = fx.router.childPids().get(hop.id)!;
+    process.kill(await pidOf(leaf), 'SIGKILL');
+    await hop.whenDead();
+    await waitGone(hopPid, GRACE + 1000);
+    await sup.shutdown();
+    expect(fx.router.childPids().size).toBe(0);
+  });
+
   it('contexts a successful start made besides its own go when its incarnation dies, not before', async () => {
     const helpers: Context[] = [];
     const sup = new Supervisor(fx.router, {

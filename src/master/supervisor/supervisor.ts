@@ -10,7 +10,7 @@ import { createActor, type Actor } from 'xstate';
 import { STOP_MARGIN_MS, supervisorMachine, type ChildRef, type Decision, type SupervisorEvent } from '../../../machines/supervisor.js';
 import type { Context } from '../../core/calls/context.js';
 import { ChannelError, TimeoutError } from '../../core/errors.js';
-import type { Router } from '../router.js';
+import type { ContextTreeNode, Router } from '../router.js';
 import { realClock, type SupervisorClock } from './clock.js';
 import { defaultDecider, describeError, type Decider } from './decider.js';
 import { describeSupervisor } from './describe.js';
@@ -237,6 +237,8 @@ export class Supervisor {
       return;
     }
     const scope = new StartScope(this.router);
+    // Ids only grow: a context on the way to the new one with an id past this was made by this start.
+    const floor = maxId(this.router.contextTree()) + 1;
     const entry: Incarnation = { inc: incarnation, ctx: null, stopping: false, scope };
     this.live.set(id, entry);
     const spec = this.specs.get(id)!;
@@ -253,6 +255,11 @@ export class Supervisor {
         }
         if (!isContext) return this.startFailed(id, entry, new TypeError(`start() of child '${id}' did not resolve with a Context`));
         scope.keep(ctx);
+        // Hops it made through another router object than the one it was given (a closure over the master's).
+        for (const h of pathTo(this.router.contextTree(), ctx.id)) {
+          const hop = h >= floor && h !== ctx.id ? this.router.contextById(h) : undefined;
+          if (hop) scope.adopt(hop);
+        }
         entry.ctx = ctx;
         this.send({ type: 'CHILD_UP', id, incarnation, contextId: ctx.id });
         this.watch(id, entry, ctx);
@@ -372,4 +379,8 @@ export class Supervisor {
     if (!entry || this.subject.isStopped) return;
     this.subject.next({ ...state, children: { ...state.children, [child.name]: { ...entry, supervisor: child.state } } });
   }
+}
+
+function maxId(node: ContextTreeNode): number {
+  return Math.max(node.id, ...node.children.map(maxId));
 }
