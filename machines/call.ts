@@ -1,5 +1,5 @@
-// Lifecycle of one pending call: it settles exactly once. The XState machine is the
-// specification; the runtime's hot path uses the allocation-free `callTransition`.
+// Lifecycle of one pending call: it settles exactly once. The only definition: where XState is
+// too heavy (per call) the runtime runs the table generated from it (src/core/lifecycle/generated/call.ts).
 import { assign, setup } from 'xstate';
 
 export type CallState = 'pending' | 'replied' | 'failed' | 'timedOut' | 'dead';
@@ -31,10 +31,3 @@ export const callMachine = setup({
     dead: { type: 'final', entry: ['settle', 'onSettled'] },
   },
 });
-
-const SETTLED: Record<CallEvent['type'], CallState> = { REPLY: 'replied', ERROR_REPLY: 'failed', TIMEOUT: 'timedOut', DEAD: 'dead' };
-
-/** Same transition as `callMachine`, without XState: only 'pending' moves, to the event's final state. */
-export function callTransition(state: CallState, event: CallEvent): CallState {
-  return state === 'pending' ? SETTLED[event.type] : state;
-}

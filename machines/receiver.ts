@@ -42,13 +42,3 @@ export const receiverMachine = setup({
     dead: { type: 'final', entry: ['countDeadNotice', 'onDead'] },
   },
 });
-
-/** Same transition as `receiverMachine`, without XState. MESSAGE is delivered iff the state is 'open'. */
-export function receiverTransition(state: ReceiverState, event: ReceiverEvent): ReceiverState {
-  if (state !== 'open') return state;
-  switch (event.type) {
-    case 'CLOSE': return 'closed';
-    case 'DEAD': return 'dead';
-    default: return state;
-  }
-}

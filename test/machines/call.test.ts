@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { assertProperty } from '../support/fc.js';
 import { createActor, SimulatedClock } from 'xstate';
-import { callMachine, callTransition, type CallEvent, type CallState } from '../../machines/index.js';
+import { callMachine, type CallEvent, type CallState } from '../../machines/index.js';
+import { callTable, createLifecycle } from '../../src/core/lifecycle/index.js';
 import { muteStoppedActorWarnings } from './helpers.js';
 
 muteStoppedActorWarnings();
@@ -17,19 +18,21 @@ const eventArb: fc.Arbitrary<CallEvent> = fc.oneof(
 const stepArb = fc.oneof(eventArb, fc.integer({ min: 0, max: 10_000 }));
 
 describe('call properties', () => {
-  it('settles exactly once iff some settling event arrived; final state never changes; agrees with callTransition', () => {
+  it('settles exactly once iff some settling event arrived; final state never changes; agrees with the generated call table', () => {
     assertProperty(fc.property(fc.array(stepArb, { maxLength: 30 }), (steps) => {
       let hooked = 0;
       const clock = new SimulatedClock();
       const actor = createActor(callMachine.provide({ actions: { onSettled: () => { hooked++; } } }), { clock }).start();
-      let plain: CallState = 'pending';
+      const table = createLifecycle(callTable, {}, null);
+      let plain: CallState = table.state;
       let sawSettling = false;
       for (const step of steps) {
         const before = plain;
         if (typeof step === 'number') clock.increment(step);
         else {
           sawSettling = true;
-          plain = callTransition(plain, step);
+          table.send(step);
+          plain = table.state;
           actor.send(step);
         }
         if (before !== 'pending') expect(plain).toBe(before);
@@ -55,8 +58,11 @@ describe('call examples', () => {
       actor.send({ type: 'REPLY' });
       expect(actor.getSnapshot().value).toBe(state);
       expect(actor.getSnapshot().status).toBe('done');
-      expect(callTransition('pending', event)).toBe(state);
-      expect(callTransition(state, { type: 'REPLY' })).toBe(state);
+      const table = createLifecycle(callTable, {}, null);
+      table.send(event);
+      expect(table.state).toBe(state);
+      table.send({ type: 'REPLY' });
+      expect(table.state).toBe(state);
     }
   });
 });

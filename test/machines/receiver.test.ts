@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { assertProperty } from '../support/fc.js';
 import { createActor } from 'xstate';
-import { receiverMachine, receiverTransition, type ReceiverEvent, type ReceiverState } from '../../machines/index.js';
+import { receiverMachine, type ReceiverEvent } from '../../machines/index.js';
+import { createLifecycle, receiverTable } from '../../src/core/lifecycle/index.js';
 import { muteStoppedActorWarnings } from './helpers.js';
 
 muteStoppedActorWarnings();
@@ -14,18 +15,20 @@ const eventArb: fc.Arbitrary<ReceiverEvent> = fc.oneof(
 );
 
 describe('receiver properties', () => {
-  it('agrees with receiverTransition on every prefix; no delivery after closed/dead; one dead notice iff dead', () => {
+  it('agrees with the generated receiver table on every prefix; no delivery after closed/dead; one dead notice iff dead', () => {
     assertProperty(fc.property(fc.array(eventArb, { maxLength: 50 }), (events) => {
       let hooked = 0;
       let deadHooks = 0;
       const m = receiverMachine.provide({ actions: { onMessage: () => { hooked++; }, onDead: () => { deadHooks++; } } });
       const actor = createActor(m).start();
-      let plain: ReceiverState = 'open';
+      const table = createLifecycle(receiverTable, {}, null);
+      let plain = table.state;
       let expectedDelivered = 0;
       for (const event of events) {
         if (plain === 'open' && event.type === 'MESSAGE') expectedDelivered++;
         const before = plain;
-        plain = receiverTransition(plain, event);
+        table.send(event);
+        plain = table.state;
         actor.send(event);
         const snap = actor.getSnapshot();
         expect(snap.value).toBe(plain);
@@ -51,7 +54,10 @@ describe('receiver examples', () => {
   });
 
   it('closed is final and never notifies dead', () => {
-    expect(receiverTransition('closed', { type: 'DEAD', reason: 'x' })).toBe('closed');
+    const table = createLifecycle(receiverTable, {}, null);
+    table.send({ type: 'CLOSE' });
+    table.send({ type: 'DEAD', reason: 'x' });
+    expect(table.state).toBe('closed');
     const actor = createActor(receiverMachine).start();
     actor.send({ type: 'CLOSE' });
     actor.send({ type: 'DEAD', reason: 'x' });

@@ -18,7 +18,7 @@
 // runtime on its own context. Timer expiries arrive as events whose type is XState's
 // `xstate.after.<delay>.<machine>.<state>`. An event sent from inside an action is handled
 // after the current one, as in XState. Done lifecycles ignore events.
-export { createLifecycle, Lifecycle, type LifecycleClock, type LifecycleEvent, type LifecycleImplementation } from './interpreter.js';
+export { createLifecycle, Lifecycle, type AnyLifecycleEvent, type LifecycleClock, type LifecycleEvent, type LifecycleImplementation } from './interpreter.js';
 export type { ActionOf, DelayOf, GuardOf, LifecycleTable, StateOf, TableState, TableTransition } from './table.js';
 export { streamTable } from './generated/stream.js';
 export { contextTable } from './generated/context.js';

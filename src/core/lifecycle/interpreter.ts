@@ -9,6 +9,11 @@ export interface LifecycleEvent {
   readonly type: string;
 }
 
+/** The event type when none is given: a type and any data. */
+export interface AnyLifecycleEvent extends LifecycleEvent {
+  readonly [key: string]: unknown;
+}
+
 /** Where timers run: the global timers by default, XState's SimulatedClock fits in tests. */
 export interface LifecycleClock {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -19,7 +24,7 @@ export interface LifecycleClock {
  * What the runtime supplies for a table; one object can serve every lifecycle of that table
  * (the per-instance data is the `context` given to createLifecycle).
  */
-export interface LifecycleImplementation<T extends LifecycleTable, C, E extends LifecycleEvent = LifecycleEvent> {
+export interface LifecycleImplementation<T extends LifecycleTable, C, E extends LifecycleEvent = AnyLifecycleEvent> {
   /** Named actions (the machine's assign actions included: the runtime keeps that data in C). Missing ones do nothing. */
   readonly actions?: { readonly [K in ActionOf<T>]?: (context: C, event: E) => void };
   /** Named guards; every guard the table uses must be given. */
@@ -45,7 +50,7 @@ function wildcard(wild: NonNullable<TableState['wild']>, type: string): readonly
 }
 
 /** One running lifecycle: `send()` events, read `state` and `done`. */
-export class Lifecycle<T extends LifecycleTable, C, E extends LifecycleEvent = LifecycleEvent> {
+export class Lifecycle<T extends LifecycleTable, C, E extends LifecycleEvent = AnyLifecycleEvent> {
   /** The current state. */
   state: StateOf<T>;
   /** True once a final state was entered: every later event is ignored. */
@@ -145,7 +150,7 @@ export class Lifecycle<T extends LifecycleTable, C, E extends LifecycleEvent = L
 }
 
 /** Starts a lifecycle of `table` in its initial state (its entry actions run now). */
-export function createLifecycle<T extends LifecycleTable, C, E extends LifecycleEvent = LifecycleEvent>(
+export function createLifecycle<T extends LifecycleTable, C, E extends LifecycleEvent = AnyLifecycleEvent>(
   table: T,
   implementation: LifecycleImplementation<T, C, E>,
   context: C,

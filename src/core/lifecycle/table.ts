@@ -37,13 +37,18 @@ export interface LifecycleTable {
   readonly states: { readonly [state: string]: TableState };
 }
 
-type Transitions<T extends LifecycleTable> = T['states'][keyof T['states']]['on'][string][number];
+type States<T extends LifecycleTable> = T['states'][keyof T['states']];
+// Distributes over a union of objects: the union of their property types.
+type ValuesOf<O> = O extends unknown ? O[keyof O] : never;
+type WildOf<S> = S extends { readonly wild: readonly (readonly [string, infer L extends readonly unknown[]])[] } ? L[number] : never;
+type AfterOf<S> = S extends { readonly after: readonly (readonly [string, infer D])[] } ? D : never;
+type Transitions<T extends LifecycleTable> = Extract<ValuesOf<States<T>['on']>[number] | WildOf<States<T>>, TableTransition>;
 
 /** The states of a table. */
 export type StateOf<T extends LifecycleTable> = keyof T['states'] & string;
 /** Every action name a table may run. */
 export type ActionOf<T extends LifecycleTable> = Transitions<T>['actions'][number] | T['entry'][number];
 /** Every guard name a table uses. */
-export type GuardOf<T extends LifecycleTable> = NonNullable<Transitions<T>['guard']>;
+export type GuardOf<T extends LifecycleTable> = Transitions<T> extends infer X ? (X extends { readonly guard: infer G extends string } ? G : never) : never;
 /** Every named delay of a table's timers. */
-export type DelayOf<T extends LifecycleTable> = Extract<NonNullable<T['states'][keyof T['states']]['after']>[number][1], string>;
+export type DelayOf<T extends LifecycleTable> = Extract<AfterOf<States<T>>, string>;

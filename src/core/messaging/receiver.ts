@@ -1,9 +1,11 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { ChannelError, TimeoutError } from '../errors.js';
-import type { Message } from './message.js';
+import { Message } from './message.js';
 import { untilClosed } from './until-closed.js';
 import type { CoreRouter } from '../routing/router.js';
 import { Sender } from './sender.js';
+import { createLifecycle, type Lifecycle, type LifecycleImplementation } from '../lifecycle/interpreter.js';
+import { receiverTable } from '../lifecycle/generated/receiver.js';
 
 /** Options of a new {@link Receiver}. */
 export interface ReceiverOptions {
@@ -31,8 +33,14 @@ interface Waiter {
   reject(err: Error): void;
 }
 
-/** Lifecycle: open -> closed | dead (machines/receiver.ts is the specification). */
+/** Lifecycle: open -> closed | dead (machines/receiver.ts, run from its generated table). */
 export type ReceiverState = 'open' | 'closed' | 'dead';
+
+type ReceiverEvent = { readonly type: 'MESSAGE' | 'CLOSE' } | { readonly type: 'DEAD'; readonly reason: string };
+const MESSAGE: ReceiverEvent = { type: 'MESSAGE' };
+const CLOSE: ReceiverEvent = { type: 'CLOSE' };
+// The table's actions, on the Receiver's own fields (set in the class's static block).
+let implementation: LifecycleImplementation<typeof receiverTable, Receiver, ReceiverEvent>;
 
 // What a Select needs of its members (src/core/messaging/select.ts): not members of the public
 // Receiver, and not exported from src/index.ts.
@@ -59,14 +67,23 @@ export const deadMessageOf = (r: Receiver): Message | null => selectSide.deadMes
 export class Receiver implements AsyncIterable<Message> {
   /** The handle it receives on: what a {@link Sender} (see toSender()) addresses. */
   readonly handle: number;
-  private current: ReceiverState = 'open';
+  private readonly life: Lifecycle<typeof receiverTable, Receiver, ReceiverEvent>;
   private readonly queue: Message[] = [];
   private readonly waiters: Waiter[] = [];
   private deadMsg: Message | null = null;
   private closeReason = '';
   /** Select that owns this receiver, notified of each arrival. */
   private notify: ((r: Receiver) => void) | null = null;
-  private subscribers: ((msg: Message) => void)[] | null = null;
+  private subscribers: Subscriber<Message>[] | null = null;
+  /** The message being handled by the lifecycle (the table's actions take it from here). */
+  private arriving: Message | null = null;
+  /** Messages counted while open (the machine's `delivered`). */
+  private delivered = 0;
+  private readonly respondentId: number;
+  private readonly persist: boolean;
+  /** The sender of the last message, and every sending context watched for its death. */
+  private lastSender = -1;
+  private senders: Map<number, Subscription> | null = null;
 
   /** Starts receiving on `opts.handle`, or on a new handle of `router`. */
   constructor(
@@ -74,9 +91,12 @@ export class Receiver implements AsyncIterable<Message> {
     readonly router: CoreRouter,
     opts: ReceiverOptions = {},
   ) {
+    this.respondentId = opts.respondent?.id ?? -1;
+    this.persist = opts.persist ?? true;
+    this.life = createLifecycle<typeof receiverTable, Receiver, ReceiverEvent>(receiverTable, implementation, this);
     this.handle = router.addHandler((msg) => this.deliver(msg), {
       handle: opts.handle,
-      persist: opts.persist ?? true,
+      persist: this.persist,
       respondent: opts.respondent ?? null,
     });
   }
@@ -90,46 +110,94 @@ export class Receiver implements AsyncIterable<Message> {
       poll: (r) => r.queue.shift(),
       deadMessage: (r) => r.deadMsg,
     };
+    implementation = {
+      actions: {
+        countDelivered: (r) => {
+          r.delivered++;
+        },
+        onMessage: (r) => r.handOut(r.arriving!),
+        recordReason: (r, e) => {
+          r.deadMsg = r.arriving;
+          r.closeReason = e.type === 'DEAD' ? e.reason : '';
+        },
+      },
+      onState: (r) => r.ended(),
+    };
   }
 
   /** Where it is in its lifecycle: open until closed, or dead when its sender or respondent went. */
   get state(): ReceiverState {
-    return this.current;
+    return this.life.state;
+  }
+
+  /**
+   * True once it ended normally: closed here, or by its sender (`Sender.close()`). A receiver
+   * that is dead for any other reason (sender or respondent died) makes get(), iteration and
+   * messages$ fail with ChannelError.
+   */
+  get endedNormally(): boolean {
+    return this.life.state === 'closed' || (this.deadMsg !== null && this.deadMsg.isClose);
   }
 
   private deliver(msg: Message): void {
-    if (this.current !== 'open') return;
-    if (msg.isDead) {
-      this.current = 'dead';
-      this.deadMsg = msg;
-      this.closeReason = msg.deadReason;
-      this.router.delHandler(this.handle);
+    this.arriving = msg;
+    this.life.send(msg.isDead ? { type: 'DEAD', reason: msg.deadReason } : MESSAGE);
+    this.arriving = null;
+  }
+
+  /** The `onMessage` action: to the subscribers, else the first waiter, else the queue. */
+  private handOut(msg: Message): void {
+    if (msg.srcId !== this.lastSender) this.watchSender(msg.srcId);
+    const subs = this.subscribers;
+    if (subs !== null && subs.length > 0) {
+      for (const s of subs) s.next(msg);
+    } else {
+      const w = this.waiters.shift();
+      if (w !== undefined) w.resolve(msg);
+      else this.queue.push(msg);
     }
-    if (this.subscribers !== null && !msg.isDead) {
-      for (const s of this.subscribers) s(msg);
-      if (this.subscribers.length > 0) return;
-    }
-    const w = this.waiters.shift();
-    if (w !== undefined) {
-      if (msg.isDead) w.reject(new ChannelError(this.closeReason));
-      else w.resolve(msg);
-    } else if (!msg.isDead) {
-      this.queue.push(msg);
-    }
-    if (this.current !== 'open') this.failWaiters();
     this.notify?.(this);
   }
 
-  private failWaiters(): void {
+  /**
+   * A context that sends here is watched: if it dies before its sender closes, the receiver
+   * dies with it. Its respondent is the router's to watch; a one-shot receiver takes no more.
+   */
+  private watchSender(id: number): void {
+    this.lastSender = id;
+    if (id === this.router.myId || id === this.respondentId || !this.persist || this.senders?.has(id)) return;
+    const ctx = this.router.contextFor(id);
+    const watch = ctx.state$.subscribe((s) => {
+      if (s !== 'dead' || this.life.done) return;
+      const reason = `${this.router.describeContext(id)} is dead: ${ctx.deadReason ?? 'unknown'}`;
+      this.deliver(Message.dead(this.router, this.router.myId, id, this.handle, reason));
+    });
+    if (!this.life.done) (this.senders ??= new Map()).set(id, watch);
+    else watch.unsubscribe();
+  }
+
+  /** Entered closed or dead: nothing more arrives; waiters and subscribers learn how it ended. */
+  private ended(): void {
+    this.router.delHandler(this.handle);
+    if (this.senders !== null) for (const watch of this.senders.values()) watch.unsubscribe();
+    this.senders = null;
     for (const w of this.waiters.splice(0)) w.reject(new ChannelError(this.closeReason));
-    if (this.subscribers) for (const s of this.subscribers.splice(0)) s(null as never);
+    const subs = this.subscribers;
+    this.subscribers = null;
+    if (subs !== null) for (const s of subs) this.endSubscriber(s);
+    this.notify?.(this);
+  }
+
+  private endSubscriber(sub: Subscriber<Message>): void {
+    if (this.endedNormally) sub.complete();
+    else sub.error(new ChannelError(this.closeReason));
   }
 
   /** The next message. Rejects with ChannelError once closed or dead, TimeoutError after `timeout`. */
   get(opts: GetOptions = {}): Promise<Message> {
     const queued = this.queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
-    if (this.current !== 'open') return Promise.reject(new ChannelError(this.closeReason));
+    if (this.life.done) return Promise.reject(new ChannelError(this.closeReason));
     return new Promise<Message>((resolve, reject) => {
       this.router.holdOpen();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -176,36 +244,35 @@ export class Receiver implements AsyncIterable<Message> {
 
   /** Stops receiving; pending get() calls reject with ChannelError. */
   close(): void {
-    if (this.current !== 'open') return;
-    this.current = 'closed';
+    if (this.life.done) return;
     this.closeReason = 'receiver closed';
-    this.router.delHandler(this.handle);
-    this.failWaiters();
-    this.notify?.(this);
+    this.life.send(CLOSE);
   }
 
-  /** Yields each message until the receiver is closed or dead. */
+  /**
+   * Yields each message until the receiver is closed (here or by its sender); throws
+   * ChannelError when it is dead otherwise (its sender or respondent died).
+   */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return untilClosed(() => this.get());
+    return untilClosed(() => this.get(), () => this.endedNormally);
   }
 
-  /** Every message as an observable; completes when the receiver closes or dies. */
+  /**
+   * Every message as an observable; completes when the receiver is closed (here or by its
+   * sender), errors with ChannelError when its sender or respondent died.
+   */
   get messages$(): Observable<Message> {
     return new Observable<Message>((sub) => {
       for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) sub.next(m);
-      if (this.current !== 'open') {
-        sub.complete();
+      if (this.life.done) {
+        this.endSubscriber(sub);
         return undefined;
       }
       this.router.holdOpen();
-      const fn = (m: Message | null): void => {
-        if (m === null) sub.complete();
-        else sub.next(m);
-      };
-      (this.subscribers ??= []).push(fn);
+      (this.subscribers ??= []).push(sub);
       return () => {
         this.router.release();
-        const i = this.subscribers?.indexOf(fn) ?? -1;
+        const i = this.subscribers?.indexOf(sub) ?? -1;
         if (i >= 0) this.subscribers!.splice(i, 1);
       };
     });
