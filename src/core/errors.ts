@@ -44,7 +44,7 @@ export class CallError extends TendrilError {
     }
   }
 
-  /** Builds a CallError from anything thrown by user code. */
+  /** @internal Builds a CallError from anything thrown by user code. */
   static fromThrown(thrown: unknown, context: RemoteContextInfo | null): CallError {
     if (thrown instanceof CallError) return thrown;
     if (thrown instanceof Error) {
