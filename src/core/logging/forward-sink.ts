@@ -8,6 +8,7 @@ import { writeToStderr, type LogSink } from './logger.js';
 
 const MASTER_ID = 0;
 
+/** The sink of a child's router (broker or dispatcher): FORWARD_LOG to the master, else stderr. */
 export function forwardSink(router: CoreRouter): LogSink {
   // Sending can log (a dropped frame is a debug record): that one goes to stderr, no loop.
   let sending = false;

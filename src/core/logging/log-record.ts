@@ -57,6 +57,7 @@ export function printedLine(contextId: number, context: string, source: 'stdout'
   return logRecord(contextId, context, source, source === 'stderr' ? 'warn' : 'info', line, Date.now());
 }
 
+/** The FORWARD_LOG payload of a record. */
 export function toWire(r: LogRecord): WireLogRecord {
   return [r.contextId, r.context, r.source, r.level, r.time, r.message, r.topic ?? null];
 }

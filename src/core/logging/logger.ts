@@ -31,6 +31,7 @@ export function normalDebug(setting: DebugSetting | undefined): DebugSetting {
   return setting.length ? [...setting] : false;
 }
 
+/** Makes the records of one router (one context, one thread) and hands them to its sink. */
 export class Logger {
   private debugAll = false;
   private debugTopics: ReadonlySet<string> | null = null;
@@ -48,6 +49,7 @@ export class Logger {
     this.setDebug(debug);
   }
 
+  /** Changes which debug topics are on (the master's enableDebug()). */
   setDebug(debug: DebugSetting): void {
     const d = normalDebug(debug);
     this.debugAll = d === true;
