@@ -2,12 +2,15 @@
 // topics, in the master and in every child started afterwards (grandchildren too: the setting
 // travels in their config). Debug records are structured: level, topic, context, time.
 import { afterEach, describe, expect, it } from 'vitest';
-import { NO_REPLY } from '../../src/core/wire/protocol.js';
+import { FORWARD_LOG, NO_REPLY, encodeFrame } from '../../src/core/wire/protocol.js';
+import { encode } from '../../src/core/wire/codec.js';
+import type * as TreeTasks from '../fixtures/tree-tasks.js';
 import { Router, type Context, type LogRecord } from '../../src/index.js';
 import { waitFor } from '../support/processes.js';
 import { withRouter } from '../support/router.js';
 
 const tasksUrl = new URL('../fixtures/tasks.ts', import.meta.url);
+const treeTasksUrl = new URL('../fixtures/tree-tasks.ts', import.meta.url);
 /** A handle below the dispatcher range that no one installs: a child's broker drops it. */
 const NOBODY = 900;
 const saved = process.env.TENDRIL_DEBUG;
@@ -100,5 +103,24 @@ describe('TENDRIL_DEBUG', () => {
     expect(debugOf(records, { id: 0 }, 'routing').length).toBeGreaterThan(0);
     await expect(before.call('node:os', 'hostname')).resolves.toBeTypeOf('string');
     expect(debugOf(records, before)).toEqual([]);
+  });
+});
+
+describe('FORWARD_LOG records', () => {
+  const fx = withRouter();
+
+  it('the master takes a whole record from a child, refuses one speaking for another context, and a malformed one', async () => {
+    const child = await fx.local({ name: 'recorder' });
+    const raw = child.import<typeof TreeTasks>(treeTasksUrl);
+    const send = (value: unknown): Promise<void> => raw.writeRawFrame(encodeFrame(0, child.id, child.id, FORWARD_LOG, NO_REPLY, encode(value)));
+    await send([child.id, 'recorder', 'tendril', 'error', 1234, 'a record of its own', 'calls']);
+    await send([999, 'someone-else', 'tendril', 'error', 1234, 'forged record', null]);
+    await send(['not', 'a', 'record']);
+    await waitFor(() => fx.logs.filter((r) => /dropped a malformed FORWARD_LOG record from context/.test(r.message)).length >= 2, 10_000, 'two refusals');
+    const own = fx.logs.find((r) => r.message === 'a record of its own');
+    expect(own).toEqual({ level: 'error', context: 'recorder', contextId: child.id, contextName: 'recorder', source: 'tendril', message: 'a record of its own', time: 1234, topic: 'calls' });
+    expect(fx.logs.some((r) => r.message === 'forged record' || r.contextId === 999)).toBe(false);
+    const refusals = fx.logs.filter((r) => /dropped a malformed FORWARD_LOG/.test(r.message));
+    expect(refusals.every((r) => r.contextId === 0 && r.level === 'warn' && r.message.endsWith(`context ${child.id}`))).toBe(true);
   });
 });
