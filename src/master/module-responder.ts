@@ -10,7 +10,7 @@ import type { CoreRouter } from '../core/routing/router.js';
 import { ModuleFinder, ModuleNotServable, type ModuleGraph, type ServedModule } from './module-finder.js';
 import type { LoadModuleReply } from '../core/modules/module-protocol.js';
 import { METHODS_BUNDLE_ID, PARENT_BUNDLE_ID } from '../core/child/parent-side-loader.js';
-import { methodsBundle, parentBundle } from '../parent/payload.js';
+import { bundleReply } from './bundle-reply.js';
 
 /** Counters tests and debug logs read. */
 export interface ModuleStats {
@@ -47,11 +47,10 @@ export class ModuleResponder {
     let fresh: ServedModule[] = [];
     try {
       const [specifier, importer] = readPayload(loadModuleHandle, msg.data);
-      if (specifier === PARENT_BUNDLE_ID || specifier === METHODS_BUNDLE_ID) {
-        // The code a child needs to become a parent (not a user module: never cached as sent).
-        const id = specifier;
-        const bundle = id === PARENT_BUNDLE_ID ? parentBundle() : methodsBundle();
-        msg.reply({ root: id, error: null, modules: [[id, 'cjs', bundle, {}]], graph: [id] } satisfies LoadModuleReply);
+      // The code a child needs to become a parent (not a user module: never cached as sent).
+      const bundle = bundleReply(specifier, this.router.maxMessageSize);
+      if (bundle !== null) {
+        msg.reply(bundle);
         return;
       }
       const served = await this.serve(msg.srcId, specifier, importer);

@@ -2,8 +2,7 @@
 // context with via=), tracks every context's lifecycle as a machine (the actor tree mirrors
 // the context tree), allocates ids, serves modules, forwards logs and shuts everything down.
 import { Observable } from 'rxjs';
-import { createActor, type Actor, type AnyActorRef } from 'xstate';
-import { contextMachine, type ContextEvent } from '../../machines/context.js';
+import type { InspectionEvent } from 'xstate';
 import { decode } from '../core/wire/codec.js';
 import { setContextState, type Context, type ContextState, type ShutdownOptions } from '../core/calls/context.js';
 import { setProcessRouter } from '../core/calls/current.js';
@@ -21,6 +20,9 @@ import type { Message } from '../core/messaging/message.js';
 import type { ConnectionMethod, MethodOptions } from '../core/routing/connection-options.js';
 import type { CommonOptions } from '../core/routing/connection-options.js';
 import { ChildSet } from '../parent/child-set.js';
+import type { LifecycleStep } from '../core/lifecycle/bus.js';
+import { installLifecycleNotices } from '../core/lifecycle/notices.js';
+import { ActorTree, type ContextTreeNode } from './actor-tree.js';
 import { METHODS, resolveRegistered } from '../methods/index.js';
 import { defaultContextName } from '../parent/method-table.js';
 import { corePayload } from '../parent/payload.js';
@@ -53,6 +55,11 @@ export interface RouterOptions {
   heartbeatInterval?: number;
   /** Missed heartbeat intervals after which a peer is declared dead (default 3). */
   heartbeatMisses?: number;
+  /**
+   * Receives XState inspection events of the live actor tree from the start (the shape
+   * XState's `inspect` option uses); see Router.inspect().
+   */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 export type { ConnectionMethod, MethodOptions };
@@ -65,17 +72,7 @@ export interface ContextEventRecord {
   context: Context;
 }
 
-/** A context and its children as the router's actor tree holds them (see contextTree()). */
-export interface ContextTreeNode {
-  /** The context's id. */
-  id: number;
-  /** The context's name. */
-  name: string;
-  /** The state of the context's lifecycle machine. */
-  state: string;
-  /** The contexts it started. */
-  children: ContextTreeNode[];
-}
+export type { ContextTreeNode } from './actor-tree.js';
 
 const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
 
@@ -93,10 +90,8 @@ export class Router extends CoreRouter {
   private readonly shutdownHooks = new Set<() => Promise<unknown>>();
   private readonly logHub = new LogHub();
   private readonly contextEvents = new Set<(e: ContextEventRecord) => void>();
-  /** The master's own actor: root of the actor tree. */
-  private readonly root: Actor<typeof contextMachine>;
-  /** Every context's actor, by id (children of the actor of the context's parent). */
-  private readonly actors = new Map<number, AnyActorRef>();
+  /** Every context's actor, each a child of its parent's: the tree mirrors routing (actor-tree.ts). */
+  private readonly actors: ActorTree;
   private readonly modules: ModuleResponder;
   private readonly children: ChildSet;
   /** Referenced only while something is pending (see onBusyChange). */
@@ -118,11 +113,20 @@ export class Router extends CoreRouter {
     this.debugSetting = normalDebug(options.debug ?? parseDebug(process.env.TENDRIL_DEBUG));
     this.logger = new Logger(0, 'master', (r) => this.logHub.emit(r), this.debugSetting);
     if (options.printLogs ?? true) this.logHub.listen(printRecord);
-    this.root = createActor(contextMachine, { input: { name: 'master', graceMs: this.shutdownTimeout } });
-    this.root.start();
-    this.root.send({ type: 'CONNECTED' });
-    this.root.send({ type: 'BOOTSTRAPPED' });
-    this.actors.set(0, this.root);
+    this.actors = new ActorTree(
+      {
+        contextFor: (id, name) => this.contextFor(id, name),
+        contextById: (id) => this.contextById(id),
+        isDead: (id) => this.isDead(id),
+        contextDied: (id, reason) => this.contextDied(id, reason),
+        noteDraining: (id, reason) => this.deaths.draining(id, reason),
+        announceUp: (ctx) => this.announce('up', ctx),
+      },
+      this.shutdownTimeout,
+    );
+    if (options.inspect) this.actors.inspect(options.inspect);
+    // Every lifecycle step, whoever reports it, moves the actors (core/lifecycle/bus.ts).
+    this.lifecycle.listen((step) => this.actors.step(step));
     this.modules = new ModuleResponder(this);
     this.children = new ChildSet(
       this,
@@ -138,12 +142,14 @@ export class Router extends CoreRouter {
       },
       {
         onLine: (id, name, source, line) => this.emitLine(id, name, source, line),
-        onConnecting: (id) => this.sendTo(id, { type: 'CONNECTED' }),
-        onUp: (r) => this.sendTo(r.id, { type: 'BOOTSTRAPPED' }),
-        onDraining: (id) => this.sendTo(id, { type: 'DRAIN', reason: 'shutdown requested' }),
+        onConnecting: (id, name) => this.step(id, name, 'STARTED', null),
+        onBootstrapping: (id) => this.step(id, this.contextFor(id).name, 'CONNECTED', null),
+        onUp: (r) => this.step(r.id, r.name, 'BOOTSTRAPPED', null),
+        onDraining: (id, reason) => this.step(id, this.contextFor(id).name, 'DRAINING', reason),
       },
     );
-    installRouteControl(this, { onRouteAdded: (id, name, parentId) => this.adoptRemote(id, name, parentId) }, 'master');
+    installRouteControl(this, {}, 'master');
+    installLifecycleNotices(this, 'master');
     installHandle(
       this,
       allocateIdHandle,
@@ -156,8 +162,7 @@ export class Router extends CoreRouter {
     installHandle(this, forwardLogHandle, (msg) => this.onForwardedLog(msg), 'master');
     this.addDeathListener((id, reason) => {
       this.modules.forget(id);
-      this.sendTo(id, { type: 'DISCONNECTED', reason });
-      this.actors.delete(id);
+      this.actors.died(id, reason);
       const ctx = this.contextById(id);
       if (ctx) this.announce('down', ctx);
     });
@@ -232,7 +237,7 @@ export class Router extends CoreRouter {
     const name = rest.name ?? defaultContextName(method, METHODS[method], rest as MethodOptions[M], id);
     const ctx = this.contextFor(id, name);
     if (via) return this.connectVia(via, method, { ...rest, name } as MethodOptions[M], ctx);
-    this.adopt(ctx, 0);
+    this.actors.adopt(ctx, 0);
     await this.children.start(method, { ...rest, name } as MethodOptions[M], id);
     return ctx;
   }
@@ -240,6 +245,8 @@ export class Router extends CoreRouter {
   /** Asks `via` to start the child; the new context's route arrives (ADD_ROUTE) before the reply. */
   private async connectVia<M extends ConnectionMethod>(via: Context, method: M, opts: MethodOptions[M], ctx: Context): Promise<Context> {
     via.assertAlive();
+    // Connecting from now on, under its parent's actor (the intermediate reports each step).
+    this.step(ctx.id, ctx.name, 'STARTED', null, via.id);
     const p = via.sendAwait({ handle: CREATE_CHILD, data: { method, opts, id: ctx.id } });
     this.remoteStarts.add(p);
     try {
@@ -258,35 +265,23 @@ export class Router extends CoreRouter {
     return ctx;
   }
 
-  /** A context started by another one was announced: give it an actor under its parent's. */
-  private adoptRemote(id: number, name: string, parentId: number): void {
-    const ctx = this.contextFor(id, name);
-    if (this.actors.has(id)) return;
-    this.adopt(ctx, parentId);
-    this.sendTo(id, { type: 'CONNECTED' });
-    this.sendTo(id, { type: 'BOOTSTRAPPED' });
+  /** A lifecycle step of a context this router started (its ChildSet, or via another context). */
+  private step(id: number, name: string, event: LifecycleStep['event'], reason: string | null, parentId = 0): void {
+    this.lifecycle.emit({ id, name, parentId, event, reason, from: null });
   }
 
-  /** Creates the context's actor under its parent's and mirrors its state onto the Context. */
-  private adopt(ctx: Context, parentId: number): void {
-    const parent = this.actors.get(parentId) ?? this.root;
-    parent.send({ type: 'ADOPT', id: ctx.id, name: ctx.name });
-    const actor = (parent.getSnapshot() as { context: { children: Record<number, AnyActorRef> } }).context.children[ctx.id];
-    if (!actor) return;
-    this.actors.set(ctx.id, actor);
-    setContextState(ctx, 'connecting');
-    actor.subscribe((snap: { value: unknown; context?: { reason: string | null } }) => {
-      const state = snap.value as ContextState;
-      const before = ctx.state;
-      if (state === 'dead') this.contextDied(ctx.id, snap.context?.reason ?? 'dead');
-      else setContextState(ctx, state);
-      if (state === 'running' && before !== 'running') this.announce('up', ctx);
-    });
+  /**
+   * XState inspection events (`@xstate.actor`, `@xstate.snapshot`, `@xstate.event`) of the
+   * live actor tree: every context, the stream of each direct child, and every Supervisor of
+   * this router. Returns the unsubscription.
+   */
+  inspect(observer: ((event: InspectionEvent) => void) | { next(event: InspectionEvent): void }): () => void {
+    return this.actors.inspect(typeof observer === 'function' ? observer : (e) => observer.next(e));
   }
 
-  private sendTo(id: number, event: ContextEvent): void {
-    const actor = this.actors.get(id);
-    if (actor && actor.getSnapshot().status === 'active') actor.send(event);
+  /** @internal The inspection observer for actors created elsewhere (supervisors). */
+  get inspection(): (event: InspectionEvent) => void {
+    return this.actors.inspection;
   }
 
   /** @internal Runs `fn` at the start of shutdown() (a Supervisor stops its children first); returns the removal. */
@@ -302,12 +297,7 @@ export class Router extends CoreRouter {
 
   /** The live tree of contexts with the state of each one's lifecycle machine (for debugging). */
   contextTree(): ContextTreeNode {
-    const walk = (id: number, actor: AnyActorRef): ContextTreeNode => {
-      const snap = actor.getSnapshot() as { value: unknown; context: { name: string; children: Record<number, AnyActorRef> } };
-      const children = Object.entries(snap.context.children).map(([k, a]) => walk(Number(k), a));
-      return { id, name: this.contextById(id)?.name ?? snap.context.name, state: String(snap.value), children };
-    };
-    return walk(0, this.root);
+    return this.actors.tree();
   }
 
   /** Force-disconnects a child: its stream is closed and its process killed. */
@@ -321,7 +311,7 @@ export class Router extends CoreRouter {
   override async shutdownContext(ctx: Context, opts: ShutdownOptions): Promise<void> {
     const record = this.children.records.get(ctx.id);
     if (!record) {
-      this.sendTo(ctx.id, { type: 'DRAIN', reason: 'shutdown requested' });
+      this.step(ctx.id, ctx.name, 'DRAINING', 'shutdown requested', this.parentOf(ctx.id) ?? 0);
       return super.shutdownContext(ctx, opts);
     }
     this.children.askToShutDown(record);
@@ -337,8 +327,7 @@ export class Router extends CoreRouter {
       const children = this.children.shutdownAll();
       await Promise.allSettled([...this.remoteStarts]);
       await children;
-      if (this.root.getSnapshot().status === 'active') this.root.send({ type: 'DRAIN', reason: 'router shut down' });
-      this.root.stop();
+      this.actors.stop();
       clearInterval(this.keepAlive);
     })();
     return this.shuttingDown;

@@ -50,12 +50,14 @@ export interface ChildSetOptions {
 export interface ChildSetHooks {
   /** A line the child printed on stdout/stderr. */
   onLine(id: number, name: string, source: 'stdout' | 'stderr', line: string): void;
-  /** The target process runs; the bootstrap is under way. */
+  /** A child is being started: the connection to its target is being made (lifecycle 'connecting'). */
   onConnecting?(id: number, name: string): void;
+  /** node runs on the target and answered: the bootstrap is under way ('bootstrapping'). */
+  onBootstrapping?(id: number): void;
   /** The child is ready and routed. */
   onUp?(record: ChildRecord): void;
   /** The child was asked to shut down. */
-  onDraining?(id: number): void;
+  onDraining?(id: number, reason: string): void;
 }
 
 const DEFAULT_CONNECT_TIMEOUT = 30_000;
@@ -133,6 +135,7 @@ export class ChildSet {
         signal: this.stopConnecting.signal,
         payload: this.opts.payload(),
         onLine: (source, line) => this.hooks.onLine(id, name, source, line),
+        onStarted: () => this.hooks.onBootstrapping?.(id),
       });
       if (launched.leftover.length > 0) launched.fromChild.unshift(launched.leftover);
       const end: EndSeen = { streamReason: '', describeExit: spec.describeExit };
@@ -213,10 +216,15 @@ export class ChildSet {
     this.router.contextDied(id, reason);
   }
 
-  askToShutDown(record: ChildRecord): void {
+  /**
+   * `cascade`: this context is going down for that reason and takes its children with it
+   * (`parent context 'x' died: ...`); absent, the shutdown was requested.
+   */
+  askToShutDown(record: ChildRecord, cascade?: string): void {
     record.ending = true;
     record.end.asked = true;
-    this.hooks.onDraining?.(record.id);
+    record.end.cascade ??= cascade;
+    this.hooks.onDraining?.(record.id, cascade ?? 'shutdown requested');
     try {
       this.router.sendData(record.id, SHUTDOWN, new Uint8Array(0), NO_REPLY);
     } catch {
@@ -243,9 +251,9 @@ export class ChildSet {
   }
 
   /** Asks every child to shut down, aborts connections in flight, kills what outlives the grace. */
-  async shutdownAll(): Promise<void> {
+  async shutdownAll(cascade?: string): Promise<void> {
     this.stopping = true;
-    for (const r of this.records.values()) this.askToShutDown(r);
+    for (const r of this.records.values()) this.askToShutDown(r, cascade);
     this.stopConnecting.abort();
     await Promise.allSettled([...this.connecting]);
     await Promise.all([...this.records.values()].map((r) => this.forceAfterGrace(r)));

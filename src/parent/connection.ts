@@ -77,6 +77,8 @@ export interface LaunchHooks {
   onLine(source: 'stdout' | 'stderr', line: string): void;
   /** Aborts the connection (the target is killed, the promise rejects with a StreamError). */
   signal?: AbortSignal;
+  /** The first stage answered (node runs on the target): the bootstrap begins. */
+  onStarted?(): void;
   /** The compressed core bundle sent to the first stage. */
   payload: Uint8Array;
 }
@@ -204,6 +206,7 @@ export function launch(
         early.push(buffered.subarray(0, at));
         buffered = buffered.subarray(at + marker.length);
         phase = 'ready';
+        hooks.onStarted?.();
         const configBytes = Buffer.from(JSON.stringify({ ...config, ...spec.config }));
         toChild.write(Buffer.concat([lengthPrefixed(hooks.payload), lengthPrefixed(configBytes)]));
       }

@@ -11,6 +11,8 @@ export interface EndSeen {
   silenced?: boolean;
   /** It was asked to shut down. */
   asked?: boolean;
+  /** Why, when its parent was going down itself (`parent context 'x' died: ...`). */
+  cascade?: string;
   /** The process's exit, when it came. */
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   /** Why its stream closed (`web disconnected`, `no heartbeat from web for 15000 ms`...). */
@@ -30,10 +32,11 @@ export function deathReason(end: EndSeen): string {
   const exit = end.exit;
   if (exit?.signal) return `killed by ${exit.signal}`;
   if (exit && exit.code !== null) {
-    if (exit.code === 0 && end.asked) return 'shut down as asked';
+    if (exit.code === 0 && end.asked) return end.cascade ?? 'shut down as asked';
     return end.describeExit?.(exit.code) ?? describeExitCode(exit.code);
   }
-  return end.asked ? `shut down as asked (${end.streamReason})` : end.streamReason;
+  if (end.asked) return end.cascade ?? `shut down as asked (${end.streamReason})`;
+  return end.streamReason;
 }
 
 /** `exited with code 7`; a shell or container tool reports a signal as 128 + its number. */

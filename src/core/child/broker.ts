@@ -11,6 +11,9 @@ import { forwardFifoPrints } from './fifo-prints.js';
 import { CallError } from '../errors.js';
 import { loadParentSide, type ParentSide } from './parent-side-loader.js';
 import { installRouteControl } from '../routing/route-control.js';
+import { parentDiedReason } from '../../../machines/reasons.js';
+import { ContextLifecycles } from '../lifecycle/context-lifecycles.js';
+import { installLifecycleNotices, tellDispatcher } from '../lifecycle/notices.js';
 import { ModuleCache } from '../modules/module-cache.js';
 import { startModuleForwarder } from '../modules/module-forwarder.js';
 import { frameHandle } from '../wire/protocol.js';
@@ -26,6 +29,9 @@ import { Logger } from '../logging/logger.js';
 import { forwardSink } from '../logging/forward-sink.js';
 import { Stream } from '../links/stream.js';
 import { DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from '../links/heartbeat.js';
+
+/** The reason of a shutdown the parent asked for (any other takes our children down as a death). */
+const ASKED_BY_PARENT = 'asked to by the parent';
 
 /** fds of the channel: the parent writes to 3 and reads from 4 (1 and 2 carry logs). */
 const CHANNEL_IN = 3;
@@ -101,10 +107,14 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
     return false;
   };
 
-  installHandle(router, shutdownHandle, () => shutdown('asked to by the parent'));
+  installHandle(router, shutdownHandle, () => shutdown(ASKED_BY_PARENT));
 
   // Becoming a parent: routes of descendants, and children started on request.
   installRouteControl(router);
+  // Lifecycles of the contexts below this one, reported upward and to the dispatcher.
+  new ContextLifecycles(router, config.shutdownTimeout);
+  installLifecycleNotices(router, 'child');
+  tellDispatcher(router, dispatcher);
   let parentSide: Promise<ParentSide> | null = null;
   installHandle(
     router,
@@ -155,7 +165,7 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
     dispatcher.close();
     // Our own children go first (they get SHUTDOWN and the same grace), then we end.
     const children = parentSide
-      ? parentSide.then((side) => side.shutdownAll()).catch(() => undefined)
+      ? parentSide.then((side) => side.shutdownAll(reason === ASKED_BY_PARENT ? undefined : parentDiedReason(config.name, reason))).catch(() => undefined)
       : Promise.resolve();
     const terminated = Promise.all([children, worker.terminate().catch(() => undefined)]);
     const killTimer = setTimeout(() => killDescendants(), 200);

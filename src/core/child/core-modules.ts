@@ -10,11 +10,11 @@ import * as idAllocator from '../routing/id-allocator.js';
 import * as protocol from '../wire/protocol.js';
 import * as routeControl from '../routing/route-control.js';
 import * as stream from '../links/stream.js';
+import { printedLine, toWire } from '../logging/log-record.js';
 import * as handlePayload from '../handles/payload.js';
 import { createChildHandle } from '../handles/create-child.js';
 import * as handleInstall from '../handles/install.js';
 import { lastWordsHandle } from '../handles/last-words.js';
-import { printedLine, toWire } from '../logging/log-record.js';
 
 export const coreModules: Record<string, unknown> = {
   'wire/codec': codec,
@@ -27,10 +27,10 @@ export const coreModules: Record<string, unknown> = {
   'wire/protocol': protocol,
   'routing/route-control': routeControl,
   'links/stream': stream,
+  'logging/log-record': { printedLine, toWire },
   'handles/payload': handlePayload,
   // Not the namespace: that would keep the handle's docs prose in the child payload.
   'handles/create-child': { createChildHandle },
   'handles/install': handleInstall,
   'handles/last-words': { lastWordsHandle },
-  'logging/log-record': { printedLine, toWire },
 };

@@ -22,6 +22,8 @@ import { CoreRouter } from '../routing/router.js';
 import { Logger } from '../logging/logger.js';
 import { forwardSink } from '../logging/forward-sink.js';
 import { PortLink } from '../links/port-link.js';
+import { ContextLifecycles } from '../lifecycle/context-lifecycles.js';
+import { listenToBroker } from '../lifecycle/notices.js';
 
 /** What the broker hands the dispatcher thread. */
 export interface DispatcherData {
@@ -61,6 +63,9 @@ export function runDispatcher(data: DispatcherData): void {
   setProcessRouter(router);
   // Everything not for this context goes to the broker, which knows the routes.
   const link = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
+  // The broker tells this thread every lifecycle step and death it learns.
+  new ContextLifecycles(router, config.shutdownTimeout);
+  listenToBroker(router);
   router.parent = link;
   // Handles of this context the table gives the broker go back to it (CREATE_CHILD...).
   router.localTap = (frame) => {

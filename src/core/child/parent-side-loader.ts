@@ -16,7 +16,8 @@ const CORE_PREFIX = 'tendril-core:';
 
 export interface ParentSide {
   createChild(msg: Message): Promise<void>;
-  shutdownAll(): Promise<void>;
+  /** `cascade`: why this context is going down, when its parent did not ask it to. */
+  shutdownAll(cascade?: string): Promise<void>;
 }
 
 /** Loads another on-demand bundle (e.g. METHODS_BUNDLE_ID) and returns its exports. */
@@ -36,14 +37,20 @@ export async function loadParentSide(router: CoreRouter, cache: ModuleCache, con
   return exports.createParentSide(router, config, payload, (id) => loadBundle(cache, id));
 }
 
+/** A bundle's bytes; one over the message size limit comes in parts, fetched together and joined. */
+async function fetchBundle(cache: ModuleCache, id: string): Promise<Uint8Array | string> {
+  const reply = await cache.serve(BROKER, id, null);
+  const entry = reply.modules.find((m) => m[0] === id);
+  if (reply.error !== null || entry === undefined) throw new Error(`cannot load ${id}: ${reply.error ?? 'not in the reply'}`);
+  if (entry[1] !== 'chunked') return entry[2];
+  const parts = await Promise.all(Array.from({ length: Number(entry[2]) }, (_, k) => fetchBundle(cache, `${id}#${k}`)));
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+}
+
 /** Fetches a bundle built by scripts/build.mjs through the module cache and runs it in the broker. */
 async function loadBundle(cache: ModuleCache, id: string): Promise<unknown> {
-  const reply = await cache.serve(BROKER, id, null);
-  const packed = reply.modules.find((m) => m[0] === id)?.[2];
+  const packed = await fetchBundle(cache, id);
   const source = packed instanceof Uint8Array ? brotliDecompressSync(packed).toString('utf8') : packed;
-  if (reply.error !== null || source === undefined) {
-    throw new Error(`cannot load ${id}: ${reply.error ?? 'not in the reply'}`);
-  }
   const module = { exports: {} as Record<string, unknown> };
   const run = vm.runInThisContext(`(function (exports, module, require) {${source}\n})`, {
     filename: id,

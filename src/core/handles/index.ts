@@ -15,6 +15,8 @@ import { heartbeatHandle, heartbeatPurpose } from './heartbeat.js';
 import { loadModuleHandle, loadModulePurpose } from './load-module.js';
 import { shutdownHandle, shutdownPurpose } from './shutdown.js';
 import { lastWordsHandle, lastWordsPurpose } from './last-words.js';
+import { lifecycleHandle, lifecyclePurpose } from './lifecycle.js';
+import { contextStateHandle, contextStatePurpose } from './context-state.js';
 import type { ReservedHandle } from './reserved-handle.js';
 
 /** Every reserved handle, in number order. */
@@ -33,6 +35,8 @@ export const RESERVED_HANDLES: readonly ReservedHandle[] = [
   forgetChainHandle,
   createChildHandle,
   lastWordsHandle,
+  lifecycleHandle,
+  contextStateHandle,
 ];
 
 /** Each handle with docs/protocol.md's description of it (docs and tests only). */
@@ -51,6 +55,8 @@ export const HANDLE_DOCS: readonly (readonly [ReservedHandle, string])[] = [
   [forgetChainHandle, forgetChainPurpose],
   [createChildHandle, createChildPurpose],
   [lastWordsHandle, lastWordsPurpose],
+  [lifecycleHandle, lifecyclePurpose],
+  [contextStateHandle, contextStatePurpose],
 ];
 
 const byNumber: (ReservedHandle | undefined)[] = [];

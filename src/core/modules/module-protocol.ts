@@ -6,9 +6,11 @@ export type LoadModuleRequest = [specifier: string, importer: string | null];
 
 /**
  * [id (absolute path on the master), format, source, import map]. The source of tendril's own
- * parent bundle travels brotli-compressed (a Uint8Array); user modules are plain strings.
+ * parent bundle travels brotli-compressed (a Uint8Array); user modules are plain strings. A
+ * bundle over the message size limit is 'chunked': its source is the number of parts, each a
+ * module of its own (`<id>#<k>`, master/bundle-reply.ts).
  */
-export type WireModule = [id: string, format: 'esm' | 'cjs' | 'json', source: string | Uint8Array, imports: Record<string, string>];
+export type WireModule = [id: string, format: 'esm' | 'cjs' | 'json' | 'chunked', source: string | Uint8Array, imports: Record<string, string>];
 
 export interface LoadModuleReply {
   /** What the specifier resolved to (an id, or `node:x`), null on error. */

@@ -38,6 +38,8 @@ export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}, 
       router.addRoute(id, link, parentId);
       router.contextFor(id, name);
       hooks.onRouteAdded?.(id, name, parentId);
+      // Routed means running: the lifecycle step goes on the bus (lifecycle/bus.ts).
+      router.lifecycle.emit({ id, name, parentId, event: 'BOOTSTRAPPED', reason: null, from: link });
       if (router.parent?.alive) router.sendValue(router.parentId, ADD_ROUTE, [id, name, parentId]);
     },
     place,

@@ -31,6 +31,7 @@ import { parseCreateChildReply } from '../handles/create-child.js';
 import { MALFORMED } from '../handles/reserved-handle.js';
 import type { Link } from '../links/stream.js';
 import { Deaths, type DeathListener } from './deaths.js';
+import { LifecycleBus } from '../lifecycle/bus.js';
 import { HandlerTable, type Handler, type HandlerOptions } from './handler-table.js';
 import { ConnectionMethods } from './connection-methods.js';
 import type { ConnectionMethod, MethodOptions } from './connection-options.js';
@@ -81,6 +82,8 @@ export class CoreRouter extends ConnectionMethods {
   protected readonly deaths = new Deaths();
   private readonly contextCache = new Map<number, Context>();
   private readonly deathListeners: DeathListener[] = [];
+  /** @internal Lifecycle steps of the contexts this process knows (core/lifecycle/bus.ts). */
+  readonly lifecycle = new LifecycleBus();
   /** Calls, receivers waiting, connections being made: while > 0 the process stays alive. */
   private pendingCount = 0;
 
@@ -378,6 +381,11 @@ export class CoreRouter extends ConnectionMethods {
     if (link !== this.parent) this.contextDied(link.remoteId, reason, link);
     // Anything else still routed through it (a route whose parent was never announced).
     for (const [id, l] of [...this.routes]) if (l === link) this.contextDied(id, reason, link);
+  }
+
+  /** @internal Records that `parentId` started `id` (so `id` dies with it). */
+  noteParent(id: number, parentId: number): void {
+    this.deaths.setParent(id, parentId);
   }
 
   /** @internal The context that started `id`, when known here. */
