@@ -7,7 +7,7 @@ import { encode } from '../../src/core/wire/codec.js';
 import type * as TreeTasks from '../fixtures/tree-tasks.js';
 import { Router, type Context, type LogRecord } from '../../src/index.js';
 import { waitFor } from '../support/processes.js';
-import { withRouter } from '../support/router.js';
+import { runInChild, withRouter } from '../support/router.js';
 
 const tasksUrl = new URL('../fixtures/tasks.ts', import.meta.url);
 const treeTasksUrl = new URL('../fixtures/tree-tasks.ts', import.meta.url);
@@ -122,5 +122,17 @@ describe('FORWARD_LOG records', () => {
     expect(fx.logs.some((r) => r.message === 'forged record' || r.contextId === 999)).toBe(false);
     const refusals = fx.logs.filter((r) => /dropped a malformed FORWARD_LOG/.test(r.message));
     expect(refusals.every((r) => r.contextId === 0 && r.level === 'warn' && r.message.endsWith(`context ${child.id}`))).toBe(true);
+  });
+
+  it("a grandchild's prints arrive through its parent, tagged with the grandchild", async () => {
+    const parent = await fx.local({ name: 'relay' });
+    const grandchild = await fx.router.local({ name: 'printer', via: parent });
+    await runInChild(grandchild, "console.log('out from below'); console.error('err from below')");
+    await waitFor(() => fx.logs.filter((r) => r.contextId === grandchild.id).length >= 2, 10_000, "the grandchild's prints");
+    const mine = fx.logs.filter((r) => r.contextId === grandchild.id).map((r) => [r.source, r.level, r.context, r.contextName, r.message, r.topic]);
+    expect(mine.sort()).toEqual([
+      ['stderr', 'warn', 'printer', 'printer', 'err from below', undefined],
+      ['stdout', 'info', 'printer', 'printer', 'out from below', undefined],
+    ]);
   });
 });
