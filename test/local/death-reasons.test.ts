@@ -162,3 +162,18 @@ describe('why a context died', () => {
     expect(err.message).toContain('exited with code 9');
   });
 });
+
+describe('default names', () => {
+  const fx = withRouter();
+
+  it('a local context is local.<id>, from the master, via another context, and started by code in a child', async () => {
+    const first = await fx.local();
+    expect(first.name).toBe(`local.${first.id}`);
+    const via = await fx.router.local({ via: first });
+    expect(via.name).toBe(`local.${via.id}`);
+    const [id, name] = (await first.call(TASKS, 'startUnnamedChild')) as [number, string];
+    expect(id).not.toBe(via.id);
+    expect(name).toBe(`local.${id}`);
+    expect(fx.router.contextById(id)?.name).toBe(name);
+  });
+});
