@@ -2,11 +2,14 @@
 // TypeDoc fails on any public export, member or parameter type without TSDoc
 // (validation.notDocumented, notExported, invalidLink, treatWarningsAsErrors in typedoc.json),
 // and the committed pages are exactly what it generates now (`npm run docs` rewrites them).
+// TypeDoc lets a class without a comment inherit its base class's: the second test requires
+// every export's own declaration to carry one.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, expect, it } from 'vitest';
 import { repoRoot } from './imports.js';
 
@@ -40,4 +43,22 @@ it('every public export is documented, and docs/reference/ is what TypeDoc gener
   const committed = files(join(repoRoot, 'docs/reference'));
   const stale = [...new Set([...generated.keys(), ...committed.keys()])].filter((f) => generated.get(f) !== committed.get(f));
   expect(stale, 'docs/reference/ is out of date: run npm run docs').toEqual([]);
+});
+
+it('every name src/index.ts exports has its own TSDoc comment (none inherited from a base class)', { timeout: 60_000 }, () => {
+  const parsed = ts.getParsedCommandLineOfConfigFile(join(repoRoot, 'tsconfig.build.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  const program = ts.createProgram([join(repoRoot, 'src/index.ts')], { ...parsed!.options, noEmit: true });
+  const checker = program.getTypeChecker();
+  const index = checker.getSymbolAtLocation(program.getSourceFile(join(repoRoot, 'src/index.ts'))!)!;
+  const exported = checker.getExportsOfModule(index);
+  expect(exported.length).toBeGreaterThan(50);
+  const undocumented: string[] = [];
+  for (const name of exported) {
+    const symbol = name.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(name) : name;
+    for (const d of symbol.declarations ?? []) {
+      const node = ts.isVariableDeclaration(d) ? d.parent.parent : d;
+      if (ts.getJSDocCommentsAndTags(node).length === 0) undocumented.push(`${name.name} (${relative(repoRoot, d.getSourceFile().fileName)})`);
+    }
+  }
+  expect(undocumented).toEqual([]);
 });
