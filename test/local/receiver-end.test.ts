@@ -5,9 +5,11 @@ import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ChannelError, Receiver, Select, type Context, type Message } from '../../src/index.js';
 import type * as SlowSender from '../fixtures/slow-sender.js';
+import type * as TreeTasks from '../fixtures/tree-tasks.js';
 import { withRouter } from '../support/router.js';
 
 const senderUrl = new URL('../fixtures/slow-sender.ts', import.meta.url);
+const treeUrl = new URL('../fixtures/tree-tasks.ts', import.meta.url);
 const COUNT = 40;
 /** After this many values the test kills the sending child. */
 const KILL_AT = 16;
@@ -158,5 +160,24 @@ describe('a Receiver whose sender is killed or closes', () => {
     }
     expectDeathError(decodeError, doomed);
     expect(ends.get(b.handle)!.isClose).toBe(true);
+  });
+
+  it('a Receiver in a child fails with ChannelError when its sender, a grandchild started there, is SIGKILLed', async () => {
+    const child = await fx.local({ name: 'mid' });
+    const inChild = child.import<typeof SlowSender>(senderUrl);
+    const run = async (kill: boolean): Promise<{ values: unknown[]; error: string | null; reason: string | null }> => {
+      const grandchild = await child.import<typeof TreeTasks>(treeUrl).spawnChild(kill ? 'doomed' : 'closing');
+      const { pid } = await grandchild.import<typeof TreeTasks>(treeUrl).identity();
+      const sender = await inChild.openInbox();
+      await grandchild.import<typeof SlowSender>(senderUrl).startSending(sender, COUNT, kill ? EVERY_MS : 1, true);
+      const result = await inChild.drainInbox(pid, kill ? KILL_AT : -1);
+      return { ...result, reason: result.reason?.replace(`#${grandchild.id})`, '#GC)') ?? null };
+    };
+    const killed = await run(true);
+    expectKilledPrefix(killed.values);
+    expect(killed.error).toBe('ChannelError');
+    expect(killed.reason).toContain('#GC) is dead');
+    const closed = await run(false);
+    expect(closed).toEqual({ values: Array.from({ length: COUNT }, (_, i) => i), error: null, reason: null });
   });
 });
