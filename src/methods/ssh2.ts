@@ -239,7 +239,8 @@ export function openSsh2(opts: SshOptions, command: string, io: LaunchIO, connec
         let signal: NodeJS.Signals | null = null;
         ch.on('exit', (code: number | null, sig?: string) => {
           status = code;
-          if (sig) signal = `SIG${sig}` as NodeJS.Signals;
+          // ssh2 names it with the SIG prefix (the protocol's name has none).
+          if (sig) signal = (sig.startsWith('SIG') ? sig : `SIG${sig}`) as NodeJS.Signals;
         });
         ch.on('close', () => finish(status, signal));
         ch.on('error', () => undefined);
