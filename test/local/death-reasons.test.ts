@@ -128,6 +128,17 @@ describe('why a context died', () => {
     expect(await reasonOf(web)).toBe("parent context 'bastion' died: exited with code 3");
   });
 
+  it('an uncaught exception that user code handles itself is no death: a later exit still reads as one', async () => {
+    const ctx = await fx.local({ name: 'survivor' });
+    await ctx.call(TASKS, 'swallowUncaught');
+    await ctx.call(TASKS, 'throwInTimer', 'handled');
+    for (let i = 0; i < 200 && (await ctx.call(TASKS, 'swallowedCount')) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await ctx.call(TASKS, 'swallowedCount')).toBe(1);
+    expect(ctx.state).toBe('running');
+    await ctx.call(TASKS, 'exitLater', 3);
+    expect(await reasonOf(ctx)).toBe('exited with code 3');
+  });
+
   it('a requested shutdown reads as one, not as a loss', async () => {
     const ctx = await fx.local({ name: 'polite' });
     await ctx.shutdown({ wait: true });

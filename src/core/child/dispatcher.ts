@@ -48,8 +48,13 @@ export function runDispatcher(data: DispatcherData): void {
   setModuleRegistry(registry);
   installStackMapper((id) => registry.sourceOf(id));
   // Runs before the thread dies of it (the default handling stays): the broker reads the words.
+  // User code that handles uncaught exceptions itself keeps the thread alive: no words then.
   const slot = data.lastWords;
-  if (slot) process.on('uncaughtExceptionMonitor', (e, origin) => writeLastWords(slot, describeUncaught(e, origin)));
+  if (slot) {
+    process.on('uncaughtExceptionMonitor', (e, origin) => {
+      if (process.listenerCount('uncaughtException') === 0) writeLastWords(slot, describeUncaught(e, origin));
+    });
+  }
   const port = parentPort;
   if (!port) throw new Error('the dispatcher must run on a worker thread');
   const router = new CoreRouter({
