@@ -1,13 +1,32 @@
 // One method per connection method, on every router: the master's (it runs the connection
-// itself) and a child's (its broker runs it, see CoreRouter.connect). Types only from
-// src/methods: nothing here adds to the child payload.
+// itself: Router overrides connect) and a child's (it asks its broker, or `via`'s, with
+// CREATE_CHILD). Types only from src/methods: nothing here adds to the child payload.
 import type { Context } from '../calls/context.js';
-import type { ConnectionMethod, MethodOptions } from './connection-options.js';
+import { ChannelError } from '../errors.js';
+import { parseCreateChildReply } from '../handles/create-child.js';
+import { MALFORMED } from '../handles/reserved-handle.js';
+import { CREATE_CHILD } from '../wire/protocol.js';
+import type { CommonOptions, ConnectionMethod, MethodOptions } from './connection-options.js';
 
 /** The connection methods every router offers, each a shorthand for {@link connect}. */
 export abstract class ConnectionMethods {
-  /** Starts a context with the named connection method (from this context, or `opts.via`). */
-  abstract connect<M extends ConnectionMethod>(method: M, opts?: MethodOptions[M]): Promise<Context>;
+  /** The Context of this router itself. */
+  abstract myself(): Context;
+  /** @internal */
+  abstract contextFor(id: number, name?: string): Context;
+
+  /**
+   * Starts a context with the named connection method (from this context, or `opts.via`): the
+   * broker of that context runs the connection. The master's Router runs it itself.
+   */
+  async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
+    const { via, ...rest } = opts as CommonOptions;
+    const target = via ?? this.myself();
+    const reply = await target.sendAwait({ handle: CREATE_CHILD, data: { method, opts: rest } });
+    const child = parseCreateChildReply(reply);
+    if (child === MALFORMED) throw new ChannelError('malformed CREATE_CHILD reply');
+    return this.contextFor(child[0], child[1]);
+  }
 
   /** A new node process on this context's machine (or on `via`'s). */
   local(opts: MethodOptions['local'] = {}): Promise<Context> {

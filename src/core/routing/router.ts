@@ -14,7 +14,7 @@ import {
   LAST_HANDLE,
   NO_REPLY,
   SHUTDOWN,
-  CREATE_CHILD,
+  deadFrame,
   describeHandle,
   encodeFrame,
   frameAuth,
@@ -27,15 +27,12 @@ import {
 import { Sender } from '../messaging/sender.js';
 import { installHandle } from '../handles/install.js';
 import { heartbeatHandle } from '../handles/heartbeat.js';
-import { parseCreateChildReply } from '../handles/create-child.js';
-import { MALFORMED } from '../handles/reserved-handle.js';
 import type { Link } from '../links/stream.js';
 import { Deaths, type DeathListener } from './deaths.js';
 import { LifecycleBus } from '../lifecycle/bus.js';
-import { HandlerTable, type Handler, type HandlerOptions } from './handler-table.js';
+import type { Handler, HandlerOptions } from './handler-table.js';
+import { LocalDelivery } from './local-delivery.js';
 import { ConnectionMethods } from './connection-methods.js';
-import type { ConnectionMethod, MethodOptions } from './connection-options.js';
-import type { CommonOptions } from './connection-options.js';
 import { LOG_LEVELS, type LogLevel } from '../logging/log-record.js';
 import { Logger, writeToStderr } from '../logging/logger.js';
 
@@ -52,8 +49,6 @@ export interface RouterIdentity {
   /** Handles this router allocates: [first, last]. */
   handleRange?: [number, number];
 }
-
-const utf8 = new TextEncoder();
 
 /**
  * The router of one context: routes frames between its links, delivers those addressed to it
@@ -75,7 +70,8 @@ export class CoreRouter extends ConnectionMethods {
   parent: Link | null = null;
   /** Context id -> link through which it is reached (children and their descendants). */
   protected readonly routes = new Map<number, Link>();
-  private readonly handlers: HandlerTable;
+  /** Handlers of this context and the delivery to them (routing/local-delivery.ts). */
+  private readonly delivery: LocalDelivery;
   /** @internal Frames for this context that a tap claims (the broker hands dispatcher frames over). */
   localTap: ((frame: Uint8Array, from: Link | null) => boolean) | null = null;
   /** Who is dead and why: the one owner of deaths in this process (routing/deaths.ts). */
@@ -103,7 +99,7 @@ export class CoreRouter extends ConnectionMethods {
     this.unidirectional = identity.unidirectional ?? false;
     this.logger = new Logger(identity.id, identity.name, writeToStderr);
     const [first, last] = identity.handleRange ?? [FIRST_USER_HANDLE, FIRST_DISPATCHER_HANDLE - 1];
-    this.handlers = new HandlerTable(first, Math.min(last, LAST_HANDLE));
+    this.delivery = new LocalDelivery(this, first, Math.min(last, LAST_HANDLE));
     // Heartbeats only need to arrive (src/core/links/heartbeat.ts).
     installHandle(this, heartbeatHandle, () => {});
   }
@@ -120,30 +116,22 @@ export class CoreRouter extends ConnectionMethods {
   // ---- handlers ----
   /** @internal */
   allocHandle(): number {
-    return this.handlers.alloc();
+    return this.delivery.alloc();
   }
 
   /** Receives the messages sent to a handle of this context: `fn` runs for each (once unless `persist`); returns the handle. */
   addHandler(fn: Handler, opts: HandlerOptions = {}): number {
-    const handle = opts.handle ?? this.handlers.alloc();
-    const respondent = opts.respondent ? opts.respondent.id : -1;
-    const reason = respondent >= 0 ? this.deaths.reason(respondent) : undefined;
-    if (reason !== undefined) {
-      queueMicrotask(() => fn(Message.dead(this, this.myId, respondent, handle, `${this.describeContext(respondent)} is dead: ${reason}`)));
-      return handle;
-    }
-    this.handlers.add(handle, { fn, persist: opts.persist ?? true, respondent, policy: opts.policy });
-    return handle;
+    return this.delivery.add(fn, opts);
   }
 
   /** Removes the handler of `handle`; false when there was none. */
   delHandler(handle: number): boolean {
-    return this.handlers.delete(handle) !== undefined;
+    return this.delivery.delete(handle);
   }
 
   /** @internal */
   hasHandler(handle: number): boolean {
-    return this.handlers.has(handle);
+    return this.delivery.has(handle);
   }
 
   // ---- policies ----
@@ -209,15 +197,12 @@ export class CoreRouter extends ConnectionMethods {
 
   /** @internal A dead frame from `srcId` to `dstId`'s `handle`. */
   buildDeadFrame(dstId: number, srcId: number, handle: number, reason: string): Uint8Array {
-    const data = utf8.encode(reason);
-    const frame = new Uint8Array(HEADER_SIZE + data.byteLength);
-    writeHeader(frame, 0, dstId, srcId, srcId, handle, IS_DEAD, data.byteLength);
-    frame.set(data, HEADER_SIZE);
-    return frame;
+    return deadFrame(dstId, srcId, handle, reason);
   }
 
   /** Answers `frame` with a dead message, if it asked for a reply. */
-  protected deadReply(frame: Uint8Array, reason: string): void {
+  /** @internal */
+  deadReply(frame: Uint8Array, reason: string): void {
     const replyTo = frameReplyTo(frame);
     if (replyTo === NO_REPLY || replyTo === IS_DEAD) {
       if (this.logger.debugEnabled('routing')) {
@@ -234,7 +219,7 @@ export class CoreRouter extends ConnectionMethods {
     if (from !== null && !this.accepts(frame, from)) return;
     const dst = frameDst(frame);
     if (dst === this.myId) {
-      this.deliverLocal(frame, from);
+      this.delivery.deliver(frame, from);
       return;
     }
     if (frame.byteLength - HEADER_SIZE > this.maxMessageSize) {
@@ -272,47 +257,9 @@ export class CoreRouter extends ConnectionMethods {
     return this.routes.get(id) === link;
   }
 
-  private deliverLocal(frame: Uint8Array, from: Link | null): void {
-    if (this.localTap !== null && this.localTap(frame, from)) return;
-    const handle = frameHandle(frame);
-    const entry = this.handlers.get(handle);
-    if (entry === undefined) {
-      if (frameReplyTo(frame) !== IS_DEAD) {
-        this.deadReply(frame, `no handler for handle ${describeHandle(handle)} in context ${this.name} (#${this.myId})`);
-      }
-      return;
-    }
-    if (entry.respondent >= 0 && frameSrc(frame) !== entry.respondent && !this.speaksFor(frame, entry.respondent)) {
-      this.log('warn', `dropped a message to ${describeHandle(handle)} from context ${frameSrc(frame)}: the handler awaits ${this.describeContext(entry.respondent)}`);
-      return;
-    }
-    const msg = new Message(frame, this);
-    if (entry.policy !== undefined && !entry.policy(msg, from)) {
-      this.log('warn', `refused a message to ${describeHandle(handle)} from context ${msg.srcId}: policy`);
-      this.deadReply(frame, `refused by policy of handle ${describeHandle(handle)} in context ${this.name}`);
-      return;
-    }
-    if (!entry.persist) this.delHandler(handle);
-    this.invoke(entry.fn, msg);
-  }
-
-  /**
-   * A dead message about the awaited context may come from a router on the way to it (no
-   * route, it died, it refused): accepted from this context or one reached the same way.
-   */
-  private speaksFor(frame: Uint8Array, respondent: number): boolean {
-    if (frameReplyTo(frame) !== IS_DEAD) return false;
-    const src = frameSrc(frame);
-    if (src === this.myId) return true;
-    return (this.routes.get(src) ?? this.parent) === (this.routes.get(respondent) ?? this.parent);
-  }
-
-  private invoke(fn: Handler, msg: Message): void {
-    try {
-      fn(msg);
-    } catch (e) {
-      this.log('error', `handler ${describeHandle(msg.handle)} threw: ${(e as Error)?.stack ?? e}`);
-    }
+  /** @internal The link a frame for `id` leaves on (its route, else towards the parent). */
+  linkTowards(id: number): Link | null {
+    return this.routes.get(id) ?? this.parent;
   }
 
   // ---- routes and deaths ----
@@ -364,9 +311,7 @@ export class CoreRouter extends ConnectionMethods {
 
   private afterDeath(id: number, reason: string, from: Link | null): void {
     this.routes.delete(id);
-    for (const [h, entry] of this.handlers.takeAwaiting(id)) {
-      this.invoke(entry.fn, Message.dead(this, this.myId, id, h, `${this.describeContext(id)} is dead: ${reason}`));
-    }
+    this.delivery.respondentDied(id, reason);
     const ctx = this.contextCache.get(id);
     if (ctx) markContextDead(ctx, reason);
     for (const fn of this.deathListeners) fn(id, reason, from);
@@ -420,19 +365,6 @@ export class CoreRouter extends ConnectionMethods {
       if (reason !== undefined) markContextDead(ctx, reason);
     }
     return ctx;
-  }
-
-  /**
-   * Starts a child of this context (or of `opts.via`): the broker of that context runs the
-   * connection. In the master, Router overrides this with its own driver.
-   */
-  async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
-    const { via, ...rest } = opts as CommonOptions;
-    const target = via ?? this.myself();
-    const reply = await target.sendAwait({ handle: CREATE_CHILD, data: { method, opts: rest } });
-    const child = parseCreateChildReply(reply);
-    if (child === MALFORMED) throw new ChannelError('malformed CREATE_CHILD reply');
-    return this.contextFor(child[0], child[1]);
   }
 
   /** @internal Asks a context to shut down; with `wait`, resolves once it is dead. */

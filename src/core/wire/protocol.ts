@@ -77,6 +77,13 @@ export function writeHeader(
   v.setUint32(OFF_LENGTH, length);
 }
 
+const utf8 = new TextEncoder();
+
+/** A dead frame from `srcId` to `dstId`'s `handle`: its data is the UTF-8 reason. */
+export function deadFrame(dstId: number, srcId: number, handle: number, reason: string): Uint8Array {
+  return encodeFrame(dstId, srcId, srcId, handle, IS_DEAD, utf8.encode(reason));
+}
+
 /** A whole frame (header + data) in one fresh buffer: the only copy of the data on send. */
 export function encodeFrame(
   dstId: number,

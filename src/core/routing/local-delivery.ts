@@ -1,0 +1,106 @@
+// Local delivery: frames for this context reach their handlers here. It owns the handler
+// table, checks the handler's policy and awaited respondent, answers what has no handler with
+// a dead message, and gives each handler awaiting a context that died its one dead message.
+// Hot path: one map lookup per frame; a Message is made only for a frame that is delivered.
+import type { Link } from '../links/stream.js';
+import { Message } from '../messaging/message.js';
+import { IS_DEAD, describeHandle, frameHandle, frameReplyTo, frameSrc } from '../wire/protocol.js';
+import { HandlerTable, type Handler, type HandlerOptions } from './handler-table.js';
+import type { CoreRouter } from './router.js';
+
+export class LocalDelivery {
+  private readonly handlers: HandlerTable;
+
+  constructor(
+    private readonly router: CoreRouter,
+    firstHandle: number,
+    lastHandle: number,
+  ) {
+    this.handlers = new HandlerTable(firstHandle, lastHandle);
+  }
+
+  alloc(): number {
+    return this.handlers.alloc();
+  }
+
+  /** Adds a handler; one awaiting a context already dead gets its dead message at once. */
+  add(fn: Handler, opts: HandlerOptions): number {
+    const router = this.router;
+    const handle = opts.handle ?? this.handlers.alloc();
+    const respondent = opts.respondent ? opts.respondent.id : -1;
+    const reason = respondent >= 0 ? router.deadReason(respondent) : undefined;
+    if (reason !== undefined) {
+      queueMicrotask(() => fn(Message.dead(router, router.myId, respondent, handle, `${router.describeContext(respondent)} is dead: ${reason}`)));
+      return handle;
+    }
+    this.handlers.add(handle, { fn, persist: opts.persist ?? true, respondent, policy: opts.policy });
+    return handle;
+  }
+
+  delete(handle: number): boolean {
+    return this.handlers.delete(handle) !== undefined;
+  }
+
+  has(handle: number): boolean {
+    return this.handlers.has(handle);
+  }
+
+  /** A frame for this context, from `from` (null: made in this process). */
+  deliver(frame: Uint8Array, from: Link | null): void {
+    const router = this.router;
+    if (router.localTap !== null && router.localTap(frame, from)) return;
+    const handle = frameHandle(frame);
+    const entry = this.handlers.get(handle);
+    if (entry === undefined) {
+      if (frameReplyTo(frame) !== IS_DEAD) {
+        router.deadReply(frame, `no handler for handle ${describeHandle(handle)} in context ${router.name} (#${router.myId})`);
+      }
+      return;
+    }
+    if (entry.respondent >= 0 && frameSrc(frame) !== entry.respondent && !this.speaksFor(frame, entry.respondent)) {
+      router.log('warn', `dropped a message to ${describeHandle(handle)} from context ${frameSrc(frame)}: the handler awaits ${router.describeContext(entry.respondent)}`);
+      return;
+    }
+    const msg = new Message(frame, router);
+    if (entry.policy !== undefined && !entry.policy(msg, from)) {
+      router.log('warn', `refused a message to ${describeHandle(handle)} from context ${msg.srcId}: policy`);
+      router.deadReply(frame, `refused by policy of handle ${describeHandle(handle)} in context ${router.name}`);
+      return;
+    }
+    if (!entry.persist) this.handlers.delete(handle);
+    this.invoke(entry.fn, msg);
+  }
+
+  /** Every handler awaiting `id` gets one dead message and is removed. */
+  respondentDied(id: number, reason: string): void {
+    const router = this.router;
+    for (const [h, entry] of this.handlers.takeAwaiting(id)) {
+      this.invoke(entry.fn, Message.dead(router, router.myId, id, h, `${router.describeContext(id)} is dead: ${reason}`));
+    }
+  }
+
+  /** Handlers waiting on each respondent, by respondent id (dump()). */
+  awaiting(): Map<number, number> {
+    return this.handlers.awaiting();
+  }
+
+  /**
+   * A dead message about the awaited context may come from a router on the way to it (no
+   * route, it died, it refused): accepted from this context or one reached the same way.
+   */
+  private speaksFor(frame: Uint8Array, respondent: number): boolean {
+    if (frameReplyTo(frame) !== IS_DEAD) return false;
+    const src = frameSrc(frame);
+    const router = this.router;
+    if (src === router.myId) return true;
+    return router.linkTowards(src) === router.linkTowards(respondent);
+  }
+
+  private invoke(fn: Handler, msg: Message): void {
+    try {
+      fn(msg);
+    } catch (e) {
+      this.router.log('error', `handler ${describeHandle(msg.handle)} threw: ${(e as Error)?.stack ?? e}`);
+    }
+  }
+}
