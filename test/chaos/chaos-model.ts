@@ -1,0 +1,118 @@
+// The pure half of the chaos property (chaos.property.test.ts): random 3-level trees, victims
+// and message streams, and what must follow from them: who ends dead, by when each observer
+// must know it, and which death reasons the reason rule allows (src/core/routing/deaths.ts).
+import fc from 'fast-check';
+import { parentDiedReason } from '../../machines/reasons.js';
+
+export type Signal = 'SIGKILL' | 'SIGSTOP';
+/** A node to kill or freeze, `delayMs` after the previous one. */
+export interface Kill { node: number; signal: Signal; delayMs: number }
+/** A Sender in node `sender` streaming to a Receiver in `holder` (-1: the master). */
+export interface Stream { holder: number; sender: number }
+/** `parents[i]`: the node that started node i (-1: the master); parents come first. */
+export interface Scenario { parents: number[]; kills: Kill[]; streams: Stream[] }
+
+export const MASTER = -1;
+export const DEPTH = 3;
+
+/** Strict ancestors of `i` among the nodes, nearest first (never the master). */
+export function ancestors(parents: readonly number[], i: number): number[] {
+  const out: number[] = [];
+  for (let p = parents[i]!; p !== MASTER; p = parents[p]!) out.push(p);
+  return out;
+}
+
+export const levelOf = (parents: readonly number[], i: number): number => ancestors(parents, i).length + 1;
+
+/** Every node below `i`, parents before children. */
+export function descendants(parents: readonly number[], i: number): number[] {
+  return parents.map((_, j) => j).filter((j) => ancestors(parents, j).includes(i));
+}
+
+const MAX_NODES = 9;
+
+/** A tree of 6..9 nodes on 3 levels (nodes 0, 1, 2 are one chain, so level 3 exists), 1..3 victims, 2..4 streams. */
+export const scenarioArb: fc.Arbitrary<Scenario> = fc
+  .record({
+    size: fc.integer({ min: 6, max: MAX_NODES }),
+    choices: fc.array(fc.nat(), { minLength: MAX_NODES, maxLength: MAX_NODES }),
+    kills: fc.array(fc.record({ node: fc.nat(), signal: fc.constantFrom<Signal>('SIGKILL', 'SIGSTOP'), delayMs: fc.integer({ min: 0, max: 80 }) }), { minLength: 1, maxLength: 3 }),
+    streams: fc.array(fc.record({ holder: fc.nat(), sender: fc.nat() }), { minLength: 2, maxLength: 4 }),
+  })
+  .map(({ size, choices, kills, streams }) => {
+    const parents: number[] = [MASTER, 0, 1];
+    for (let i = 3; i < size; i++) {
+      const candidates = [MASTER, ...parents.map((_, j) => j).filter((j) => levelOf(parents, j) < DEPTH)];
+      parents.push(candidates[choices[i]! % candidates.length]!);
+    }
+    const seen = new Set<number>();
+    const victims = kills.map((k) => ({ ...k, node: k.node % size })).filter((k) => !seen.has(k.node) && seen.add(k.node));
+    const flows = streams.map(({ holder, sender }) => {
+      const s = sender % size;
+      const h = (holder % (size + 1)) - 1;
+      return { holder: h === s ? MASTER : h, sender: s };
+    });
+    return { parents, kills: victims, streams: flows };
+  });
+
+/** Is `i` in a subtree whose root was killed or frozen? */
+export function endsDead(sc: Scenario, i: number): boolean {
+  const victims = new Set(sc.kills.map((k) => k.node));
+  return victims.has(i) || ancestors(sc.parents, i).some((a) => victims.has(a));
+}
+
+/** `observer`'s nodes from the top: the master, then ancestors, farthest first. */
+const pathFromTop = (parents: readonly number[], i: number): number[] => (i === MASTER ? [] : [...ancestors(parents, i)].reverse().concat(i));
+
+/** Bounds after the signal: a SIGKILL is seen at once, a SIGSTOP once the heartbeats stop. */
+export interface Bounds { SIGKILL: number; SIGSTOP: number }
+
+/**
+ * By when (Date.now()) a live `observer` must know that `node` died, given when each victim
+ * was hit (`hitAt`). A victim's death is found by its parent and travels up to the common
+ * ancestor with the observer, then down; only victims with no other victim on that way count
+ * (a frozen or dead node on the way carries no news), the topmost always does. Null: `node` lives.
+ */
+export function deadline(sc: Scenario, observer: number, node: number, hitAt: ReadonlyMap<number, number>, bounds: Bounds): number | null {
+  const obsPath = new Set(pathFromTop(sc.parents, observer));
+  // The way down from the common ancestor (exclusive) to node.
+  const below = pathFromTop(sc.parents, node).filter((j) => !obsPath.has(j));
+  let best: number | null = null;
+  let clear = true;
+  for (const j of below) {
+    const kill = sc.kills.find((k) => k.node === j);
+    if (!kill) continue;
+    if (clear) {
+      const due = hitAt.get(j)! + bounds[kill.signal];
+      best = best === null ? due : Math.min(best, due);
+    }
+    clear = false;
+  }
+  return best;
+}
+
+/**
+ * What the reason rule allows for a dead node, given the reasons recorded for its parent:
+ * a victim with no victim above it has its own detected reason; a node below a dead parent
+ * has `parent context '<parent>' died: <parent's reason>` (a victim below another victim may
+ * have either, depending on which death was found first). Returns the problem, or null.
+ */
+export function reasonProblem(sc: Scenario, names: readonly string[], i: number, reason: string | null, reasonOf: (j: number) => string | null): string | null {
+  if (reason === null) return `${names[i]} is dead without a reason`;
+  const kill = sc.kills.find((k) => k.node === i);
+  const own = kill === undefined ? null : kill.signal === 'SIGKILL' ? /^killed by SIGKILL$/ : new RegExp(`^no heartbeat from ${names[i]} for \\d+ ms$`);
+  const parent = sc.parents[i]!;
+  const parentDead = parent !== MASTER && endsDead(sc, parent);
+  const cascade = parentDead ? parentDiedReason(names[parent], reasonOf(parent) ?? '<no reason>') : null;
+  if (own?.test(reason) || reason === cascade) return null;
+  const allowed = [own ? `${own}` : null, cascade === null ? null : JSON.stringify(cascade)].filter((x) => x !== null).join(' or ');
+  return `${names[i]} died of ${JSON.stringify(reason)}, expected ${allowed}`;
+}
+
+/** Human-readable summary of a scenario, for failure messages. */
+export function describeScenario(sc: Scenario): string {
+  const tree = sc.parents.map((p, i) => `n${i}<-${p === MASTER ? 'master' : `n${p}`}`).join(' ');
+  const kills = sc.kills.map((k) => `${k.signal} n${k.node} +${k.delayMs}ms`).join(', ');
+  const streams = sc.streams.map((s) => `n${s.sender}->${s.holder === MASTER ? 'master' : `n${s.holder}`}`).join(', ');
+  return `tree: ${tree}; kills: ${kills}; streams: ${streams}`;
+}
