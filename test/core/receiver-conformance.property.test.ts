@@ -38,6 +38,9 @@ describe('Receiver conforms to the receiver machine', () => {
           table.send(e);
           expect(receiver.state).toBe(table.state);
           expect(actor.getSnapshot().value).toBe(table.state);
+          // The runtime's implementations of the machine's assign actions keep the same data.
+          expect((receiver as unknown as { delivered: number }).delivered).toBe(actor.getSnapshot().context.delivered);
+          if (table.state === 'dead') expect(receiver.reason).toBe(actor.getSnapshot().context.reason);
         }
         // Messages taken out are exactly those sent while open, in order.
         const delivered = actor.getSnapshot().context.delivered;
