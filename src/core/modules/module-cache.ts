@@ -111,11 +111,12 @@ export class ModuleCache {
   private async fetch(specifier: string, importer: string | null): Promise<Resolution> {
     this.upstreamRequests++;
     const [data, error] = await requestModule(this.router, this.router.contextFor(this.router.parentId), specifier, importer);
-    if (data === null) return { root: null, error: `loading '${specifier}' failed: ${error}`, graph: [], received: null, receivedIds: new Set() };
     let reply;
     try {
+      if (data === null) throw new Error(error ?? 'no reply');
       reply = indexReply(data);
     } catch (e) {
+      // Not cached: the next request asks again.
       return { root: null, error: `loading '${specifier}' failed: ${(e as Error).message}`, graph: [], received: null, receivedIds: new Set() };
     }
     for (const m of reply.modules) this.modules.set(m.id, m.bytes);
