@@ -109,4 +109,29 @@ describe('a Receiver ends normally only on a close', () => {
     const closed = drive([{ kind: 'message', from: 6 }, { kind: 'senderClose', from: 6 }, { kind: 'death', of: 6 }]);
     expect((await firstValueFrom(closed.receiver.messages$.pipe(toArray()))).map((m) => m.decode())).toEqual([0]);
   });
+
+  it('a subscriber that sends to its own receiver gets every message once, in order, then the end', async () => {
+    const router = new CoreRouter({ id: 0, name: 't', parentIds: [] });
+    const receiver = new Receiver(router);
+    const seen: unknown[][] = [[], []];
+    const done = [0, 1].map(
+      (k) =>
+        new Promise<unknown>((resolve) =>
+          receiver.messages$.subscribe({
+            next: (m) => {
+              const v = m.decode() as number;
+              seen[k]!.push(v);
+              // The first subscriber answers each value below 3 with the next one, synchronously.
+              if (k === 0 && v < 3) router.sendValue(0, receiver.handle, v + 1);
+              if (k === 0 && v === 3) router.route(router.buildDeadFrame(0, 0, receiver.handle, SENDER_CLOSED), null);
+            },
+            error: resolve,
+            complete: () => resolve('completed'),
+          }),
+        ),
+    );
+    router.sendValue(0, receiver.handle, 0);
+    expect(await Promise.all(done)).toEqual(['completed', 'completed']);
+    expect(seen).toEqual([[0, 1, 2, 3], [0, 1, 2, 3]]);
+  });
 });

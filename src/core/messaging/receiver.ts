@@ -36,7 +36,7 @@ interface Waiter {
 /** Lifecycle: open -> closed | dead (machines/receiver.ts, run from its generated table). */
 export type ReceiverState = 'open' | 'closed' | 'dead';
 
-type ReceiverEvent = { readonly type: 'MESSAGE' | 'CLOSE' } | { readonly type: 'DEAD'; readonly reason: string };
+type ReceiverEvent = { readonly type: 'MESSAGE' | 'CLOSE' } | { readonly type: 'DEAD'; readonly reason: string; readonly msg: Message };
 const MESSAGE: ReceiverEvent = { type: 'MESSAGE' };
 const CLOSE: ReceiverEvent = { type: 'CLOSE' };
 // The table's actions, on the Receiver's own fields (set in the class's static block).
@@ -75,8 +75,12 @@ export class Receiver implements AsyncIterable<Message> {
   /** Select that owns this receiver, notified of each arrival. */
   private notify: ((r: Receiver) => void) | null = null;
   private subscribers: Subscriber<Message>[] | null = null;
-  /** The message being handled by the lifecycle (the table's actions take it from here). */
+  /**
+   * Messages whose MESSAGE event is on its way through the lifecycle, in order: one slot, and
+   * a list for those that arrive while an action runs (a subscriber sending to itself).
+   */
   private arriving: Message | null = null;
+  private later: Message[] | null = null;
   /** Messages counted while open (the machine's `delivered`). */
   private delivered = 0;
   private readonly respondentId: number;
@@ -115,10 +119,11 @@ export class Receiver implements AsyncIterable<Message> {
         countDelivered: (r) => {
           r.delivered++;
         },
-        onMessage: (r) => r.handOut(r.arriving!),
+        onMessage: (r) => r.handOut(r.takeArriving()),
         recordReason: (r, e) => {
-          r.deadMsg = r.arriving;
-          r.closeReason = e.type === 'DEAD' ? e.reason : '';
+          if (e.type !== 'DEAD') return;
+          r.deadMsg = e.msg;
+          r.closeReason = e.reason;
         },
       },
       onState: (r) => r.ended(),
@@ -140,9 +145,21 @@ export class Receiver implements AsyncIterable<Message> {
   }
 
   private deliver(msg: Message): void {
-    this.arriving = msg;
-    this.life.send(msg.isDead ? { type: 'DEAD', reason: msg.deadReason } : MESSAGE);
+    if (this.life.done) return;
+    if (msg.isDead) {
+      this.life.send({ type: 'DEAD', reason: msg.deadReason, msg });
+      return;
+    }
+    if (this.arriving === null && (this.later === null || this.later.length === 0)) this.arriving = msg;
+    else (this.later ??= []).push(msg);
+    this.life.send(MESSAGE);
+  }
+
+  private takeArriving(): Message {
+    const msg = this.arriving;
+    if (msg === null) return this.later!.shift()!;
     this.arriving = null;
+    return msg;
   }
 
   /** The `onMessage` action: to the subscribers, else the first waiter, else the queue. */
@@ -178,6 +195,7 @@ export class Receiver implements AsyncIterable<Message> {
 
   /** Entered closed or dead: nothing more arrives; waiters and subscribers learn how it ended. */
   private ended(): void {
+    this.arriving = this.later = null; // their events come after the end: never delivered
     this.router.delHandler(this.handle);
     if (this.senders !== null) for (const watch of this.senders.values()) watch.unsubscribe();
     this.senders = null;
