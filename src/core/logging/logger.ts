@@ -7,8 +7,12 @@ import { LOG_LEVELS, logRecord, type LogLevel, type LogRecord } from './log-reco
 /** Debug logging: off, on for every topic, or on for the topics listed. */
 export type DebugSetting = boolean | readonly string[];
 
-/** The topics the runtime logs debug records under (any other name is accepted, and silent). */
-export const DEBUG_TOPICS = ['routing', 'modules', 'lifecycle', 'calls'] as const;
+/**
+ * The topics the runtime logs debug records under (any other name is accepted, and silent):
+ * routing (dropped frames), modules (fetches, replies passed on), lifecycle (shutdowns).
+ * Profiling records (info) carry the topic `calls`.
+ */
+export const DEBUG_TOPICS = ['routing', 'modules', 'lifecycle'] as const;
 
 /** Where finished records go. */
 export type LogSink = (record: LogRecord) => void;
