@@ -67,12 +67,20 @@ export class Lifecycle<T extends LifecycleTable, C, E extends LifecycleEvent = A
   ) {
     this.state = table.initial as StateOf<T>;
     this.busy = true;
-    this.run(table.entry, INIT as E);
-    this.entered();
-    this.drain();
+    try {
+      this.run(table.entry, INIT as E);
+      this.entered();
+      this.drain();
+    } finally {
+      this.queue = null;
+      this.busy = false;
+    }
   }
 
-  /** Handles one event; false when the current state has no transition for it (or the lifecycle is done). */
+  /**
+   * Handles one event: false when the current state has no transition for it or the lifecycle
+   * is done. Sent from inside an action, it is queued (true) and handled right after.
+   */
   send(event: E): boolean {
     if (this.done) return false;
     if (this.busy) {
@@ -80,16 +88,20 @@ export class Lifecycle<T extends LifecycleTable, C, E extends LifecycleEvent = A
       return true;
     }
     this.busy = true;
-    const taken = this.step(event);
-    this.drain();
-    return taken;
+    // An action that throws leaves the state where it got to and drops the queued events.
+    try {
+      const taken = this.step(event);
+      this.drain();
+      return taken;
+    } finally {
+      this.queue = null;
+      this.busy = false;
+    }
   }
 
   private drain(): void {
     const q = this.queue;
     if (q !== null) for (let i = 0; i < q.length && !this.done; i++) this.step(q[i]!);
-    this.queue = null;
-    this.busy = false;
   }
 
   private step(event: E): boolean {
