@@ -30,8 +30,6 @@ export interface ActorTreeHost {
   contextDied(id: number, reason: string): void;
   /** A context started draining: its reason if it dies (first reason wins). */
   noteDraining(id: number, reason: string): void;
-  /** A context reached running for the first time. */
-  announceUp(ctx: Context): void;
 }
 
 type Snap = { value: unknown; status: string; context: { name: string; reason: string | null; children: Record<number, AnyActorRef> } };
@@ -45,7 +43,10 @@ export class ActorTree {
   constructor(
     private readonly host: ActorTreeHost,
     graceMs: number,
+    /** Sees the tree from its very first actor (RouterOptions.inspect). */
+    inspect?: (e: InspectionEvent) => void,
   ) {
+    if (inspect) this.inspectors.add(inspect);
     this.root = createActor(contextMachine, {
       input: { name: 'master', graceMs },
       inspect: (e) => {
@@ -91,7 +92,6 @@ export class ActorTree {
       }
       if (ctx.state === 'dead') return;
       setContextState(ctx, state);
-      if (state === 'running') this.host.announceUp(ctx);
     });
     if (parentId === 0) {
       const stream = createActor(streamMachine, { parent: actor, id: `stream-${ctx.id}`, input: { name: ctx.name, graceMs: (actor.getSnapshot() as Snap & { context: { graceMs: number } }).context.graceMs } });

@@ -4,7 +4,7 @@
 import { Observable } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
 import { decode } from '../core/wire/codec.js';
-import { setContextState, type Context, type ContextState, type ShutdownOptions } from '../core/calls/context.js';
+import type { Context, ShutdownOptions } from '../core/calls/context.js';
 import { setProcessRouter } from '../core/calls/current.js';
 import { CallError, HostKeyError, PasswordError, StreamError } from '../core/errors.js';
 import { CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE } from '../core/wire/protocol.js';
@@ -64,13 +64,7 @@ export interface RouterOptions {
 
 export type { ConnectionMethod, MethodOptions };
 
-/** One event of {@link Router.contexts$}. */
-export interface ContextEventRecord {
-  /** `up`: the context is running; `down`: it died. */
-  type: 'up' | 'down';
-  /** The context concerned. */
-  context: Context;
-}
+export type { ContextEventRecord, ContextStateChange } from '../core/lifecycle/state-feed.js';
 
 export type { ContextTreeNode } from './actor-tree.js';
 
@@ -89,7 +83,6 @@ export class Router extends CoreRouter {
   /** Run first by shutdown() (supervisors stop their children in order). */
   private readonly shutdownHooks = new Set<() => Promise<unknown>>();
   private readonly logHub = new LogHub();
-  private readonly contextEvents = new Set<(e: ContextEventRecord) => void>();
   /** Every context's actor, each a child of its parent's: the tree mirrors routing (actor-tree.ts). */
   private readonly actors: ActorTree;
   private readonly modules: ModuleResponder;
@@ -120,11 +113,10 @@ export class Router extends CoreRouter {
         isDead: (id) => this.isDead(id),
         contextDied: (id, reason) => this.contextDied(id, reason),
         noteDraining: (id, reason) => this.deaths.draining(id, reason),
-        announceUp: (ctx) => this.announce('up', ctx),
       },
       this.shutdownTimeout,
+      options.inspect,
     );
-    if (options.inspect) this.actors.inspect(options.inspect);
     // Every lifecycle step, whoever reports it, moves the actors (core/lifecycle/bus.ts).
     this.lifecycle.listen((step) => this.actors.step(step));
     this.modules = new ModuleResponder(this);
@@ -163,8 +155,6 @@ export class Router extends CoreRouter {
     this.addDeathListener((id, reason) => {
       this.modules.forget(id);
       this.actors.died(id, reason);
-      const ctx = this.contextById(id);
-      if (ctx) this.announce('down', ctx);
     });
     setProcessRouter(this);
   }
@@ -215,19 +205,6 @@ export class Router extends CoreRouter {
   }
 
   // ---- contexts ----
-  /** `up` when a context is running, `down` when it died. */
-  get contexts$(): Observable<ContextEventRecord> {
-    return new Observable<ContextEventRecord>((sub) => {
-      const fn = (e: ContextEventRecord): void => sub.next(e);
-      this.contextEvents.add(fn);
-      return () => this.contextEvents.delete(fn);
-    });
-  }
-
-  private announce(type: 'up' | 'down', context: Context): void {
-    for (const fn of this.contextEvents) fn({ type, context });
-  }
-
   /** Starts a context with the named connection method, from the master or from `opts.via`. */
   override async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
     if (this.shuttingDown) throw new StreamError('the router is shutting down');

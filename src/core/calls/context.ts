@@ -92,6 +92,7 @@ export class Context {
     if (this.currentState === 'dead' || this.currentState === s) return;
     this.currentState = s;
     if (this.listeners) for (const fn of [...this.listeners]) fn(s);
+    this.router.states.emit(this, s);
   }
 
   private markDead(reason: string): void {

@@ -13,7 +13,7 @@ import { loadParentSide, type ParentSide } from './parent-side-loader.js';
 import { installRouteControl } from '../routing/route-control.js';
 import { parentDiedReason } from '../../../machines/reasons.js';
 import { ContextLifecycles } from '../lifecycle/context-lifecycles.js';
-import { installLifecycleNotices, tellDispatcher } from '../lifecycle/notices.js';
+import { installLifecycleNotices, reportDraining, tellDispatcher } from '../lifecycle/notices.js';
 import { ModuleCache } from '../modules/module-cache.js';
 import { startModuleForwarder } from '../modules/module-forwarder.js';
 import { frameHandle } from '../wire/protocol.js';
@@ -160,6 +160,8 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
     if (shuttingDown) return;
     shuttingDown = true;
     router.logger.debug('lifecycle', `shutting down: ${reason}`);
+    // Asked to: every ancestor sees this context drain, whoever asked (lifecycle/notices.ts).
+    if (reason === ASKED_BY_PARENT) reportDraining(router, config.id, config.name, 'shutdown requested');
     const hardStop = setTimeout(() => process.kill(process.pid, 'SIGKILL'), config.shutdownTimeout + 500);
     hardStop.unref();
     dispatcher.close();

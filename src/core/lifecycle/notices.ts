@@ -42,6 +42,13 @@ export function installLifecycleNotices(router: CoreRouter, place: HandlePlace):
   });
 }
 
+/** A context tells its parent it drains (the request may have come from any ancestor). */
+export function reportDraining(router: CoreRouter, id: number, name: string, reason: string): void {
+  if (router.parent === null || !router.parent.alive) return;
+  const payload: LifecyclePayload = [id, name, router.parentId, 'DRAINING', reason];
+  router.sendValue(router.parentId, lifecycleHandle.id, payload);
+}
+
 /** In a broker: every step and death it learns, told to its dispatcher over `link`. */
 export function tellDispatcher(router: CoreRouter, link: Link): void {
   const tell = (payload: LifecyclePayload): void => {

@@ -1,6 +1,7 @@
 // The router every context runs: local delivery to handlers, forwarding along routes, dead
 // replies for everything that cannot be delivered. This is the hot path: plain code, no
 // machines, no observables, no allocation on forwarding.
+import type { Observable } from 'rxjs';
 import { encodeFrameGathered, type DecodeHooks } from '../wire/codec.js';
 import { Context, markContextDead, type ShutdownOptions } from '../calls/context.js';
 import { ChannelError } from '../errors.js';
@@ -15,6 +16,7 @@ import {
   NO_REPLY,
   SHUTDOWN,
   deadFrame,
+  joinPieces,
   describeHandle,
   encodeFrame,
   frameAuth,
@@ -30,6 +32,7 @@ import { heartbeatHandle } from '../handles/heartbeat.js';
 import type { Link } from '../links/stream.js';
 import { Deaths, type DeathListener } from './deaths.js';
 import { LifecycleBus } from '../lifecycle/bus.js';
+import { StateFeed, type ContextEventRecord, type ContextStateChange } from '../lifecycle/state-feed.js';
 import type { Handler, HandlerOptions } from './handler-table.js';
 import { LocalDelivery } from './local-delivery.js';
 import { ConnectionMethods } from './connection-methods.js';
@@ -56,16 +59,11 @@ export interface RouterIdentity {
  * child reaches that child's with `currentRouter()`.
  */
 export class CoreRouter extends ConnectionMethods {
-  /** @internal */
-  readonly myId: number;
-  /** @internal */
-  readonly name: string;
-  /** @internal */
-  readonly parentIds: number[];
-  /** @internal */
-  readonly maxMessageSize: number;
-  /** @internal */
-  readonly unidirectional: boolean;
+  /** @internal */ readonly myId: number;
+  /** @internal */ readonly name: string;
+  /** @internal */ readonly parentIds: number[];
+  /** @internal */ readonly maxMessageSize: number;
+  /** @internal */ readonly unidirectional: boolean;
   /** @internal The link towards the parent (null in the master). */
   parent: Link | null = null;
   /** Context id -> link through which it is reached (children and their descendants). */
@@ -80,6 +78,8 @@ export class CoreRouter extends ConnectionMethods {
   private readonly deathListeners: DeathListener[] = [];
   /** @internal Lifecycle steps of the contexts this process knows (core/lifecycle/bus.ts). */
   readonly lifecycle = new LifecycleBus();
+  /** @internal Every change of state of this router's Context objects (core/lifecycle/state-feed.ts). */
+  readonly states = new StateFeed();
   /** Calls, receivers waiting, connections being made: while > 0 the process stays alive. */
   private pendingCount = 0;
 
@@ -177,13 +177,7 @@ export class CoreRouter extends ConnectionMethods {
       link.sendPieces(frame, total);
       return;
     }
-    const joined = new Uint8Array(total);
-    let at = 0;
-    for (const piece of frame) {
-      joined.set(piece, at);
-      at += piece.byteLength;
-    }
-    this.route(joined, null);
+    this.route(joinPieces(frame, total), null);
   }
 
   /** An oversized message gets a dead reply, or throws when it expects none. */
@@ -200,8 +194,7 @@ export class CoreRouter extends ConnectionMethods {
     return deadFrame(dstId, srcId, handle, reason);
   }
 
-  /** Answers `frame` with a dead message, if it asked for a reply. */
-  /** @internal */
+  /** @internal Answers `frame` with a dead message, if it asked for a reply. */
   deadReply(frame: Uint8Array, reason: string): void {
     const replyTo = frameReplyTo(frame);
     if (replyTo === NO_REPLY || replyTo === IS_DEAD) {
@@ -373,6 +366,16 @@ export class CoreRouter extends ConnectionMethods {
     if (opts.wait) await ctx.whenDead();
   }
 
+  /** Every change of state of every context this router knows (connecting ... dead, with the reason). */
+  get lifecycles$(): Observable<ContextStateChange> {
+    return this.states.changes$;
+  }
+
+  /** `up` when a context is running, `down` when it died. */
+  get contexts$(): Observable<ContextEventRecord> {
+    return this.states.contexts$;
+  }
+
   /** The Context of this router itself (id 0 in the master). */
   myself(): Context {
     return this.contextFor(this.myId, this.name);
@@ -384,8 +387,7 @@ export class CoreRouter extends ConnectionMethods {
   }
 
   // ---- keep-alive accounting ----
-  /** @internal */
-  holdOpen(): void {
+  /** @internal */ holdOpen(): void {
     if (this.pendingCount++ === 0) this.onBusyChange(true);
   }
 

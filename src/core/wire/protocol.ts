@@ -84,6 +84,17 @@ export function deadFrame(dstId: number, srcId: number, handle: number, reason: 
   return encodeFrame(dstId, srcId, srcId, handle, IS_DEAD, utf8.encode(reason));
 }
 
+/** Pieces of one frame (total bytes given) joined into one buffer. */
+export function joinPieces(pieces: readonly Uint8Array[], total: number): Uint8Array {
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const piece of pieces) {
+    joined.set(piece, at);
+    at += piece.byteLength;
+  }
+  return joined;
+}
+
 /** A whole frame (header + data) in one fresh buffer: the only copy of the data on send. */
 export function encodeFrame(
   dstId: number,
