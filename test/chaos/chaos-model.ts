@@ -109,6 +109,17 @@ export function reasonProblem(sc: Scenario, names: readonly string[], i: number,
   return `${names[i]} died of ${JSON.stringify(reason)}, expected ${allowed}`;
 }
 
+/**
+ * Frozen nodes nobody can end: their parent process was SIGKILLed, so the frozen process was
+ * handed to init, out of every ancestor's reach (a parent kills its children's process trees,
+ * found through /proc). They can only end once they run again (SIGCONT): then they find their
+ * parent gone and exit by themselves.
+ */
+export function frozenOrphans(sc: Scenario): number[] {
+  const killed = new Set(sc.kills.filter((k) => k.signal === 'SIGKILL').map((k) => k.node));
+  return sc.kills.filter((k) => k.signal === 'SIGSTOP' && killed.has(sc.parents[k.node]!)).map((k) => k.node);
+}
+
 /** Human-readable summary of a scenario, for failure messages. */
 export function describeScenario(sc: Scenario): string {
   const tree = sc.parents.map((p, i) => `n${i}<-${p === MASTER ? 'master' : `n${p}`}`).join(' ');

@@ -11,7 +11,7 @@ import { Receiver, Router, type Context, type Sender } from '../../src/index.js'
 import { assertProperty } from '../support/fc.js';
 import { isGone, processState, waitFor, waitGone } from '../support/processes.js';
 import type * as NodeTasks from '../fixtures/chaos/node-tasks.js';
-import { MASTER, ancestors, deadline, describeScenario, descendants, endsDead, levelOf, reasonProblem, scenarioArb, type Bounds, type Scenario } from './chaos-model.js';
+import { MASTER, ancestors, deadline, describeScenario, descendants, endsDead, frozenOrphans, levelOf, reasonProblem, scenarioArb, type Bounds, type Scenario } from './chaos-model.js';
 
 const TASKS = new URL('../fixtures/chaos/node-tasks.ts', import.meta.url);
 const HEARTBEAT = 200;
@@ -66,7 +66,8 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
   const names = sc.parents.map((_, i) => `r${run}n${i}`);
   const problems: string[] = [];
   const pids: number[] = [];
-  const stopped: number[] = [];
+  const slack: number[] = [];
+  const started = performance.now();
   const logs: string[] = [];
   router.logs$.subscribe((r) => logs.push(`[${r.contextName}/${r.source}] ${r.message.slice(0, 200)}`));
   try {
@@ -148,7 +149,6 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
       if (kill.delayMs > 0) await new Promise((r) => setTimeout(r, kill.delayMs));
       hitAt.set(kill.node, Date.now());
       process.kill(pids[kill.node]!, kill.signal);
-      if (kill.signal === 'SIGSTOP') stopped.push(pids[kill.node]!);
     }
     const dueFor = (observer: number, node: number): number | null => deadline(sc, observer, node, hitAt, BOUNDS);
 
@@ -169,6 +169,10 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
     const outcomes = await Promise.all(tracked.map((t) => within(t.settled, 10_000, t.what).catch((e: Error) => (problems.push(e.message), null))));
 
     const check = (ok: boolean, what: string): void => void (ok || problems.push(what));
+    const inTime = (at: number, due: number, what: string): void => {
+      slack.push(due - at);
+      check(at <= due, `${what}: settled ${at - due} ms after its bound`);
+    };
     const isChannelError = (e: unknown): boolean => (e as Error)?.name === 'ChannelError';
     for (const [idx, t] of tracked.entries()) {
       const o = outcomes[idx];
@@ -181,7 +185,7 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
         if (targetDead) {
           const due = dueFor(MASTER, t.target)!;
           check(!o.ok && isChannelError(o.error), `${t.what}: expected a ChannelError, got ${o.ok ? 'a result' : String(o.error)}`);
-          check(o.at <= due, `${t.what}: settled ${o.at - due} ms after its bound`);
+          inTime(o.at, due, t.what);
           const reason = ctxs[t.target]!.deadReason;
           check(!o.ok && reason !== null && (o.error as Error).message.endsWith(`is dead: ${reason}`), `${t.what}: ${o.ok ? '' : (o.error as Error).message} does not carry the reason ${reason}`);
         } else {
@@ -191,7 +195,7 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
         // The receiver sat in a dead node: the master's watch call on it is a ChannelError.
         const due = dueFor(MASTER, t.observer)!;
         check(!o.ok && isChannelError(o.error), `${t.what}: expected a ChannelError from the dead holder, got ${o.ok ? 'a result' : String(o.error)}`);
-        check(o.at <= due, `${t.what}: settled ${o.at - due} ms after its bound`);
+        inTime(o.at, due, t.what);
       } else {
         // A live receiver: ends with a ChannelError in time when its sender died, normally otherwise.
         check(o.ok, `${t.what}: the watch call itself failed: ${o.ok ? '' : String(o.error)}`);
@@ -201,7 +205,7 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
         if (targetDead) {
           const due = dueFor(t.observer, t.target)!;
           check(!box.ok && box.error === 'ChannelError', `${t.what}: expected a ChannelError, got ${box.ok ? 'a normal end' : box.error}`);
-          check(box.at <= due, `${t.what}: ended ${box.at - due} ms after its bound`);
+          inTime(box.at, due, t.what);
         } else {
           check(box.ok, `${t.what}: a stream between live nodes ended with ${box.error}: ${box.message}`);
         }
@@ -219,7 +223,7 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
         if (endsDead(sc, j)) {
           const due = dueFor(m, j)!;
           check(!r.ok && r.error === 'ChannelError', `${what}: expected a ChannelError, got ${r.ok ? 'a result' : r.error}`);
-          check(r.at <= due, `${what}: settled ${r.at - due} ms after its bound`);
+          inTime(r.at, due, what);
         } else {
           check(r.ok && (r.value as { id: number }).id === ctxs[j]!.id, `${what}: ${r.ok ? 'wrong answer' : `${r.error}: ${r.message}`}`);
         }
@@ -253,12 +257,18 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
         if (want === 'dead') check(v?.reason === reasonOf(j), `${names[m]} says ${names[j]} died of ${JSON.stringify(v?.reason)}, the master of ${JSON.stringify(reasonOf(j))}`);
       }
     }
+  } catch (e) {
+    // Anything thrown on the way (a call to a node that should live failed) is a problem too.
+    problems.push(`aborted: ${(e as Error)?.stack ?? String(e)}`);
   } finally {
     await router.shutdown().catch((e: Error) => problems.push(`shutdown: ${e.message}`));
+    // Out of everyone's reach while frozen (see frozenOrphans): let them run, they must go by themselves.
+    for (const i of frozenOrphans(sc)) if (pids[i] !== undefined && !isGone(pids[i]!)) process.kill(pids[i]!, 'SIGCONT');
     await waitGone(pids, SHUTDOWN_MS + 3000).catch((e: Error) => problems.push(`left behind: ${e.message}`));
     for (const pid of pids) if (!isGone(pid)) problems.push(`pid ${pid} still there [${processState(pid)}]`), process.kill(pid, 'SIGKILL');
-    void stopped;
   }
+  const tightest = slack.length ? `${Math.min(...slack)} ms` : 'n/a';
+  console.log(`chaos run ${run} (${(performance.now() - started).toFixed(0)} ms): ${describeScenario(sc)}; ${slack.length} settles after deaths, tightest ${tightest} before its bound; ${problems.length} problems`);
   if (problems.length > 0) {
     throw new Error(`${describeScenario(sc)}\n  ${problems.join('\n  ')}\nlast logs:\n  ${logs.slice(-30).join('\n  ')}`);
   }
