@@ -12,7 +12,8 @@ export interface DecodeHooks {
 }
 
 const MAX_DEPTH = 5000;
-const textDecoder = new TextDecoder('utf-8');
+// ignoreBOM: a string that starts with U+FEFF is data, not a byte order mark to drop.
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function invalid(what: string): never {
   throw new TypeError(`malformed message: ${what}`);
