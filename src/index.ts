@@ -3,7 +3,7 @@
 export { Router } from './master/router.js';
 export type { CoreRouter } from './core/routing/router.js';
 export type { ModuleStats } from './master/module-responder.js';
-export type { RouterOptions, ConnectionMethod, MethodOptions, ContextEventRecord, ContextStateChange, ContextTreeNode } from './master/router.js';
+export type { RouterOptions, ConnectionMethod, MethodOptions, ContextEventRecord, ContextStateChange, ContextTreeNode, DumpedContext, PendingCall, RouterDump } from './master/router.js';
 export type { LogRecord, LogSource } from './core/logging/log-record.js';
 export type {
   CommonOptions,

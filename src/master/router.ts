@@ -23,6 +23,8 @@ import { ChildSet } from '../parent/child-set.js';
 import type { LifecycleStep } from '../core/lifecycle/bus.js';
 import { installLifecycleNotices } from '../core/lifecycle/notices.js';
 import { ActorTree, type ContextTreeNode } from './actor-tree.js';
+import { takeDump, type RouterDump } from './dump.js';
+import type { SupervisorState } from './supervisor/types.js';
 import { METHODS, resolveRegistered } from '../methods/index.js';
 import { defaultContextName } from '../parent/method-table.js';
 import { corePayload } from '../parent/payload.js';
@@ -67,6 +69,8 @@ export type { ConnectionMethod, MethodOptions };
 export type { ContextEventRecord, ContextStateChange } from '../core/lifecycle/state-feed.js';
 
 export type { ContextTreeNode } from './actor-tree.js';
+export type { DumpedContext, RouterDump } from './dump.js';
+export type { PendingCall } from '../core/routing/handler-table.js';
 
 const DEFAULT_SHUTDOWN_TIMEOUT = 5_000;
 
@@ -276,6 +280,23 @@ export class Router extends CoreRouter {
   contextTree(): ContextTreeNode {
     return this.actors.tree();
   }
+
+  /**
+   * The whole live picture as plain data: every context with its state, death reason, stream,
+   * the master's calls waiting on it (module#fn, age) and other receivers; every supervisor.
+   */
+  dump(): RouterDump {
+    return takeDump({
+      tree: this.actors.tree(),
+      deadReason: (id) => this.deadReason(id) ?? null,
+      streamState: (id) => this.actors.streamState(id) ?? null,
+      awaiting: this.delivery.awaiting(),
+      supervisors: [...this.supervisors].map((s) => s.state),
+    });
+  }
+
+  /** @internal Supervisors of this router (dump(), inspection); a Supervisor adds itself. */
+  readonly supervisors = new Set<{ readonly state: SupervisorState }>();
 
   /** Force-disconnects a child: its stream is closed and its process killed. */
   disconnect(ctx: Context): void {

@@ -3,7 +3,7 @@
 // created contexts; a call or a receiver in a child settles when the context it waits on dies;
 // contexts$ never announces a dead context as up.
 import { describe, expect, it } from 'vitest';
-import { Router, type Context, type ContextEventRecord } from '../../src/index.js';
+import { Router, Supervisor, type Context, type ContextEventRecord } from '../../src/index.js';
 import { withRouter } from '../support/router.js';
 import type * as Lifecycle from '../fixtures/lifecycle-tasks.js';
 import type * as TreeTasks from '../fixtures/tree-tasks.js';
@@ -132,5 +132,34 @@ describe('lifecycle everywhere', () => {
     router.inspect((e) => void (e.type === '@xstate.snapshot' && later.push((e.actorRef as unknown as { id: string }).id)));
     await router.shutdown();
     expect(later).toContain(`ctx-${b.id}`);
+  });
+});
+
+describe('router.dump()', () => {
+  const fx = withRouter({ shutdownTimeout: 2000 });
+
+  it('shows every context with its state, stream, pending calls and death reason, and the supervisors', async () => {
+    const a = await fx.local({ name: 'a' });
+    const b = await fx.router.local({ name: 'b', via: a });
+    const slow = a.call('node:timers/promises', 'setTimeout', 60_000);
+    slow.catch(() => undefined);
+    const sup = new Supervisor(fx.router, { children: [{ id: 'w', start: (r) => r.local({ name: 'w' }) }] });
+    await sup.whenUp('w');
+    await new Promise((r) => setTimeout(r, 50));
+    const d = fx.router.dump();
+    expect(d.contexts.id).toBe(0);
+    const da = d.contexts.children.find((c) => c.name === 'a')!;
+    expect(da).toMatchObject({ id: a.id, state: 'running', stream: 'running', deadReason: null, receivers: 0 });
+    expect(da.pendingCalls).toHaveLength(1);
+    expect(da.pendingCalls[0]!.call).toBe('node:timers/promises#setTimeout');
+    expect(da.pendingCalls[0]!.ageMs).toBeGreaterThanOrEqual(40);
+    expect(da.children.map((c) => [c.name, c.state, c.stream])).toEqual([['b', 'running', null]]);
+    expect(d.supervisors.map((s) => [s.children.w?.status])).toEqual([['up']]);
+    process.kill(fx.pidOf(a), 'SIGKILL');
+    await expect(slow).rejects.toThrow(/killed by SIGKILL/);
+    expect(b.state).toBe('dead');
+    const after = fx.router.dump();
+    expect(after.contexts.children.find((c) => c.name === 'a')).toBeUndefined();
+    await sup.shutdown();
   });
 });

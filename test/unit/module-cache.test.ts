@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decode } from '../../src/core/wire/codec.js';
 import { CoreRouter } from '../../src/core/routing/router.js';
 import { ModuleCache } from '../../src/core/modules/module-cache.js';
-import { requestModule } from '../../src/core/modules/module-forwarder.js';
+import { requestModule } from '../../src/core/modules/module-request.js';
 import type { LoadModuleReply } from '../../src/core/modules/module-protocol.js';
 import { ModuleResponder } from '../../src/master/module-responder.js';
 import { linkChild, type MemPair } from './harness/mem-link.js';

@@ -119,6 +119,7 @@ export class Context {
   callInChain(chainId: string | null, module: string | URL, fn: string, args: unknown[]): Receiver {
     const data = encodeCall(chainId, module, fn, args);
     const receiver = new Receiver(this.router, { persist: false, respondent: this });
+    this.router.delivery.noteCall(receiver.handle, module, fn);
     this.router.sendFrame(this.id, CALL_FUNCTION, data, receiver.handle);
     return receiver;
   }

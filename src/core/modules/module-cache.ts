@@ -8,7 +8,7 @@ import { installHandle } from '../handles/install.js';
 import { readPayload } from '../handles/payload.js';
 import { loadModuleHandle } from '../handles/load-module.js';
 import type { Message } from '../messaging/message.js';
-import { requestModule } from './module-forwarder.js';
+import { requestModule } from './module-request.js';
 import type { LoadModuleReply } from './module-protocol.js';
 import { assembleReply, indexReply } from './module-reply-index.js';
 import type { CoreRouter } from '../routing/router.js';

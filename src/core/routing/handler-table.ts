@@ -33,6 +33,16 @@ export interface HandlerEntry {
   /** The awaited context's id, or -1. */
   respondent: number;
   policy: Policy | undefined;
+  /** For the reply handler of a call: what was called and when (router.dump()). */
+  call?: { module: string | URL; fn: string; since: number };
+}
+
+/** A call waiting for its reply, as dump() shows it. */
+export interface PendingCall {
+  /** `module#fn`. */
+  call: string;
+  /** How long it has waited, ms. */
+  ageMs: number;
 }
 
 export class HandlerTable {
@@ -96,10 +106,18 @@ export class HandlerTable {
     return out;
   }
 
-  /** Handlers waiting on some respondent, by respondent id (for dump()). */
-  awaiting(): Map<number, number> {
-    const out = new Map<number, number>();
-    for (const [id, set] of this.byRespondent) if (set.size > 0) out.set(id, set.size);
+  /** Per awaited context: how many handlers wait on it, and the calls among them (dump()). */
+  awaiting(now: number): Map<number, { handlers: number; calls: PendingCall[] }> {
+    const out = new Map<number, { handlers: number; calls: PendingCall[] }>();
+    for (const [id, set] of this.byRespondent) {
+      if (set.size === 0) continue;
+      const calls: PendingCall[] = [];
+      for (const h of set) {
+        const c = this.entries.get(h)?.call;
+        if (c) calls.push({ call: `${String(c.module)}#${c.fn}`, ageMs: Math.round(now - c.since) });
+      }
+      out.set(id, { handlers: set.size, calls });
+    }
     return out;
   }
 }

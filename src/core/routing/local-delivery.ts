@@ -5,7 +5,7 @@
 import type { Link } from '../links/stream.js';
 import { Message } from '../messaging/message.js';
 import { IS_DEAD, describeHandle, frameHandle, frameReplyTo, frameSrc } from '../wire/protocol.js';
-import { HandlerTable, type Handler, type HandlerOptions } from './handler-table.js';
+import { HandlerTable, type Handler, type HandlerOptions, type PendingCall } from './handler-table.js';
 import type { CoreRouter } from './router.js';
 
 export class LocalDelivery {
@@ -79,9 +79,15 @@ export class LocalDelivery {
     }
   }
 
-  /** Handlers waiting on each respondent, by respondent id (dump()). */
-  awaiting(): Map<number, number> {
-    return this.handlers.awaiting();
+  /** Marks the handler of `handle` as the reply handler of a call of `module#fn` (dump()). */
+  noteCall(handle: number, module: string | URL, fn: string): void {
+    const entry = this.handlers.get(handle);
+    if (entry !== undefined) entry.call = { module, fn, since: performance.now() };
+  }
+
+  /** Per awaited context: handlers waiting on it and the calls among them (dump()). */
+  awaiting(): Map<number, { handlers: number; calls: PendingCall[] }> {
+    return this.handlers.awaiting(performance.now());
   }
 
   /**

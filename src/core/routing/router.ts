@@ -68,8 +68,8 @@ export class CoreRouter extends ConnectionMethods {
   parent: Link | null = null;
   /** Context id -> link through which it is reached (children and their descendants). */
   protected readonly routes = new Map<number, Link>();
-  /** Handlers of this context and the delivery to them (routing/local-delivery.ts). */
-  private readonly delivery: LocalDelivery;
+  /** @internal Handlers of this context and the delivery to them (routing/local-delivery.ts). */
+  readonly delivery: LocalDelivery;
   /** @internal Frames for this context that a tap claims (the broker hands dispatcher frames over). */
   localTap: ((frame: Uint8Array, from: Link | null) => boolean) | null = null;
   /** Who is dead and why: the one owner of deaths in this process (routing/deaths.ts). */

@@ -83,6 +83,7 @@ export class Supervisor {
       since: now,
       children: Object.fromEntries(options.children.map((s) => [s.id, initialChild(s.id, s.restart ?? 'permanent', now)])),
     });
+    router.supervisors.add(this);
     if (this.parent) this.parent.adopt(this);
     else {
       this.removeHook = router.onShutdown(() => this.shutdown());
@@ -192,6 +193,8 @@ export class Supervisor {
     });
     const actor = createActor(machine, {
       clock: this.clock,
+      // router.inspect() sees supervisors too.
+      inspect: this.router.inspection,
       input: {
         strategy: o.strategy,
         intensity: o.intensity,
