@@ -1,6 +1,7 @@
 // Lifecycle of one stream (a connection to a child context). Pure: no I/O; the runtime
 // hooks side effects by overriding the named actions with `streamMachine.provide(...)`.
 import { assertEvent, assign, setup } from 'xstate';
+import { DEFAULT_DRAIN_REASON, GRACE_EXPIRED } from './reasons.js';
 
 export type StreamState = 'connecting' | 'bootstrapping' | 'running' | 'draining' | 'dead';
 /** Lifecycle states in their only permitted order (transitions never go backwards). */
@@ -22,8 +23,7 @@ export type StreamEvent =
  * the grace timer replaces it with {@link GRACE_EXPIRED} (the drain did not finish).
  * DISCONNECTED, FAIL and PARENT_DEAD set the reason only when none was recorded.
  */
-export const GRACE_EXPIRED = 'shutdown grace period expired';
-export const DEFAULT_DRAIN_REASON = 'shutdown';
+export { DEFAULT_DRAIN_REASON, GRACE_EXPIRED } from './reasons.js';
 
 /**
  * The states before dead, shared by the stream and context machines (a context's lifecycle

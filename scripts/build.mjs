@@ -76,10 +76,22 @@ const shareCore = {
       const path = join(args.resolveDir, args.path);
       if (!path.startsWith(coreDir)) return undefined;
       // Loaded by the broker's require() from its own modules (src/core/child/parent-side-loader.ts).
-      return { path: `tendril-core:${path.slice(coreDir.length).replace(/\.js$/, '')}`, external: true };
+      const name = path.slice(coreDir.length).replace(/\.js$/, '');
+      sharedCore.add(name);
+      return { path: `tendril-core:${name}`, external: true };
     });
   },
 };
+/** The core modules the on-demand bundles take from the broker (each must be in core-modules.ts). */
+const sharedCore = new Set();
+/** Fails the build when a bundle needs a core module the broker does not share. */
+function checkSharedCore() {
+  const table = readFileSync(join(root, 'src/core/child/core-modules.ts'), 'utf8');
+  const offered = new Set([...table.matchAll(/^\s+'?([\w/-]+)'?[:,]/gm)].map((m) => m[1]));
+  const missing = [...sharedCore].filter((n) => !offered.has(n));
+  if (missing.length) throw new Error(`on-demand bundles import core modules the broker does not share: ${missing.join(', ')} (add them to src/core/child/core-modules.ts)`);
+}
+
 /**
  * An on-demand bundle: built against the broker's shared core modules, brotli-compressed
  * (it crosses as one message, so it must fit small maxMessageSize settings too).
@@ -115,6 +127,7 @@ await onDemandBundle('src/methods/parent-entry.ts', 'parent', 'parent bundle');
 // The connection methods other than local, for intermediates: separate, so that the parent
 // bundle stays small (src/methods/remote-entry.ts).
 await onDemandBundle('src/methods/remote-entry.ts', 'methods', 'methods bundle');
+checkSharedCore();
 
 await build({
   entryPoints: [join(root, 'src/index.ts')],

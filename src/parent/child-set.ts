@@ -2,6 +2,7 @@
 // their streams and processes, asking them to shut down, and killing what outlives the grace
 // period. Used by the master's Router and, shipped on demand, by any child that becomes a
 // parent (via=, currentRouter().local()).
+import { GRACE_EXPIRED } from '../core/routing/deaths.js';
 import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import type { ChildConfig } from '../core/child/child-config.js';
@@ -40,6 +41,8 @@ export interface ChildSetOptions {
   debug(): DebugSetting;
   unidirectional: boolean;
   profiling?: boolean;
+  /** Passed on to children: the timeout of their calls that give none. */
+  callTimeout?: number;
   /** Heartbeats on every child's stream (default 5000 ms, 0: off), and intervals missed before it is dead (default 3). */
   heartbeatInterval?: number;
   heartbeatMisses?: number;
@@ -123,6 +126,7 @@ export class ChildSet {
       shutdownTimeout: this.opts.shutdownTimeout,
       unidirectional: common.unidirectional ?? this.opts.unidirectional,
       profiling: this.opts.profiling ?? false,
+      callTimeout: this.opts.callTimeout,
       heartbeatInterval: common.heartbeatInterval ?? this.opts.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL,
       heartbeatMisses: common.heartbeatMisses ?? this.opts.heartbeatMisses ?? DEFAULT_HEARTBEAT_MISSES,
     };
@@ -238,7 +242,7 @@ export class ChildSet {
     router.holdOpen();
     const timer = setTimeout(() => {
       if (!record.exited) killTree(record.proc);
-      router.contextDied(record.id, 'did not shut down within the grace period: killed');
+      router.contextDied(record.id, `${GRACE_EXPIRED}: killed`);
     }, this.opts.shutdownTimeout);
     const exited = new Promise<void>((resolve) => {
       if (record.exited) resolve();

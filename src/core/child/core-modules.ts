@@ -1,6 +1,7 @@
 // The broker's own core modules, by name, for the parent bundle (shipped on demand when a
 // child becomes a parent): it must share the live runtime (classes, routes), not bring copies.
 // Keys are paths under src/core without extension (scripts/build.mjs, share-core).
+import { GRACE_EXPIRED } from '../routing/deaths.js';
 import * as codec from '../wire/codec.js';
 import * as descendants from './descendants.js';
 import * as errors from '../errors.js';
@@ -33,4 +34,5 @@ export const coreModules: Record<string, unknown> = {
   'handles/create-child': { createChildHandle },
   'handles/install': handleInstall,
   'handles/last-words': { lastWordsHandle },
+  'routing/deaths': { GRACE_EXPIRED },
 };

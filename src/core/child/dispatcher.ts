@@ -3,7 +3,9 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { CallTuple } from '../calls/call-message.js';
 import type { ChildConfig } from './child-config.js';
-import { runAsCall, setProcessRouter } from '../calls/current.js';
+import { runInCall, setProcessRouter } from '../calls/current.js';
+import { RunningCall, RunningCalls, cancelReason } from '../calls/running-call.js';
+import { setDefaultCallTimeout } from '../calls/call-options.js';
 import { CallError } from '../errors.js';
 import type { Message } from '../messaging/message.js';
 import { ModuleFetcher } from '../modules/module-fetch.js';
@@ -18,6 +20,7 @@ import { installHandle } from '../handles/install.js';
 import { MalformedPayload, payloadOrDrop, readPayload } from '../handles/payload.js';
 import { callFunctionHandle } from '../handles/call-function.js';
 import { forgetChainHandle } from '../handles/forget-chain.js';
+import { cancelHandle } from '../handles/cancel.js';
 import { CoreRouter } from '../routing/router.js';
 import { Logger } from '../logging/logger.js';
 import { forwardSink } from '../logging/forward-sink.js';
@@ -66,10 +69,11 @@ export function runDispatcher(data: DispatcherData): void {
   });
   router.logger = new Logger(config.id, config.name, forwardSink(router), config.debug, config.logLevel === 'debug' ? 'info' : config.logLevel);
   setProcessRouter(router);
+  setDefaultCallTimeout(router, config.callTimeout);
   // Everything not for this context goes to the broker, which knows the routes.
   const link = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
   // The broker tells this thread every lifecycle step and death it learns.
-  new ContextLifecycles(router, config.shutdownTimeout);
+  new ContextLifecycles(router, config.shutdownTimeout, false);
   listenToBroker(router);
   router.parent = link;
   // Handles of this context the table gives the broker go back to it (CREATE_CHILD...).
@@ -83,6 +87,31 @@ export function runDispatcher(data: DispatcherData): void {
   /** Failures recorded per pipelined chain, and the tail of each chain's queue. */
   const chainErrors = new Map<string, CallError>();
   const chainTails = new Map<string, Promise<void>>();
+  /** Calls a CANCEL or the caller's death can reach (currentCall().signal). */
+  const running = new RunningCalls();
+  router.addDeathListener((id, reason) => running.callerDied(router, id, reason));
+
+  /** The callee's record of a call; one its caller may cancel is findable from arrival on. */
+  const begin = (msg: Message, call: CallTuple): RunningCall => {
+    const caller = router.contextFor(msg.srcId);
+    if (call.length === 4) return new RunningCall(router, caller, null, running, call[1], call[2]);
+    const limit = call[4];
+    const rc = new RunningCall(router, caller, limit === null ? null : Date.now() + limit, running, call[1], call[2]);
+    running.watch(rc, msg.replyTo);
+    return rc;
+  };
+
+  const failChain = (chainId: string, reason: Error): void => {
+    if (!chainErrors.has(chainId)) chainErrors.set(chainId, CallError.fromThrown(reason, self));
+  };
+
+  /** The caller gave up on a call: no reply (it would be dropped); a pipelined chain fails. */
+  const abandoned = (msg: Message, call: CallTuple, reason: Error): void => {
+    if (call[0] !== null) failChain(call[0], reason);
+    if (router.logger.debugEnabled('calls')) {
+      router.log('debug', `no reply to ${call[1]}#${call[2]} from context ${msg.srcId}: ${reason.message}`, 'calls');
+    }
+  };
 
   const reply = (msg: Message, value: unknown): void => {
     if (msg.replyTo === NO_REPLY) return;
@@ -99,15 +128,26 @@ export function runDispatcher(data: DispatcherData): void {
    * runs and replies synchronously (no promise hops on the common path); anything else
    * continues asynchronously. Resolves when the reply is sent (pipelined chains wait on it).
    */
-  const execute = (msg: Message, call: CallTuple): Promise<void> | undefined => {
+  const execute = (msg: Message, call: CallTuple, rc: RunningCall): Promise<void> | undefined => {
     const [chainId, spec, fnPath, args] = call;
+    const gaveUp = rc.gaveUpReason();
+    if (gaveUp !== null) {
+      // Cancelled while it waited for its turn in a chain: it never runs.
+      rc.finish();
+      abandoned(msg, call, gaveUp);
+      return undefined;
+    }
     const previous = chainId === null ? undefined : chainErrors.get(chainId);
     if (previous !== undefined) {
+      rc.finish();
       reply(msg, previous);
       return undefined;
     }
     const started = config.profiling ? performance.now() : 0;
     const done = (value: unknown, failed: boolean): void => {
+      rc.finish();
+      const gone = rc.gaveUpReason();
+      if (gone !== null) return abandoned(msg, call, gone);
       let outcome = 'ok';
       if (failed) {
         const err = CallError.fromThrown(value, self);
@@ -121,11 +161,10 @@ export function runDispatcher(data: DispatcherData): void {
         router.log('info', `profile ${spec}#${fnPath} ${(performance.now() - started).toFixed(3)} ms ${outcome}`, 'calls');
       }
     };
-    const caller = router.contextFor(msg.srcId);
     let result: unknown;
     try {
       const mod = loadedModule(spec);
-      result = runAsCall(router, caller, () => {
+      result = runInCall(rc, () => {
         if (mod === undefined) return loadModule(spec).then((m) => invoke(m, spec, fnPath, args));
         return invoke(mod, spec, fnPath, args);
       });
@@ -156,12 +195,20 @@ export function runDispatcher(data: DispatcherData): void {
         return;
       }
       const chainId = call[0];
+      const rc = begin(msg, call);
       if (chainId === null) {
-        void execute(msg, call);
+        void execute(msg, call, rc);
         return;
       }
-      // Calls of one chain run in order, each after the previous settled.
-      const tail = (chainTails.get(chainId) ?? Promise.resolve()).then(() => execute(msg, call));
+      // Calls of one chain run in order, each after the previous settled. One its caller gives
+      // up on fails the chain at once, and the next call's turn comes (even if it never ends).
+      let givenUp: Promise<void> | null = null;
+      if (call.length === 5) givenUp = new Promise((resolve) => rc.onGiveUp((reason) => resolve(failChain(chainId, reason))));
+      const turn = (): Promise<void> | undefined => {
+        const ran = execute(msg, call, rc);
+        return ran === undefined || givenUp === null ? ran : Promise.race([ran, givenUp]);
+      };
+      const tail = (chainTails.get(chainId) ?? Promise.resolve()).then(turn);
       chainTails.set(chainId, tail);
       void tail.then(() => {
         if (chainTails.get(chainId) === tail) chainTails.delete(chainId);
@@ -172,6 +219,12 @@ export function runDispatcher(data: DispatcherData): void {
   installHandle(router, forgetChainHandle, (msg) => {
     const id = payloadOrDrop(router, forgetChainHandle, msg);
     if (id !== undefined) chainErrors.delete(id);
+  });
+
+  installHandle(router, cancelHandle, (msg) => {
+    const v = payloadOrDrop(router, cancelHandle, msg);
+    // A call that already finished: nothing to do (its reply crossed the CANCEL).
+    if (v !== undefined) running.cancel(msg.srcId, v[0], cancelReason(v[1], v[2]));
   });
 }
 

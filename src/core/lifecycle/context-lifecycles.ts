@@ -6,7 +6,7 @@
 // the same reason rule, so those tree actions are left out.
 import { setContextState, markContextDead, type ContextState } from '../calls/context.js';
 import type { CoreRouter } from '../routing/router.js';
-import { parentDiedReason } from '../../../machines/reasons.js';
+import { DEFAULT_DRAIN_REASON, GRACE_EXPIRED, parentDiedReason } from '../../../machines/reasons.js';
 import { contextTable } from './generated/context.js';
 import { createLifecycle, type Lifecycle, type LifecycleImplementation } from './interpreter.js';
 
@@ -19,32 +19,37 @@ interface Life {
 
 type ContextEvent = { type: string; reason?: string; parent?: string };
 
-const DEFAULT_DRAIN_REASON = 'shutdown';
+/** A clock whose timers never fire (a dispatcher's lifecycles). */
+const NO_TIMERS = { setTimeout: (): number => 0, clearTimeout: (): void => undefined };
 
-/** Observes every change of state (for inspection): the context, its new state, the event. */
-export type LifecycleObserver = (id: number, name: string, state: ContextState, reason: string | null, event: string) => void;
 
 export class ContextLifecycles {
   private readonly lives = new Map<number, Lifecycle<typeof contextTable, Life, ContextEvent>>();
-  private readonly observers = new Set<LifecycleObserver>();
   private readonly impl: LifecycleImplementation<typeof contextTable, Life, ContextEvent>;
 
+  /**
+   * `graceMs`: how long a draining context may take. `ownsTimers`: false in a dispatcher, whose
+   * broker decides when a grace period ran out (and tells it, like every death).
+   */
   constructor(
     private readonly router: CoreRouter,
     private readonly graceMs: number,
+    ownsTimers = true,
   ) {
     this.impl = {
       actions: {
-        recordDrain: (c: Life, e: ContextEvent) => void (c.reason ??= e.reason ?? DEFAULT_DRAIN_REASON),
-        recordGraceExpired: (c: Life) => void (c.reason = 'shutdown grace period expired'),
+        recordDrain: (c: Life, e: ContextEvent) => void (c.reason = e.reason ?? DEFAULT_DRAIN_REASON),
+        recordGraceExpired: (c: Life) => void (c.reason = GRACE_EXPIRED),
         recordReason: (c: Life, e: ContextEvent) => void (c.reason ??= e.reason ?? 'dead'),
         recordParentDeath: (c: Life, e: ContextEvent) => void (c.reason ??= parentDiedReason(e.parent, e.reason ?? 'dead')),
       },
       guards: { isNewChild: () => false },
       timers: { grace: (c: Life) => c.graceMs },
-      onState: (c: Life, state: string, e: ContextEvent) => this.changed(c, state as ContextState, e.type),
+      clock: ownsTimers ? undefined : NO_TIMERS,
+      onState: (c: Life, state: string) => this.changed(c, state as ContextState),
     };
     router.lifecycle.listen((s) => {
+      if (router.isDead(s.id)) return; // news that arrived after the death
       const life = this.life(s.id, s.name);
       if (s.event === 'STARTED') return;
       if (s.event === 'DRAINING') {
@@ -63,12 +68,12 @@ export class ContextLifecycles {
     if (life === undefined) {
       life = createLifecycle<typeof contextTable, Life, ContextEvent>(contextTable, this.impl, { id, name, graceMs: this.graceMs, reason: null });
       this.lives.set(id, life);
-      this.changed(life.context, 'connecting', 'xstate.init');
+      this.changed(life.context, 'connecting');
     }
     return life;
   }
 
-  private changed(c: Life, state: ContextState, event: string): void {
+  private changed(c: Life, state: ContextState): void {
     const ctx = this.router.contextFor(c.id, c.name);
     if (state === 'dead') {
       this.lives.delete(c.id);
@@ -78,17 +83,5 @@ export class ContextLifecycles {
     } else {
       setContextState(ctx, state);
     }
-    for (const fn of this.observers) fn(c.id, c.name, state, c.reason, event);
-  }
-
-  /** Every change of state from now on; returns the unsubscription. */
-  observe(fn: LifecycleObserver): () => void {
-    this.observers.add(fn);
-    return () => void this.observers.delete(fn);
-  }
-
-  /** The live lifecycles: id, name and state (for dump()). */
-  snapshot(): { id: number; name: string; state: ContextState }[] {
-    return [...this.lives.values()].map((l) => ({ id: l.context.id, name: l.context.name, state: l.state as ContextState }));
   }
 }

@@ -3,12 +3,14 @@
 // reported by a neighbour (DEL_ROUTE) are the same event, recorded once, with one reason.
 //
 // The reason rule (the lifecycle machines follow the same one, machines/context.ts): the
-// first reason recorded wins. A context that was draining dies with its drain reason, however
-// it ends; otherwise the context whose death was detected gets the detected reason, and every
+// first reason recorded wins. A context that was draining dies with its drain reason however
+// it ends, unless its grace period ran out (a reason starting with GRACE_EXPIRED); otherwise the context whose death was detected gets the detected reason, and every
 // context below it (their parents are known from ADD_ROUTE) dies with
 // `parent context '<name>' died: <the parent's reason>`, computed top-down, so every process
 // that learns of a subtree's death records the same reasons.
-import { parentDiedReason } from '../../../machines/reasons.js';
+import { GRACE_EXPIRED, parentDiedReason } from '../../../machines/reasons.js';
+
+export { GRACE_EXPIRED };
 import type { Link } from '../links/stream.js';
 
 /** Told of each death once, top-down; `from` is the link the news came on (null: seen here). */
@@ -65,7 +67,7 @@ export class Deaths {
     if (this.reasons.has(id)) return [];
     const out: [number, string][] = [];
     const visit = (at: number, detected: string): void => {
-      const why = this.drainReasons.get(at) ?? detected;
+      const why = detected.startsWith(GRACE_EXPIRED) ? detected : this.drainReasons.get(at) ?? detected;
       this.drainReasons.delete(at);
       this.reasons.set(at, why);
       out.push([at, why]);
