@@ -9,7 +9,9 @@ import { setDefaultCallTimeout } from '../calls/call-options.js';
 import { CallError } from '../errors.js';
 import type { Message } from '../messaging/message.js';
 import { ModuleFetcher } from '../modules/module-fetch.js';
-import { loadModule, loadedModule, setModuleRegistry } from '../modules/module-loader.js';
+import { loadModule, loadedModule, provideModule, setModuleRegistry } from '../modules/module-loader.js';
+import { installStreamProducer } from '../calls/stream-producer.js';
+import * as shellRunner from '../calls/shell-runner.js';
 import { ModuleRegistry } from '../modules/module-registry.js';
 import { installStackMapper } from '../modules/stack-mapper.js';
 import { synchronousStdio } from './sync-stdio.js';
@@ -226,6 +228,10 @@ export function runDispatcher(data: DispatcherData): void {
     // A call that already finished: nothing to do (its reply crossed the CANCEL).
     if (v !== undefined) running.cancel(msg.srcId, v[0], cancelReason(v[1], v[2]));
   });
+
+  // Streams (STREAM_CALL) and the built-in shell module behind ctx.exec()/spawn().
+  installStreamProducer(router, running, invoke);
+  provideModule(shellRunner.SHELL_MODULE, shellRunner);
 }
 
 type AnyFn = (...args: unknown[]) => unknown;

@@ -24,6 +24,11 @@ export function loadedModule(spec: string): unknown {
   return ns;
 }
 
+/** Makes `ns` the module calls name `spec` (built-in modules of the runtime, e.g. `tendril:shell`). */
+export function provideModule(spec: string, ns: unknown): void {
+  loaded.set(spec, ns);
+}
+
 export async function loadModule(spec: string): Promise<unknown> {
   const ready = loadedModule(spec);
   if (ready !== undefined) return ready;
