@@ -31,12 +31,15 @@ export function descendants(parents: readonly number[], i: number): number[] {
 
 const MAX_NODES = 9;
 
-/** A tree of 6..9 nodes on 3 levels (nodes 0, 1, 2 are one chain, so level 3 exists), 1..3 victims, 2..4 streams. */
+/**
+ * A tree of 6..9 nodes on 3 levels (nodes 0, 1, 2 are one chain, so level 3 exists), 1..3
+ * victims hit at once or while an earlier death is still being found, 2..4 streams.
+ */
 export const scenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
     size: fc.integer({ min: 6, max: MAX_NODES }),
     choices: fc.array(fc.nat(), { minLength: MAX_NODES, maxLength: MAX_NODES }),
-    kills: fc.array(fc.record({ node: fc.nat(), signal: fc.constantFrom<Signal>('SIGKILL', 'SIGSTOP'), delayMs: fc.integer({ min: 0, max: 80 }) }), { minLength: 1, maxLength: 3 }),
+    kills: fc.array(fc.record({ node: fc.nat(), signal: fc.constantFrom<Signal>('SIGKILL', 'SIGSTOP'), delayMs: fc.oneof(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 300, max: 900 })) }), { minLength: 1, maxLength: 3 }),
     streams: fc.array(fc.record({ holder: fc.nat(), sender: fc.nat() }), { minLength: 2, maxLength: 4 }),
   })
   .map(({ size, choices, kills, streams }) => {
