@@ -26,6 +26,11 @@ export type {
 export { Context } from './core/calls/context.js';
 export type { ContextState, ShutdownOptions } from './core/calls/context.js';
 export { CallChain } from './core/calls/call-chain.js';
+export { CallView } from './core/calls/call-view.js';
+export type { CallOptions } from './core/calls/call-options.js';
+export type { CurrentCall } from './core/calls/running-call.js';
+export { fanOut } from './master/fan-out.js';
+export type { FanOutOptions, FanOutResult, FanOutValue, FanOutFailure } from './master/fan-out.js';
 export type { ChainOptions } from './core/calls/call-chain.js';
 export type { RemoteModule, RemoteFunction } from './core/calls/remote-module.js';
 export { Receiver } from './core/messaging/receiver.js';
@@ -35,7 +40,7 @@ export { Select } from './core/messaging/select.js';
 export type { SelectOptions } from './core/messaging/select.js';
 export { Message } from './core/messaging/message.js';
 export type { Handler, HandlerOptions, Policy, LogLevel } from './core/routing/router.js';
-export { currentRouter, callerContext } from './core/calls/current.js';
+export { currentRouter, callerContext, currentCall } from './core/calls/current.js';
 export { hasParentAuthority, isImmediateChild } from './core/routing/policies.js';
 export {
   TendrilError,

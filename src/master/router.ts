@@ -6,6 +6,7 @@ import type { InspectionEvent } from 'xstate';
 import { decode } from '../core/wire/codec.js';
 import type { Context, ShutdownOptions } from '../core/calls/context.js';
 import { setProcessRouter } from '../core/calls/current.js';
+import { setDefaultCallTimeout } from '../core/calls/call-options.js';
 import { CallError, HostKeyError, PasswordError, StreamError } from '../core/errors.js';
 import { CREATE_CHILD, DEFAULT_MAX_MESSAGE_SIZE } from '../core/wire/protocol.js';
 import { installRouteControl } from '../core/routing/route-control.js';
@@ -42,6 +43,11 @@ export interface RouterOptions {
   debug?: boolean | readonly string[];
   /** Every child logs the duration of each call it runs (`profile module#fn 1.234 ms ok`). */
   profiling?: boolean;
+  /**
+   * The timeout of every call that gives none (`ctx.with({ timeout })` overrides it), from
+   * the master and from code in every child started afterwards. Default: none.
+   */
+  callTimeout?: number;
   /** Children may talk only to their ancestors. */
   unidirectional?: boolean;
   /** Largest message accepted or sent, inherited by children (default 128 MiB). */
@@ -106,6 +112,7 @@ export class Router extends CoreRouter {
       unidirectional: options.unidirectional ?? false,
     });
     installMasterMethods();
+    setDefaultCallTimeout(this, options.callTimeout);
     this.shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
     this.debugSetting = normalDebug(options.debug ?? parseDebug(process.env.TENDRIL_DEBUG));
     this.logger = new Logger(0, 'master', (r) => this.logHub.emit(r), this.debugSetting);
@@ -132,6 +139,7 @@ export class Router extends CoreRouter {
         debug: () => this.debugSetting,
         unidirectional: this.unidirectional,
         profiling: options.profiling ?? false,
+        callTimeout: options.callTimeout,
         heartbeatInterval: options.heartbeatInterval,
         heartbeatMisses: options.heartbeatMisses,
         resolveMethod: resolveRegistered,

@@ -31,6 +31,7 @@ export function createParentSide(router: CoreRouter, config: ChildConfig, payloa
   const children = new ChildSet(
     router,
     { payload: () => payload, shutdownTimeout: config.shutdownTimeout, debug: () => config.debug, unidirectional: config.unidirectional, profiling: config.profiling,
+      callTimeout: config.callTimeout,
       heartbeatInterval: config.heartbeatInterval ?? 0, heartbeatMisses: config.heartbeatMisses,
       // ssh, sudo, containers...: fetched the first time one is asked for.
       resolveMethod: async (method) => {

@@ -7,6 +7,8 @@ import type { Message } from '../messaging/message.js';
 import { normalizeModuleSpec } from './module-spec.js';
 import { CALL_FUNCTION, NO_REPLY } from '../wire/protocol.js';
 import { Receiver } from '../messaging/receiver.js';
+import { CallView } from './call-view.js';
+import { NO_OPTIONS, callAsyncWith, callNoReplyWith, callWith, mergeCallOptions, type CallOptions } from './call-options.js';
 import { remoteModule, type RemoteModule } from './remote-module.js';
 import type { CoreRouter } from '../routing/router.js';
 
@@ -112,12 +114,12 @@ export class Context {
    * package name resolved from the master's working directory.
    */
   callAsync(module: string | URL, fn: string, ...args: unknown[]): Receiver {
-    return this.callInChain(null, module, fn, args);
+    return callAsyncWith(this, null, module, fn, args, NO_OPTIONS);
   }
 
-  /** @internal */
-  callInChain(chainId: string | null, module: string | URL, fn: string, args: unknown[]): Receiver {
-    const data = encodeCall(chainId, module, fn, args);
+  /** @internal `limit`: the call may be cancelled (ms allowed, or null); see call-message.ts. */
+  callInChain(chainId: string | null, module: string | URL, fn: string, args: unknown[], limit?: number | null): Receiver {
+    const data = encodeCall(chainId, module, fn, args, limit);
     const receiver = new Receiver(this.router, { persist: false, respondent: this });
     this.router.delivery.noteCall(receiver.handle, module, fn);
     this.router.sendFrame(this.id, CALL_FUNCTION, data, receiver.handle);
@@ -125,20 +127,31 @@ export class Context {
   }
 
   /** Calls `module#fn(...args)` in this context and resolves with its (awaited) result. */
-  async call(module: string | URL, fn: string, ...args: unknown[]): Promise<unknown> {
-    const msg = await this.callAsync(module, fn, ...args).get();
-    return msg.decode();
+  call(module: string | URL, fn: string, ...args: unknown[]): Promise<unknown> {
+    return callWith(this, null, module, fn, args, NO_OPTIONS);
   }
 
   /** Calls without waiting for, or receiving, any reply. */
   callNoReply(module: string | URL, fn: string, ...args: unknown[]): void {
-    this.router.sendFrame(this.id, CALL_FUNCTION, encodeCall(null, module, fn, args), NO_REPLY);
+    callNoReplyWith(this, null, module, fn, args, NO_OPTIONS);
   }
 
-  /** A typed proxy: `ctx.import<typeof import('node:os')>('node:os').hostname()`. */
-  import<T>(module: string | URL): RemoteModule<T> {
+  /**
+   * A typed proxy: `ctx.import<typeof import('node:os')>('node:os').hostname()`; its calls
+   * use `opts` (see {@link Context.with}).
+   */
+  import<T>(module: string | URL, opts?: CallOptions): RemoteModule<T> {
     normalizeModuleSpec(module);
-    return remoteModule<T>(this, module);
+    return remoteModule<T>(opts === undefined ? this : this.with(opts), module);
+  }
+
+  /**
+   * This context with call options: `ctx.with({ timeout: 300 }).call(...)`. A timeout
+   * rejects with a TimeoutError naming `module#fn` and the context, an abort with
+   * `signal.reason`; either way the callee's `currentCall().signal` aborts.
+   */
+  with(opts: CallOptions): CallView {
+    return new CallView(this, mergeCallOptions(NO_OPTIONS, opts));
   }
 
   /** Calls sharing one failure state when `pipelined` (see CallChain). */

@@ -3,13 +3,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context } from './context.js';
 import { TendrilError } from '../errors.js';
 import type { CoreRouter } from '../routing/router.js';
+import { RunningCall, type CurrentCall } from './running-call.js';
 
-interface CallScope {
-  router: CoreRouter;
-  caller: Context;
-}
-
-const scope = new AsyncLocalStorage<CallScope>();
+const scope = new AsyncLocalStorage<RunningCall>();
 let processRouter: CoreRouter | null = null;
 
 /** Set once per process: the master's newest Router, or a child's own router. */
@@ -17,9 +13,14 @@ export function setProcessRouter(router: CoreRouter | null): void {
   processRouter = router;
 }
 
-/** Runs `fn` as a call made by `caller`. */
+/** Runs `fn` as a call made by `caller` (one nobody can cancel). */
 export function runAsCall<T>(router: CoreRouter, caller: Context, fn: () => T): T {
-  return scope.run({ router, caller }, fn);
+  return scope.run(new RunningCall(router, caller, null), fn);
+}
+
+/** Runs `fn` as `call` (the dispatcher: currentCall() shows it). */
+export function runInCall<T>(call: RunningCall, fn: () => T): T {
+  return scope.run(call, fn);
 }
 
 /** The router of the context this code runs in. */
@@ -35,4 +36,17 @@ export function callerContext(): Context {
   const s = scope.getStore();
   if (!s) throw new TendrilError('callerContext() is only available inside a function called by another context');
   return s.caller;
+}
+
+/**
+ * The call currently running, inside a function called by another context (also after its
+ * awaits; concurrent calls each see their own): who called, its deadline, and a `signal`
+ * that aborts when the caller gives up (its timeout or AbortSignal: it sent CANCEL), when
+ * the deadline passes, or when the caller dies. Pass the signal on (`fetch(url, { signal })`,
+ * `setTimeout` from `node:timers/promises`) to stop work nobody waits for.
+ */
+export function currentCall(): CurrentCall {
+  const s = scope.getStore();
+  if (!s) throw new TendrilError('currentCall() is only available inside a function called by another context');
+  return { signal: s.signal, caller: s.caller, deadline: s.deadline };
 }

@@ -18,6 +18,8 @@ export interface ChildConfig {
   heartbeatMisses?: number;
   /** Log the duration of every call this child runs (RouterOptions.profiling). */
   profiling?: boolean;
+  /** Timeout of calls made in this child that give none (RouterOptions.callTimeout). */
+  callTimeout?: number;
   /** Full-PTY launches: the FIFOs fds 1 and 2 point at, read and forwarded as log lines. */
   printsFifos?: string[];
 }

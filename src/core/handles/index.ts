@@ -17,6 +17,7 @@ import { shutdownHandle, shutdownPurpose } from './shutdown.js';
 import { lastWordsHandle, lastWordsPurpose } from './last-words.js';
 import { lifecycleHandle, lifecyclePurpose } from './lifecycle.js';
 import { contextStateHandle, contextStatePurpose } from './context-state.js';
+import { cancelHandle, cancelPurpose } from './cancel.js';
 import type { ReservedHandle } from './reserved-handle.js';
 
 /** Every reserved handle, in number order. */
@@ -37,6 +38,7 @@ export const RESERVED_HANDLES: readonly ReservedHandle[] = [
   lastWordsHandle,
   lifecycleHandle,
   contextStateHandle,
+  cancelHandle,
 ];
 
 /** Each handle with docs/protocol.md's description of it (docs and tests only). */
@@ -57,6 +59,7 @@ export const HANDLE_DOCS: readonly (readonly [ReservedHandle, string])[] = [
   [lastWordsHandle, lastWordsPurpose],
   [lifecycleHandle, lifecyclePurpose],
   [contextStateHandle, contextStatePurpose],
+  [cancelHandle, cancelPurpose],
 ];
 
 const byNumber: (ReservedHandle | undefined)[] = [];

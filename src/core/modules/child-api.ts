@@ -3,7 +3,8 @@
 // callerContext(), currentRouter() and instanceof checks see the live runtime.
 import { CallChain } from '../calls/call-chain.js';
 import { Context } from '../calls/context.js';
-import { callerContext, currentRouter } from '../calls/current.js';
+import { callerContext, currentCall, currentRouter } from '../calls/current.js';
+import { CallView } from '../calls/call-view.js';
 import {
   CallError,
   ChannelError,
@@ -38,6 +39,8 @@ export const childApi: Record<string, unknown> = {
   Message,
   currentRouter,
   callerContext,
+  currentCall,
+  CallView,
   hasParentAuthority,
   isImmediateChild,
   // The master's entry module never runs as such in a child.

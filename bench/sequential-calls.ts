@@ -1,0 +1,20 @@
+// 10k sequential calls to one local child, plain and with call options: the per-call cost
+// that timeouts and cancellation must not raise for calls without options.
+// Usage: node --import tsx bench/sequential-calls.ts [calls]
+import { Router } from '../src/index.js';
+
+const n = Number(process.argv[2] ?? 10_000);
+await using router = new Router({ printLogs: false });
+const ctx = await router.local({ name: 'bench' });
+const run = async (label: string, call: () => Promise<unknown>): Promise<void> => {
+  for (let i = 0; i < 500; i++) await call(); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await call();
+  const ms = performance.now() - t0;
+  console.log(`${label}: ${n} calls in ${ms.toFixed(0)} ms, ${((ms * 1000) / n).toFixed(1)} µs/call`);
+};
+await run('plain', () => ctx.call('node:os', 'platform'));
+const timed = ctx.with({ timeout: 5000 });
+await run('timeout', () => timed.call('node:os', 'platform'));
+const signalled = ctx.with({ signal: new AbortController().signal });
+await run('signal', () => signalled.call('node:os', 'platform'));

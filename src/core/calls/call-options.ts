@@ -1,0 +1,261 @@
+// Options of a call (timeout, AbortSignal) on the caller's side: arming them, giving up, and
+// telling the callee (CANCEL). A call without options, and no router default, takes the
+// plain path: no timer, no listener, nothing allocated for them.
+import type { Context } from './context.js';
+import { TimeoutError } from '../errors.js';
+import { cancelHandle, type CancelKind, type CancelPayload } from '../handles/cancel.js';
+import { normalizeModuleSpec } from './module-spec.js';
+import { NO_REPLY } from '../wire/protocol.js';
+import { encodeCall } from './call-message.js';
+import { CALL_FUNCTION } from '../wire/protocol.js';
+import { Receiver } from '../messaging/receiver.js';
+import type { CoreRouter } from '../routing/router.js';
+
+/** Options of a call: `ctx.with(opts)`, `ctx.import(module, opts)`. */
+export interface CallOptions {
+  /**
+   * Give up after this many milliseconds: the call rejects with a TimeoutError naming
+   * `module#fn` and the context, and the callee is told (its `currentCall().signal` aborts;
+   * it also knows the deadline by itself). Default: the router's `callTimeout`, else none.
+   */
+  timeout?: number;
+  /** Give up when it aborts: the call rejects with `signal.reason`, and the callee is told. */
+  signal?: AbortSignal;
+  /** Streams: how many values the producer may run ahead of the consumer (default 64). */
+  highWaterMark?: number;
+}
+
+/** No options: the plain path. */
+export const NO_OPTIONS: Readonly<CallOptions> = Object.freeze({});
+
+const defaultTimeouts = new WeakMap<CoreRouter, number>();
+
+/** Sets the timeout of every call leaving `router` that gives none (RouterOptions.callTimeout). */
+export function setDefaultCallTimeout(router: CoreRouter, timeout: number | undefined): void {
+  if (timeout === undefined || timeout === 0) defaultTimeouts.delete(router);
+  else defaultTimeouts.set(router, checkTimeout(timeout, 'callTimeout'));
+}
+
+/** The default timeout of calls leaving `router`, if any. */
+export function defaultCallTimeout(router: CoreRouter): number | undefined {
+  return defaultTimeouts.get(router);
+}
+
+function checkTimeout(timeout: unknown, what: string): number {
+  if (typeof timeout !== 'number' || !(timeout >= 0) || timeout === Infinity) {
+    throw new TypeError(`${what} must be a finite number of milliseconds >= 0 (got ${String(timeout)})`);
+  }
+  return timeout;
+}
+
+/** `over` on top of `base`: its values replace base's, except signals, which combine (either aborts). */
+export function mergeCallOptions(base: Readonly<CallOptions>, over: Readonly<CallOptions>): Readonly<CallOptions> {
+  if (over.timeout !== undefined) checkTimeout(over.timeout, 'timeout');
+  const merged: CallOptions = { ...base, ...over };
+  if (base.signal && over.signal && base.signal !== over.signal) merged.signal = AbortSignal.any([base.signal, over.signal]);
+  else merged.signal = over.signal ?? base.signal;
+  if (merged.signal === undefined) delete merged.signal;
+  return Object.freeze(merged);
+}
+
+/** What a call gives up with (for call(): rejected; for callAsync(): the receiver's dead words). */
+interface GiveUp {
+  (error: unknown, words: string): void;
+}
+
+/** One call whose options are armed: a timer and/or a place in its signal's watch list. */
+class ArmedCall {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly receiver: Receiver,
+    private readonly module: string | URL,
+    private readonly fn: string,
+    private readonly timeout: number | undefined,
+    private readonly signal: AbortSignal | undefined,
+    private readonly giveUp: GiveUp,
+  ) {
+    if (timeout !== undefined) {
+      this.timer = setTimeout(() => this.fire('timeout'), timeout);
+      this.timer.unref?.();
+    }
+    if (signal !== undefined) watchSignal(signal, this);
+  }
+
+  /** Still waiting for its reply (a reply, a close or a death removes the handler). */
+  get waiting(): boolean {
+    return this.ctx.router.hasHandler(this.receiver.handle);
+  }
+
+  /** The reply came, or the receiver ended: nothing more to watch. */
+  disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.signal !== undefined) unwatchSignal(this.signal, this);
+  }
+
+  fire(kind: CancelKind): void {
+    const waiting = this.waiting;
+    this.disarm();
+    if (!waiting) return;
+    const what = `${normalizeModuleSpec(this.module)}#${this.fn} in context '${this.ctx.name}'`;
+    const words = kind === 'timeout' ? `${what} timed out after ${this.timeout} ms` : `${what} was aborted: ${describeReason(this.signal!.reason)}`;
+    const router = this.ctx.router;
+    try {
+      const cancel: CancelPayload = [this.receiver.handle, kind, words];
+      router.sendValue(this.ctx.id, cancelHandle.id, cancel);
+    } catch (e) {
+      router.log('debug', `could not send CANCEL to ${this.ctx.name}: ${(e as Error)?.message ?? e}`, 'calls');
+    }
+    this.giveUp(kind === 'timeout' ? new TimeoutError(words) : this.signal!.reason, words);
+  }
+}
+
+function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return reason.message || reason.name;
+  return String(reason);
+}
+
+/**
+ * Every armed call per signal, with one abort listener per signal (not one per call: many
+ * concurrent calls sharing a signal would otherwise trip Node's listener-leak warning).
+ */
+const watches = new WeakMap<AbortSignal, { calls: Set<ArmedCall>; onAbort: () => void }>();
+
+function watchSignal(signal: AbortSignal, call: ArmedCall): void {
+  let w = watches.get(signal);
+  if (w === undefined) {
+    const calls = new Set<ArmedCall>();
+    const onAbort = (): void => {
+      watches.delete(signal);
+      for (const c of calls) c.fire('abort');
+    };
+    w = { calls, onAbort };
+    watches.set(signal, w);
+    signal.addEventListener('abort', onAbort, { once: true });
+  } else if (w.calls.size % 64 === 63) {
+    // callAsync() receivers are never told when their reply is taken: drop the answered ones.
+    for (const c of w.calls) if (!c.waiting) w.calls.delete(c);
+  }
+  w.calls.add(call);
+}
+
+function unwatchSignal(signal: AbortSignal, call: ArmedCall): void {
+  const w = watches.get(signal);
+  if (w === undefined || !w.calls.delete(call) || w.calls.size > 0) return;
+  watches.delete(signal);
+  signal.removeEventListener('abort', w.onAbort);
+}
+
+/** The timeout in effect for a call with `opts` from `router`. */
+function timeoutOf(router: CoreRouter, opts: Readonly<CallOptions>): number | undefined {
+  return opts.timeout ?? defaultTimeouts.get(router);
+}
+
+/** The limit that travels with a cancellable call: whole ms allowed, or null for no deadline. */
+function limitOf(timeout: number | undefined): number | null {
+  return timeout === undefined ? null : Math.min(0x7fffffff, Math.ceil(timeout));
+}
+
+/**
+ * Starts a call with `opts`; `giveUp` (null: the receiver gets a dead message with the words)
+ * is told if the call times out or is aborted before its reply.
+ */
+function startArmed(
+  ctx: Context,
+  chainId: string | null,
+  module: string | URL,
+  fn: string,
+  args: unknown[],
+  timeout: number | undefined,
+  signal: AbortSignal | undefined,
+  giveUp: GiveUp | null,
+): { receiver: Receiver; armed: ArmedCall | null } {
+  const router = ctx.router;
+  if (signal?.aborted) {
+    // Given up before it started: nothing is sent.
+    encodeCall(chainId, module, fn, args); // the same TypeErrors as a call that is sent
+    const receiver = new Receiver(router, { persist: false, respondent: ctx });
+    const words = `${normalizeModuleSpec(module)}#${fn} in context '${ctx.name}' was aborted: ${describeReason(signal.reason)}`;
+    if (giveUp !== null) {
+      receiver.close();
+      giveUp(signal.reason, words);
+    } else {
+      router.route(router.buildDeadFrame(router.myId, ctx.id, receiver.handle, words), null);
+    }
+    return { receiver, armed: null };
+  }
+  const receiver = ctx.callInChain(chainId, module, fn, args, limitOf(timeout));
+  const onGiveUp: GiveUp =
+    giveUp ??
+    ((_e, words) => {
+      router.route(router.buildDeadFrame(router.myId, ctx.id, receiver.handle, words), null);
+    });
+  const closeThenGiveUp: GiveUp = (e, words) => {
+    if (giveUp !== null) receiver.close();
+    onGiveUp(e, words);
+  };
+  return { receiver, armed: new ArmedCall(ctx, receiver, module, fn, timeout, signal, closeThenGiveUp) };
+}
+
+/**
+ * `callAsync` with options: on a timeout or abort the receiver gets a dead message saying so
+ * (get() rejects with a ChannelError carrying those words) and the callee is told.
+ */
+export function callAsyncWith(ctx: Context, chainId: string | null, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): Receiver {
+  const timeout = timeoutOf(ctx.router, opts);
+  if (timeout === undefined && opts.signal === undefined) return ctx.callInChain(chainId, module, fn, args);
+  return startArmed(ctx, chainId, module, fn, args, timeout, opts.signal, null).receiver;
+}
+
+/**
+ * `call` with options: resolves with the result; rejects with a TimeoutError naming
+ * `module#fn` and the context, with `signal.reason` on an abort, or as the call fails.
+ */
+export async function callWith(ctx: Context, chainId: string | null, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): Promise<unknown> {
+  const timeout = timeoutOf(ctx.router, opts);
+  if (timeout === undefined && opts.signal === undefined) {
+    const msg = await ctx.callInChain(chainId, module, fn, args).get();
+    return msg.decode();
+  }
+  return new Promise<unknown>((resolve, reject) => {
+    const { receiver, armed } = startArmed(ctx, chainId, module, fn, args, timeout, opts.signal, reject);
+    if (armed === null) return;
+    receiver.get().then(
+      (msg) => {
+        armed.disarm();
+        try {
+          resolve(msg.decode());
+        } catch (e) {
+          reject(e);
+        }
+      },
+      (e: unknown) => {
+        armed.disarm();
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * `callNoReply` with options: the timeout travels as the callee's deadline; with a signal,
+ * the call is made with a reply handle (its reply is dropped) so that an abort can reach it.
+ */
+export function callNoReplyWith(ctx: Context, chainId: string | null, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): void {
+  const timeout = timeoutOf(ctx.router, opts);
+  const signal = opts.signal;
+  if (signal === undefined) {
+    const data = encodeCall(chainId, module, fn, args, timeout === undefined ? undefined : limitOf(timeout));
+    ctx.router.sendFrame(ctx.id, CALL_FUNCTION, data, NO_REPLY);
+    return;
+  }
+  const { receiver, armed } = startArmed(ctx, chainId, module, fn, args, timeout, signal, () => undefined);
+  if (armed === null) return;
+  const drop = (): void => {
+    armed.disarm();
+    receiver.close();
+  };
+  receiver.get().then(drop, drop);
+}
