@@ -64,7 +64,6 @@ interface Tracked<T> { what: string; observer: number; target: number; settled: 
 /** One scenario against real processes; throws with every problem found. */
 async function runScenario(sc: Scenario, run: number): Promise<void> {
   const router = new Router({ printLogs: false, heartbeatInterval: HEARTBEAT, heartbeatMisses: MISSES, shutdownTimeout: SHUTDOWN_MS });
-  const n = sc.parents.length;
   const names = sc.parents.map((_, i) => `r${run}n${i}`);
   const problems: string[] = [];
   const pids: number[] = [];
@@ -96,7 +95,7 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
       tracked.push(t as Tracked<unknown>);
       return t;
     };
-    const holds = ctxs.map((c, i) => track(`master -> ${names[i]} hold`, MASTER, i, tasks(c).hold('m', MAX_WAIT)));
+    ctxs.forEach((c, i) => track(`master -> ${names[i]} hold`, MASTER, i, tasks(c).hold('m', MAX_WAIT)));
     const middles = ctxs.map((_, i) => i).filter((i) => descendants(sc.parents, i).length > 0);
     const relays = middles.map((m) => {
       const below = descendants(sc.parents, m);
