@@ -143,8 +143,15 @@ describe('router.dump()', () => {
     const b = await fx.router.local({ name: 'b', via: a });
     const slow = a.call('node:timers/promises', 'setTimeout', 60_000);
     slow.catch(() => undefined);
+    const inspected: string[] = [];
+    fx.router.inspect((e) => {
+      if (e.type === '@xstate.snapshot') inspected.push((e.actorRef as unknown as { logic: { id?: string } }).logic.id ?? '');
+    });
     const sup = new Supervisor(fx.router, { children: [{ id: 'w', start: (r) => r.local({ name: 'w' }) }] });
     await sup.whenUp('w');
+    // router.inspect() sees the supervisor's actor as well as the contexts'.
+    expect(inspected).toContain('supervisor');
+    expect(inspected).toContain('context');
     await new Promise((r) => setTimeout(r, 50));
     const d = fx.router.dump();
     expect(d.contexts.id).toBe(0);
