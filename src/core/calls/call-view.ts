@@ -7,6 +7,9 @@ import { callAsyncWith, callNoReplyWith, callWith, mergeCallOptions, type CallOp
 import type { Receiver } from '../messaging/receiver.js';
 import { normalizeModuleSpec } from './module-spec.js';
 import { remoteModule, type RemoteModule } from './remote-module.js';
+import { startStream, type RemoteStream } from './remote-stream.js';
+import { execIn, spawnIn } from './shell-client.js';
+import type { ExecOptions, ExecResult, ShellCommand, SpawnOptions, SpawnedProcess } from './shell-types.js';
 
 /** A view of a context whose calls use some {@link CallOptions} (made by `ctx.with(opts)`). */
 export class CallView {
@@ -50,6 +53,21 @@ export class CallView {
   import<T>(module: string | URL, opts?: CallOptions): RemoteModule<T> {
     normalizeModuleSpec(module);
     return remoteModule<T>(opts === undefined ? this : this.with(opts), module);
+  }
+
+  /** Like {@link Context.stream}, with the view's options (timeout and signal end the stream; highWaterMark). */
+  stream<V = unknown>(module: string | URL, fn: string, ...args: unknown[]): RemoteStream<V> {
+    return startStream<V>(this.context, module, fn, args, this.options);
+  }
+
+  /** Like {@link Context.exec}; the view's timeout and signal apply (those of `opts` on top). */
+  exec(command: ShellCommand, opts?: ExecOptions): Promise<ExecResult> {
+    return execIn(this.context, this.options, command, opts);
+  }
+
+  /** Like {@link Context.spawn}; the view's timeout and signal apply (those of `opts` on top). */
+  spawn(command: ShellCommand, opts?: SpawnOptions): SpawnedProcess {
+    return spawnIn(this.context, this.options, command, opts);
   }
 
   /** A chain whose calls use the view's options (see {@link Context.chain}). */

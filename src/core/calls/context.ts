@@ -10,6 +10,9 @@ import { Receiver } from '../messaging/receiver.js';
 import { CallView } from './call-view.js';
 import { NO_OPTIONS, callAsyncWith, callNoReplyWith, callWith, mergeCallOptions, type CallOptions } from './call-options.js';
 import { remoteModule, type RemoteModule } from './remote-module.js';
+import { startStream, type RemoteStream } from './remote-stream.js';
+import { execIn, spawnIn } from './shell-client.js';
+import type { ExecOptions, ExecResult, ShellCommand, SpawnOptions, SpawnedProcess } from './shell-types.js';
 import type { CoreRouter } from '../routing/router.js';
 
 /**
@@ -152,6 +155,29 @@ export class Context {
    */
   with(opts: CallOptions): CallView {
     return new CallView(this, mergeCallOptions(NO_OPTIONS, opts));
+  }
+
+  /**
+   * Calls `module#fn(...args)`, a function returning an async iterable (an async generator, a
+   * Readable), and streams its values back under flow control (see {@link RemoteStream};
+   * `ctx.with({ highWaterMark })` sets how far the producer may run ahead, default 64).
+   */
+  stream<V = unknown>(module: string | URL, fn: string, ...args: unknown[]): RemoteStream<V> {
+    return startStream<V>(this, module, fn, args, NO_OPTIONS);
+  }
+
+  /**
+   * Runs a shell command in this context (a string under `/bin/sh -c`, an array without a
+   * shell) and resolves with `{ code, signal, stdout, stderr }` whatever the exit code.
+   * A timeout or abort kills the command's process group. Other calls run meanwhile.
+   */
+  exec(command: ShellCommand, opts?: ExecOptions): Promise<ExecResult> {
+    return execIn(this, NO_OPTIONS, command, opts);
+  }
+
+  /** Starts a command in this context whose output streams back as it comes ({@link SpawnedProcess}). */
+  spawn(command: ShellCommand, opts?: SpawnOptions): SpawnedProcess {
+    return spawnIn(this, NO_OPTIONS, command, opts);
   }
 
   /** Calls sharing one failure state when `pipelined` (see CallChain). */

@@ -18,6 +18,7 @@ import { lastWordsHandle, lastWordsPurpose } from './last-words.js';
 import { lifecycleHandle, lifecyclePurpose } from './lifecycle.js';
 import { contextStateHandle, contextStatePurpose } from './context-state.js';
 import { cancelHandle, cancelPurpose } from './cancel.js';
+import { streamCallHandle, streamCallPurpose } from './stream-call.js';
 import type { ReservedHandle } from './reserved-handle.js';
 
 /** Every reserved handle, in number order. */
@@ -39,6 +40,7 @@ export const RESERVED_HANDLES: readonly ReservedHandle[] = [
   lifecycleHandle,
   contextStateHandle,
   cancelHandle,
+  streamCallHandle,
 ];
 
 /** Each handle with docs/protocol.md's description of it (docs and tests only). */
@@ -60,6 +62,7 @@ export const HANDLE_DOCS: readonly (readonly [ReservedHandle, string])[] = [
   [lifecycleHandle, lifecyclePurpose],
   [contextStateHandle, contextStatePurpose],
   [cancelHandle, cancelPurpose],
+  [streamCallHandle, streamCallPurpose],
 ];
 
 const byNumber: (ReservedHandle | undefined)[] = [];
