@@ -3,7 +3,7 @@
 // context keeps answering, directly and through a 3-deep via= chain; concurrent calls each
 // see their own currentCall(); a late result is dropped quietly; pipelined chains fail.
 import { describe, expect, it } from 'vitest';
-import { CallError, TimeoutError, type CallView, type Context } from '../../src/index.js';
+import { CallError, ChannelError, TimeoutError, type CallView, type Context } from '../../src/index.js';
 import type * as Tasks from '../fixtures/cancel-tasks.js';
 import { withRouter } from '../support/router.js';
 
@@ -119,6 +119,39 @@ describe('call options: timeouts and aborts reach the callee', () => {
     expect(results.map((r) => r.deadline === null)).toEqual([true, false, true, false]);
     for (const r of results) expect(r.sameSignal).toBe(true);
     expect(results[1]!.deadline!).toBeGreaterThanOrEqual(before + 4000);
+  });
+
+  it('ctx.import(module, { timeout }) gives a proxy whose calls time out', async () => {
+    const ctx = await fx.shared();
+    const tasks = ctx.import<typeof Tasks>(TASKS, { timeout: 200 });
+    await expect(tasks.sleepLong('import-opts')).rejects.toThrow(/#sleepLong in context 'shared' timed out after 200 ms/);
+    expect((await seenWithin(ctx, 'import-opts', 500, (s) => s.abortedAfter !== null))?.reason?.name).toBe('TimeoutError');
+  });
+
+  it('callAsync through a view: the receiver ends with words saying why; the callee is told', async () => {
+    const ctx = await fx.shared();
+    const receiver = ctx.with({ timeout: 200 }).callAsync(TASKS, 'sleepLong', 'async-timeout');
+    const error = await receiver.get().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelError);
+    expect((error as Error).message).toMatch(/#sleepLong in context 'shared' timed out after 200 ms/);
+    expect((await seenWithin(ctx, 'async-timeout', 500, (s) => s.abortedAfter !== null))?.reason?.name).toBe('TimeoutError');
+    // A reply that comes first wins; the timer then does nothing.
+    const quick = ctx.with({ timeout: 200 }).callAsync('node:os', 'platform');
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(quick.get().then((m) => m.decode())).resolves.toBe(process.platform);
+  });
+
+  it('callNoReply: the timeout is the callee deadline (it aborts by itself), an abort still reaches it', async () => {
+    const ctx = await fx.shared();
+    ctx.with({ timeout: 200 }).callNoReply(TASKS, 'sleepLong', 'noreply-deadline');
+    const byItself = await seenWithin(ctx, 'noreply-deadline', 1000, (s) => s.abortedAfter !== null);
+    expect(byItself?.reason?.name).toBe('TimeoutError');
+    expect(byItself?.reason?.message).toMatch(/passed its deadline/);
+    const controller = new AbortController();
+    ctx.with({ signal: controller.signal }).callNoReply(TASKS, 'sleepLong', 'noreply-abort');
+    await seenWithin(ctx, 'noreply-abort', 1000, () => true);
+    controller.abort();
+    expect((await seenWithin(ctx, 'noreply-abort', 500, (s) => s.abortedAfter !== null))?.reason?.name).toBe('AbortError');
   });
 
   it('a result that arrives after the caller gave up is dropped quietly', async () => {
