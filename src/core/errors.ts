@@ -14,18 +14,40 @@ export interface RemoteContextInfo {
   name: string;
 }
 
+/** What a CallError carries besides the remote type, message and stack. */
+export interface CallErrorDetails {
+  /** The remote error's `code` (`'ENOENT'`, `'ERR_INVALID_ARG_TYPE'`...). */
+  code?: string | number | undefined;
+  /** The remote error's other own enumerable data properties (`errno`, `syscall`, `path`...). */
+  remoteProps?: Record<string, unknown>;
+  /** The remote error's `cause`, itself as a CallError. */
+  cause?: CallError | undefined;
+}
+
+/** How many causes deep fromThrown() follows a chain of causes. */
+const MAX_CAUSES = 16;
+/** Own properties of a thrown error that CallError carries in its own fields. */
+const OWN_FIELDS = new Set(['name', 'message', 'stack', 'cause']);
+
 /**
  * A function called in another context threw. The message reads `"<Type>: <message>"`, and
  * the stack shows the remote frames (mapped to the caller's source files) above the local ones.
  */
 export class CallError extends TendrilError {
   override name = 'CallError';
+  /** The remote error's `code` (e.g. `'ENOENT'`), when it had a string or number one. */
+  readonly code: string | number | undefined;
+  /** The remote error's other own enumerable data properties (those that could travel). */
+  readonly remoteProps: Readonly<Record<string, unknown>>;
+  /** The remote error's `cause`, as a CallError; undefined when it had none. */
+  declare readonly cause: CallError | undefined;
   /**
    * A CallError describing a remote failure (the runtime makes them; see fromThrown()).
    * @param remoteType - the name of what was thrown remotely (`TypeError`), or its `typeof`
    * @param remoteMessage - the remote error's message
    * @param remoteStack - the remote stack trace, or `''`
    * @param context - the context the error was thrown in, when known
+   * @param details - the remote error's code, other properties and cause
    */
   constructor(
     /** The class name of the remote error (`TypeError`, `Error`...), or `typeof` a thrown non-error. */
@@ -36,8 +58,11 @@ export class CallError extends TendrilError {
     readonly remoteStack: string,
     /** The context the error was thrown in, or null when unknown. */
     readonly context: RemoteContextInfo | null = null,
+    details: CallErrorDetails = {},
   ) {
-    super(`${remoteType}: ${remoteMessage}`);
+    super(`${remoteType}: ${remoteMessage}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = details.code;
+    this.remoteProps = details.remoteProps ?? {};
     if (remoteStack) {
       const where = context ? ` (in context ${context.name} #${context.id})` : '';
       this.stack = `${this.name}: ${this.message}\n    at <remote>${where}\n${remoteStack}\n    at <local>\n${(this.stack ?? '').split('\n').slice(1).join('\n')}`;
@@ -46,18 +71,53 @@ export class CallError extends TendrilError {
 
   /** @internal Builds a CallError from anything thrown by user code. */
   static fromThrown(thrown: unknown, context: RemoteContextInfo | null): CallError {
-    if (thrown instanceof CallError) return thrown;
-    if (thrown instanceof Error) {
-      return new CallError(thrown.name || thrown.constructor?.name || 'Error', thrown.message, thrown.stack ?? '', context);
-    }
-    let text: string;
-    try {
-      text = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
-    } catch {
-      text = String(thrown);
-    }
-    return new CallError(typeof thrown, text, '', context);
+    return fromThrown(thrown, context, []);
   }
+}
+
+/** Reads a property of user code's error; a getter that throws reads as absent. */
+function read(o: object, key: string): unknown {
+  try {
+    return (o as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function fromThrown(thrown: unknown, context: RemoteContextInfo | null, seen: unknown[]): CallError {
+  if (thrown instanceof CallError) return thrown;
+  if (thrown instanceof Error) {
+    seen.push(thrown);
+    const code = read(thrown, 'code');
+    const keepsCode = typeof code === 'string' || typeof code === 'number';
+    const remoteProps: Record<string, unknown> = {};
+    for (const k of Object.keys(thrown)) {
+      if (OWN_FIELDS.has(k) || (keepsCode && k === 'code')) continue;
+      Object.defineProperty(remoteProps, k, { value: read(thrown, k), enumerable: true, writable: true, configurable: true });
+    }
+    let cause: CallError | undefined;
+    if (Object.prototype.hasOwnProperty.call(thrown, 'cause') && seen.length < MAX_CAUSES) {
+      const c = read(thrown, 'cause');
+      if (!seen.includes(c)) cause = fromThrown(c, context, seen);
+    }
+    const name = read(thrown, 'name');
+    const message = read(thrown, 'message');
+    const stack = read(thrown, 'stack');
+    return new CallError(
+      (typeof name === 'string' && name) || thrown.constructor?.name || 'Error',
+      typeof message === 'string' ? message : String(message),
+      typeof stack === 'string' ? stack : '',
+      context,
+      { code: keepsCode ? code : undefined, remoteProps, cause },
+    );
+  }
+  let text: string;
+  try {
+    text = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    text = String(thrown);
+  }
+  return new CallError(typeof thrown, text, '', context);
 }
 
 /** The channel or context a message needed is dead, or the receiver was closed. */

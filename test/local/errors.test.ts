@@ -85,10 +85,13 @@ describe('refused at the sender', () => {
     expect(err.message).toMatch(/args\[1\]: function/);
   });
 
-  it('a class instance, nested: TypeError naming args[1].conn and its class', async () => {
+  it('a class instance holding a function, a socket: TypeError naming the path and what it is', async () => {
     const ctx = await fx.shared();
-    class Widget {}
-    await expect(ctx.call('node:os', 'hostname', 'x', new Widget())).rejects.toThrow(/args\[1\]: Widget/);
+    // A class instance travels as its data (issue 11): a function in it is refused.
+    class Widget {
+      onClick = (): number => 1;
+    }
+    await expect(ctx.call('node:os', 'hostname', 'x', new Widget())).rejects.toThrow(/args\[1\]\.onClick: function/);
     const sock = new Socket();
     try {
       await expect(ctx.call('node:os', 'hostname', 0, { conn: sock })).rejects.toThrow(/args\[1\]\.conn: Socket/);
@@ -96,7 +99,7 @@ describe('refused at the sender', () => {
       sock.destroy();
     }
     await expect(ctx.call('node:os', 'hostname', [1, [Symbol('s')]])).rejects.toThrow(/args\[0\]\[1\]\[0\]: symbol/);
-    expect(() => ctx.callNoReply('node:os', 'hostname', new Widget())).toThrow(/args\[0\]: Widget/);
+    expect(() => ctx.callNoReply('node:os', 'hostname', new Widget())).toThrow(/args\[0\]\.onClick: function/);
   });
 
   it('nothing was sent: the context kept working and runs no stray call', async () => {

@@ -1,9 +1,13 @@
 // MessagePack decoder for tendril's closed set of types. It instantiates nothing but plain
-// data, Map, Set, Date, Uint8Array (views of the input, no copy), bigint, CallError, and the
-// Context/Sender references the router's hooks make; an own "__proto__" key stays data; every
-// announced length is checked against the bytes present before anything is allocated.
+// data, Map, Set, Date, Uint8Array (views of the input, no copy), bigint, built-in Error
+// classes, RegExp, CallError, and the Context/Sender references the router's hooks make; an
+// own "__proto__" key stays data; every announced length is checked against the bytes present
+// before anything is allocated.
 import { CallError, type RemoteContextInfo } from '../errors.js';
-import { EXT_BIGINT, EXT_CALL_ERROR, EXT_MAP, EXT_REF, EXT_SET, EXT_TIMESTAMP, EXT_UNDEFINED } from './msgpack-ext.js';
+import { makeError } from './error-value.js';
+import {
+  EXT_BIGINT, EXT_CALL_ERROR, EXT_ERROR, EXT_MAP, EXT_REF, EXT_REGEXP, EXT_SET, EXT_TIMESTAMP, EXT_UNDEFINED,
+} from './msgpack-ext.js';
 
 /** How decoded references become live objects in the decoding context. */
 export interface DecodeHooks {
@@ -18,6 +22,10 @@ const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 function invalid(what: string): never {
   throw new TypeError(`malformed message: ${what}`);
 }
+
+/** A decoded msgpack map (the only objects with Object.prototype the reader makes). */
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
 export class MsgpackReader {
   private buf: Uint8Array = new Uint8Array(0);
@@ -204,7 +212,25 @@ export class MsgpackReader {
         const a = this.value();
         if (!Array.isArray(a)) invalid('CallError');
         const ctx: RemoteContextInfo | null = a[3] == null ? null : { id: Number(a[3]), name: String(a[4]) };
-        return new CallError(String(a[0]), String(a[1]), String(a[2]), ctx);
+        const [code, props, cause] = [a[5], a[6] ?? {}, a[7] ?? undefined];
+        if (code != null && typeof code !== 'string' && typeof code !== 'number') invalid('CallError code');
+        if (!isRecord(props) || (cause !== undefined && !(cause instanceof CallError))) invalid('CallError');
+        return new CallError(String(a[0]), String(a[1]), String(a[2]), ctx, { code: code ?? undefined, remoteProps: props, cause });
+      }
+      case EXT_ERROR: {
+        const a = this.value();
+        if (!Array.isArray(a) || a.length !== 4 || typeof a[0] !== 'string' || typeof a[1] !== 'string') invalid('Error');
+        if (!isRecord(a[2]) || !isRecord(a[3])) invalid('Error properties');
+        return makeError(a[0], a[1], a[2], a[3]);
+      }
+      case EXT_REGEXP: {
+        const a = this.value();
+        if (!Array.isArray(a) || a.length !== 2 || typeof a[0] !== 'string' || typeof a[1] !== 'string') invalid('RegExp');
+        try {
+          return new RegExp(a[0], a[1]);
+        } catch {
+          return invalid('RegExp source or flags');
+        }
       }
       default:
         throw new TypeError(`message uses msgpack extension type ${type}, which tendril does not accept`);

@@ -2,30 +2,25 @@
 // writes (an unsupported value is a TypeError naming its path, raised before anything is
 // sent) and writes straight after a reserved frame header, so a message is built in place.
 // Wire format: standard MessagePack; tendril's own types are a fixext1 marker (d4 <type> 00)
-// followed by an ordinary value (msgpack-ext.ts; docs/protocol.md lists them).
+// followed by an ordinary value (msgpack-ext.ts; docs/protocol.md lists them). The byte level
+// is msgpack-buffer.ts.
 import { CallError } from '../errors.js';
+import { isRefusedInstance } from './class-instance.js';
+import { errorBase, errorName, hiddenEntries } from './error-value.js';
+import { MsgpackBuffer } from './msgpack-buffer.js';
 import {
-  EXT_BIGINT, EXT_CALL_ERROR, EXT_MAP, EXT_REF, EXT_SET, EXT_TIMESTAMP, EXT_UNDEFINED, WIRE_REF, type HasWireRef,
+  EXT_CALL_ERROR, EXT_ERROR, EXT_MAP, EXT_REF, EXT_REGEXP, EXT_SET, EXT_UNDEFINED, WIRE_REF, type HasWireRef,
 } from './msgpack-ext.js';
 import { fromOtherRealm } from './other-realm.js';
 import { keyPath, typeName, Unsupported } from './unsupported-value.js';
 
-/** Binaries this large are sent from the caller's buffer by a gathered encode. */
-export const GATHER_MIN = 64 * 1024;
+export { GATHER_MIN } from './msgpack-buffer.js';
 
-const textEncoder = new TextEncoder();
-
-export class MsgpackWriter {
-  private buf = new Uint8Array(8192);
-  private view = new DataView(this.buf.buffer);
-  private pos = 0;
+export class MsgpackWriter extends MsgpackBuffer {
   /** Containers being written, to refuse cycles. */
   private readonly stack: object[] = [];
-
-  /** Large binaries left out of the scratch buffer by a gathered encode, with where they go. */
-  private holes: Uint8Array[] = [];
-  private holeAt: number[] = [];
-  private gather = false;
+  /** Encodes a thrown error's properties one by one, to leave out those that cannot travel. */
+  private probe: MsgpackWriter | null = null;
 
   /** Encodes `value` after `reserve` bytes; returns a fresh buffer (the reserved bytes zeroed). */
   encode(value: unknown, root: string, reserve = 0): Uint8Array {
@@ -70,7 +65,7 @@ export class MsgpackWriter {
         throw new TypeError(
           e.what === 'cycle'
             ? `cannot send ${root}${e.path}: the value contains a cycle`
-            : `cannot send ${root}${e.path}: ${e.what} (only plain data, arrays, Map, Set, Date, Uint8Array, bigint, Context and Sender can cross contexts)`,
+            : `cannot send ${root}${e.path}: ${e.what} (only data crosses contexts; not functions, symbols, handles, streams or emitters)`,
         );
       }
       throw e;
@@ -81,26 +76,6 @@ export class MsgpackWriter {
       // Do not keep a huge scratch buffer alive after one big message.
       if (this.buf.byteLength > 1 << 20) this.reset(8192);
     }
-  }
-
-  private reset(size: number): void {
-    this.buf = new Uint8Array(size);
-    this.view = new DataView(this.buf.buffer);
-  }
-
-  private ensure(extra: number): void {
-    const need = this.pos + extra;
-    if (need <= this.buf.byteLength) return;
-    let size = this.buf.byteLength * 2;
-    while (size < need) size *= 2;
-    const old = this.buf.subarray(0, this.pos);
-    this.reset(size);
-    this.buf.set(old);
-  }
-
-  private byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = b;
   }
 
   private value(v: unknown): void {
@@ -121,124 +96,6 @@ export class MsgpackWriter {
       default:
         throw new Unsupported(typeName(v), '');
     }
-  }
-
-  private number(n: number): void {
-    this.ensure(9);
-    const b = this.buf;
-    if (Number.isInteger(n) && !(n === 0 && 1 / n < 0)) {
-      if (n >= 0) {
-        if (n < 0x80) { b[this.pos++] = n; return; }
-        if (n < 0x100) { b[this.pos++] = 0xcc; b[this.pos++] = n; return; }
-        if (n < 0x10000) { b[this.pos++] = 0xcd; this.view.setUint16(this.pos, n); this.pos += 2; return; }
-        if (n < 0x100000000) { b[this.pos++] = 0xce; this.view.setUint32(this.pos, n); this.pos += 4; return; }
-      } else {
-        if (n >= -32) { b[this.pos++] = n & 0xff; return; }
-        if (n >= -0x80) { b[this.pos++] = 0xd0; this.view.setInt8(this.pos, n); this.pos += 1; return; }
-        if (n >= -0x8000) { b[this.pos++] = 0xd1; this.view.setInt16(this.pos, n); this.pos += 2; return; }
-        if (n >= -0x80000000) { b[this.pos++] = 0xd2; this.view.setInt32(this.pos, n); this.pos += 4; return; }
-      }
-    }
-    // Beyond 32 bits, -0, fractions, NaN, infinities: float64 (64-bit ints mean bigint here).
-    b[this.pos++] = 0xcb;
-    this.view.setFloat64(this.pos, n);
-    this.pos += 8;
-  }
-
-  private bigint(n: bigint): void {
-    this.ensure(9);
-    if (n >= 0n && n <= 0xffffffffffffffffn) {
-      this.buf[this.pos++] = 0xcf;
-      this.view.setBigUint64(this.pos, n);
-      this.pos += 8;
-      return;
-    }
-    if (n < 0n && n >= -0x8000000000000000n) {
-      this.buf[this.pos++] = 0xd3;
-      this.view.setBigInt64(this.pos, n);
-      this.pos += 8;
-      return;
-    }
-    // Larger: sign then magnitude as a big-endian bin.
-    const neg = n < 0n;
-    let hex = (neg ? -n : n).toString(16);
-    if (hex.length % 2) hex = `0${hex}`;
-    const bytes = new Uint8Array(1 + hex.length / 2);
-    bytes[0] = neg ? 1 : 0;
-    for (let i = 0; i < hex.length / 2; i++) bytes[i + 1] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-    this.ext1(EXT_BIGINT);
-    this.bin(bytes);
-  }
-
-  private string(s: string): void {
-    const len = s.length;
-    // ASCII fast path for short strings, else TextEncoder into place (at most 3 bytes per unit).
-    if (len < 32) {
-      this.ensure(1 + len * 3);
-      const start = this.pos + 1;
-      let at = start;
-      let ascii = true;
-      for (let i = 0; i < len; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) { ascii = false; break; }
-        this.buf[at++] = c;
-      }
-      if (ascii) {
-        this.buf[this.pos] = 0xa0 | len;
-        this.pos = at;
-        return;
-      }
-    }
-    const max = len * 3;
-    this.ensure(5 + max);
-    // Write after the largest header, then move down if a smaller one fits.
-    const headerAt = this.pos;
-    const dataAt = headerAt + 5;
-    const written = textEncoder.encodeInto(s, this.buf.subarray(dataAt, dataAt + max)).written;
-    let h: number;
-    if (written < 32) { this.buf[headerAt] = 0xa0 | written; h = 1; }
-    else if (written < 0x100) { this.buf[headerAt] = 0xd9; this.buf[headerAt + 1] = written; h = 2; }
-    else if (written < 0x10000) { this.buf[headerAt] = 0xda; this.view.setUint16(headerAt + 1, written); h = 3; }
-    else { this.buf[headerAt] = 0xdb; this.view.setUint32(headerAt + 1, written); h = 5; }
-    if (h !== 5) this.buf.copyWithin(headerAt + h, dataAt, dataAt + written);
-    this.pos = headerAt + h + written;
-  }
-
-  private bin(b: Uint8Array): void {
-    const len = b.byteLength;
-    this.ensure(5 + (this.gather && len >= GATHER_MIN ? 0 : len));
-    if (len < 0x100) { this.buf[this.pos++] = 0xc4; this.buf[this.pos++] = len; }
-    else if (len < 0x10000) { this.buf[this.pos++] = 0xc5; this.view.setUint16(this.pos, len); this.pos += 2; }
-    else { this.buf[this.pos++] = 0xc6; this.view.setUint32(this.pos, len); this.pos += 4; }
-    if (this.gather && len >= GATHER_MIN) {
-      // Written from the caller's own buffer, not copied (encodeGathered).
-      this.holes.push(b);
-      this.holeAt.push(this.pos);
-      return;
-    }
-    this.buf.set(b, this.pos);
-    this.pos += len;
-  }
-
-  private ext1(type: number): void {
-    this.ensure(3);
-    this.buf[this.pos++] = 0xd4;
-    this.buf[this.pos++] = type;
-    this.buf[this.pos++] = 0;
-  }
-
-  private arrayHeader(n: number): void {
-    this.ensure(5);
-    if (n < 16) this.buf[this.pos++] = 0x90 | n;
-    else if (n < 0x10000) { this.buf[this.pos++] = 0xdc; this.view.setUint16(this.pos, n); this.pos += 2; }
-    else { this.buf[this.pos++] = 0xdd; this.view.setUint32(this.pos, n); this.pos += 4; }
-  }
-
-  private mapHeader(n: number): void {
-    this.ensure(5);
-    if (n < 16) this.buf[this.pos++] = 0x80 | n;
-    else if (n < 0x10000) { this.buf[this.pos++] = 0xde; this.view.setUint16(this.pos, n); this.pos += 2; }
-    else { this.buf[this.pos++] = 0xdf; this.view.setUint32(this.pos, n); this.pos += 4; }
   }
 
   private enter(o: object): void {
@@ -270,54 +127,60 @@ export class MsgpackWriter {
     const proto = Object.getPrototypeOf(o) as object | null;
     if (proto === Object.prototype || proto === null) return this.plainObject(o as Record<string, unknown>);
     if (o instanceof Date) return this.date(o);
-    if (o instanceof Map) {
-      this.enter(o);
-      this.ext1(EXT_MAP);
-      this.arrayHeader(o.size * 2);
-      let i = 0;
-      let onKey = true;
-      let key: unknown;
-      try {
-        for (const [k, val] of o) {
-          key = k;
-          onKey = true;
-          this.value(k);
-          onKey = false;
-          this.value(val);
-          i++;
-        }
-      } catch (e) {
-        const label = typeof key === 'string' ? JSON.stringify(key) : typeof key === 'number' ? String(key) : `<key ${i}>`;
-        throw Unsupported.prefix(e, onKey ? `.<key ${i}>` : `.get(${label})`);
-      }
-      this.stack.pop();
-      return;
-    }
-    if (o instanceof Set) {
-      this.enter(o);
-      this.ext1(EXT_SET);
-      this.arrayHeader(o.size);
-      let i = 0;
-      try {
-        for (const val of o) {
-          this.value(val);
-          i++;
-        }
-      } catch (e) {
-        throw Unsupported.prefix(e, `[${i}]`);
-      }
-      this.stack.pop();
-      return;
-    }
-    if (o instanceof CallError) {
-      this.ext1(EXT_CALL_ERROR);
-      const c = o.context;
-      this.value([o.remoteType, o.remoteMessage, o.remoteStack, c ? c.id : null, c ? c.name : null]);
-      return;
+    if (o instanceof Map) return this.map(o);
+    if (o instanceof Set) return this.set(o);
+    if (o instanceof CallError) return this.callError(o);
+    if (o instanceof Error) return this.error(o);
+    if (o instanceof RegExp) {
+      this.ext1(EXT_REGEXP);
+      this.arrayHeader(2);
+      this.string(o.source);
+      return this.string(o.flags);
     }
     const foreign = fromOtherRealm(o, proto);
     if (foreign !== undefined) return this.value(foreign);
-    throw new Unsupported(typeName(o), '');
+    if (isRefusedInstance(o, proto)) throw new Unsupported(typeName(o), '');
+    // Any other class instance: its own enumerable data, as structuredClone copies it.
+    return this.plainObject(o as Record<string, unknown>);
+  }
+
+  private map(o: Map<unknown, unknown>): void {
+    this.enter(o);
+    this.ext1(EXT_MAP);
+    this.arrayHeader(o.size * 2);
+    let i = 0;
+    let onKey = true;
+    let key: unknown;
+    try {
+      for (const [k, val] of o) {
+        key = k;
+        onKey = true;
+        this.value(k);
+        onKey = false;
+        this.value(val);
+        i++;
+      }
+    } catch (e) {
+      const label = typeof key === 'string' ? JSON.stringify(key) : typeof key === 'number' ? String(key) : `<key ${i}>`;
+      throw Unsupported.prefix(e, onKey ? `.<key ${i}>` : `.get(${label})`);
+    }
+    this.stack.pop();
+  }
+
+  private set(o: Set<unknown>): void {
+    this.enter(o);
+    this.ext1(EXT_SET);
+    this.arrayHeader(o.size);
+    let i = 0;
+    try {
+      for (const val of o) {
+        this.value(val);
+        i++;
+      }
+    } catch (e) {
+      throw Unsupported.prefix(e, `[${i}]`);
+    }
+    this.stack.pop();
   }
 
   private plainObject(o: Record<string, unknown>): void {
@@ -336,26 +199,68 @@ export class MsgpackWriter {
     this.stack.pop();
   }
 
-  /** MessagePack timestamp (ext -1): 64-bit form when it fits, else 96-bit; invalid dates have length 1. */
-  private date(d: Date): void {
-    const ms = d.getTime();
-    this.ensure(15);
-    if (Number.isNaN(ms)) return this.ext1(EXT_TIMESTAMP);
-    const sec = Math.floor(ms / 1000);
-    const nsec = (ms - sec * 1000) * 1e6;
-    if (sec >= 0 && sec < 0x400000000) {
-      this.buf[this.pos++] = 0xd7;
-      this.buf[this.pos++] = EXT_TIMESTAMP;
-      this.view.setUint32(this.pos, nsec * 4 + Math.floor(sec / 0x100000000));
-      this.view.setUint32(this.pos + 4, sec >>> 0);
-      this.pos += 8;
-      return;
+  /** A map of named values; a failure names the entry's key in the path. */
+  private entries(list: [string, unknown][]): void {
+    this.mapHeader(list.length);
+    for (const [k, v] of list) {
+      this.string(k);
+      try {
+        this.value(v);
+      } catch (e) {
+        throw Unsupported.prefix(e, keyPath(k));
+      }
     }
-    this.buf[this.pos++] = 0xc7;
-    this.buf[this.pos++] = 12;
-    this.buf[this.pos++] = EXT_TIMESTAMP;
-    this.view.setUint32(this.pos, nsec);
-    this.view.setBigInt64(this.pos + 4, BigInt(sec));
-    this.pos += 12;
+  }
+
+  /** An Error value: [base class, name, hidden own properties, own enumerable properties]. */
+  private error(e: Error): void {
+    this.enter(e);
+    const base = errorBase(e);
+    this.ext1(EXT_ERROR);
+    this.arrayHeader(4);
+    this.string(base);
+    this.string(errorName(e, base));
+    this.entries(hiddenEntries(e));
+    this.entries(Object.keys(e).map((k) => [k, (e as unknown as Record<string, unknown>)[k]]));
+    this.stack.pop();
+  }
+
+  /**
+   * A remote failure: [type, message, stack, contextId, contextName, code, props, cause]. Its
+   * props come from whatever was thrown: those that cannot travel are left out, never refused.
+   */
+  private callError(o: CallError): void {
+    this.enter(o);
+    this.ext1(EXT_CALL_ERROR);
+    this.arrayHeader(8);
+    this.string(o.remoteType);
+    this.string(o.remoteMessage);
+    this.string(o.remoteStack);
+    const c = o.context;
+    this.value(c ? c.id : null);
+    this.value(c ? c.name : null);
+    this.value(o.code ?? null);
+    const probe = (this.probe ??= new MsgpackWriter());
+    const keys: string[] = [];
+    const parts: Uint8Array[] = [];
+    for (const k of Object.keys(o.remoteProps)) {
+      try {
+        parts.push(probe.encode(o.remoteProps[k], ''));
+        keys.push(k);
+      } catch {
+        // Not data (a socket, a function): it stays behind.
+      }
+    }
+    this.mapHeader(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      this.string(keys[i]!);
+      this.raw(parts[i]!);
+    }
+    try {
+      this.value(o.cause ?? null);
+    } catch (e) {
+      throw Unsupported.prefix(e, '.cause');
+    }
+    this.stack.pop();
   }
 }

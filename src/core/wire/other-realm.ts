@@ -1,6 +1,7 @@
 // Values made in another realm (vm.runInNewContext) have their own Object, Map, Date...:
 // the writer does not recognise them by prototype, so they are recognised by their built-in
 // tag and re-made here, to travel like local ones.
+import { errorBase, errorName, hiddenEntries, makeError } from './error-value.js';
 
 /** A same-realm copy of `o` (with prototype `proto`), or undefined when it is none of the known kinds. */
 export function fromOtherRealm(o: object, proto: object | null): unknown {
@@ -21,6 +22,14 @@ export function fromOtherRealm(o: object, proto: object | null): unknown {
       return new Set(o as Set<unknown>);
     case '[object Date]':
       return new Date((o as Date).getTime());
+    case '[object RegExp]':
+      return new RegExp(o as RegExp);
+    case '[object Error]': {
+      const e = o as Error;
+      const base = errorBase(e);
+      const props = Object.fromEntries(Object.keys(e).map((k) => [k, (e as unknown as Record<string, unknown>)[k]]));
+      return makeError(base, errorName(e, base), Object.fromEntries(hiddenEntries(e)), props);
+    }
     case '[object Uint8Array]': {
       const view = o as Uint8Array;
       return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);

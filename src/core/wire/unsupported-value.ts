@@ -25,6 +25,10 @@ export function typeName(v: unknown): string {
   if (v === null) return 'null';
   const t = typeof v;
   if (t !== 'object') return t;
-  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
-  return proto?.constructor?.name || 'object';
+  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: unknown } } | null;
+  const name = proto?.constructor?.name;
+  if (typeof name === 'string' && name !== '' && name !== 'Object') return name;
+  // Generators, iterators and other objects whose prototype names no class: their built-in tag.
+  const tag = Object.prototype.toString.call(v).slice(8, -1);
+  return tag === 'Object' ? 'object' : tag;
 }
