@@ -10,6 +10,7 @@ import { lifecycleHandle, type LifecyclePayload } from '../handles/lifecycle.js'
 import { payloadOrDrop } from '../handles/payload.js';
 import type { HandlePlace } from '../handles/reserved-handle.js';
 import type { Link } from '../links/stream.js';
+import { claimantLink } from '../routing/route-control.js';
 import type { CoreRouter } from '../routing/router.js';
 import { encode } from '../wire/codec.js';
 import { NO_REPLY, encodeFrame } from '../wire/protocol.js';
@@ -23,10 +24,9 @@ export function installLifecycleNotices(router: CoreRouter, place: HandlePlace):
       const v = payloadOrDrop(router, lifecycleHandle, msg);
       if (v === undefined) return;
       const [id, name, parentId, event, reason] = v;
-      const link = router.linkTo(msg.srcId);
-      const existing = router.linkTo(id);
-      // Only about contexts behind the sender: never this one, an ancestor, or one routed elsewhere.
-      if (link === null || event === 'DEAD' || id === router.myId || router.parentIds.includes(id) || (existing !== null && existing !== link)) {
+      // Only about contexts behind the sender (deaths travel as DEL_ROUTE).
+      const link = claimantLink(router, msg.srcId, id);
+      if (link === null || event === 'DEAD') {
         router.log('warn', `refused LIFECYCLE ${event} for ${id} from context ${msg.srcId}`);
         return;
       }

@@ -7,11 +7,23 @@ import { payloadOrDrop } from '../handles/payload.js';
 import { addRouteHandle } from '../handles/add-route.js';
 import { delRouteHandle } from '../handles/del-route.js';
 import type { HandlePlace } from '../handles/reserved-handle.js';
+import type { Link } from '../links/stream.js';
 import type { CoreRouter } from './router.js';
 
 export interface RouteHooks {
   /** A context was announced below this one (`parentId` is its parent). */
   onRouteAdded?(id: number, name: string, parentId: number): void;
+}
+
+/**
+ * The link of child `srcId` when it may speak about context `id`: a context behind it (or
+ * becoming so). Never this context, an ancestor, or a context routed through another link.
+ */
+export function claimantLink(router: CoreRouter, srcId: number, id: number): Link | null {
+  const link = router.linkTo(srcId);
+  const existing = router.linkTo(id);
+  if (link === null || id === router.myId || router.parentIds.includes(id) || (existing !== null && existing !== link)) return null;
+  return link;
 }
 
 /** Tells the ancestors of `router` about a new child of it. */
@@ -28,10 +40,8 @@ export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}, 
       const v = payloadOrDrop(router, addRouteHandle, msg);
       if (v === undefined) return;
       const [id, name, parentId] = v;
-      const link = router.linkTo(msg.srcId);
-      const existing = router.linkTo(id);
-      // A child may not claim this context, an ancestor, or a context routed elsewhere.
-      if (link === null || id === router.myId || router.parentIds.includes(id) || (existing !== null && existing !== link)) {
+      const link = claimantLink(router, msg.srcId, id);
+      if (link === null) {
         router.log('warn', `refused ADD_ROUTE for ${id} from context ${msg.srcId}`);
         return;
       }
