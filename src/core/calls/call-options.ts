@@ -52,10 +52,22 @@ function checkTimeout(timeout: unknown, what: string): number {
 export function mergeCallOptions(base: Readonly<CallOptions>, over: Readonly<CallOptions>): Readonly<CallOptions> {
   if (over.timeout !== undefined) checkTimeout(over.timeout, 'timeout');
   const merged: CallOptions = { ...base, ...over };
-  if (base.signal && over.signal && base.signal !== over.signal) merged.signal = AbortSignal.any([base.signal, over.signal]);
+  if (base.signal && over.signal && base.signal !== over.signal) merged.signal = eitherSignal(base.signal, over.signal);
   else merged.signal = over.signal ?? base.signal;
   if (merged.signal === undefined) delete merged.signal;
   return Object.freeze(merged);
+}
+
+/** A signal that aborts when `a` or `b` does, with its reason (AbortSignal.any where Node has it: 20.3+). */
+function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const any = (AbortSignal as { any?: (signals: AbortSignal[]) => AbortSignal }).any;
+  if (any !== undefined) return any([a, b]);
+  const controller = new AbortController();
+  for (const s of [a, b]) {
+    if (s.aborted) controller.abort(s.reason);
+    else s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
 }
 
 /** What a call gives up with (for call(): rejected; for callAsync(): the receiver's dead words). */

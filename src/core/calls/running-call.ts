@@ -92,7 +92,15 @@ export class RunningCall {
 
 /** The abort reason a CANCEL carries: a TimeoutError, or an AbortError DOMException. */
 export function cancelReason(kind: 'timeout' | 'abort', words: string): Error {
-  return kind === 'timeout' ? new TimeoutError(words) : new DOMException(words, 'AbortError');
+  return kind === 'timeout' ? new TimeoutError(words) : abortError(words);
+}
+
+/** An AbortError DOMException (an Error named AbortError where Node has none: 16). */
+export function abortError(words: string): Error {
+  if (typeof DOMException === 'function') return new DOMException(words, 'AbortError');
+  const e = new Error(words);
+  e.name = 'AbortError';
+  return e;
 }
 
 /** The calls of one dispatcher that can be cancelled, by caller id, then reply handle. */
