@@ -190,6 +190,8 @@ describe('ctx.stream()', () => {
     let n = 0;
     for await (const _ of c.stream(TASKS, 'ticks', 'deep-break', 2)) if (++n === 10) break;
     await finallyWithin(c, 'deep-break', 500);
+    // Code in a context consuming a stream from its own child.
+    await expect(b.call(TASKS, 'sumFrom', c, 1000)).resolves.toBe((999 * 1000) / 2);
   }, 30_000);
 });
 
