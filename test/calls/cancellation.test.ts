@@ -154,6 +154,19 @@ describe('call options: timeouts and aborts reach the callee', () => {
     expect((await seenWithin(ctx, 'noreply-abort', 500, (s) => s.abortedAfter !== null))?.reason?.name).toBe('AbortError');
   });
 
+  it('a context that dies still rejects a call with options with ChannelError, and its timer is gone', async () => {
+    const ctx = await fx.local({ name: 'killed-callee' });
+    const controller = new AbortController();
+    const pending = ctx.with({ timeout: 3000, signal: controller.signal }).call(TASKS, 'sleepLong', 'killed');
+    await seenWithin(ctx, 'killed', 2000, () => true);
+    process.kill(fx.pidOf(ctx), 'SIGKILL');
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChannelError);
+    // Aborting afterwards changes nothing (the call is settled, its watch removed).
+    controller.abort();
+    await expect(ctx.with({ timeout: 100 }).call('node:os', 'platform')).rejects.toBeInstanceOf(ChannelError);
+  });
+
   it('a result that arrives after the caller gave up is dropped quietly', async () => {
     const ctx = await fx.shared();
     const logsBefore = fx.logs.length;
