@@ -103,6 +103,18 @@ describe('ctx.spawn()', () => {
     expect((await chunks).join('')).toBe('first\nsecond\nthi');
   });
 
+  it("with encoding 'buffer' chunks are bytes and lines are still decoded; input feeds stdin", async () => {
+    const ctx = await fx.shared();
+    const p = ctx.spawn('cat', { encoding: 'buffer', input: 'h\u00e9\nlast' });
+    const chunks = lastValueFrom(p.stdout$.pipe(toArray()));
+    const lines = lastValueFrom(p.lines$.pipe(toArray()));
+    expect(await p.done).toEqual({ code: 0, signal: null });
+    const bytes = Buffer.concat(await chunks);
+    expect((await chunks).every((c) => c instanceof Uint8Array)).toBe(true);
+    expect(bytes.toString('utf8')).toBe('h\u00e9\nlast');
+    expect((await lines).map((l) => l.line)).toEqual(['h\u00e9', 'last']);
+  });
+
   it('kill signals the process group; done says which signal', async () => {
     const ctx = await fx.shared();
     const pid = fx.pidOf(ctx);

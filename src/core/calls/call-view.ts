@@ -9,7 +9,7 @@ import { normalizeModuleSpec } from './module-spec.js';
 import { remoteModule, type RemoteModule } from './remote-module.js';
 import { startStream, type RemoteStream } from './remote-stream.js';
 import { execIn, spawnIn } from './shell-client.js';
-import type { ExecOptions, ExecResult, ShellCommand, SpawnOptions, SpawnedProcess } from './shell-types.js';
+import type { ExecOptions, ExecResult, ShellCommand, ShellOutput, SpawnOptions, SpawnedProcess } from './shell-types.js';
 
 /** A view of a context whose calls use some {@link CallOptions} (made by `ctx.with(opts)`). */
 export class CallView {
@@ -61,13 +61,13 @@ export class CallView {
   }
 
   /** Like {@link Context.exec}; the view's timeout and signal apply (those of `opts` on top). */
-  exec(command: ShellCommand, opts?: ExecOptions): Promise<ExecResult> {
-    return execIn(this.context, this.options, command, opts);
+  exec<O extends ExecOptions = {}>(command: ShellCommand, opts?: O): Promise<ExecResult<ShellOutput<O>>> {
+    return execIn(this.context, this.options, command, opts) as Promise<ExecResult<ShellOutput<O>>>;
   }
 
   /** Like {@link Context.spawn}; the view's timeout and signal apply (those of `opts` on top). */
-  spawn(command: ShellCommand, opts?: SpawnOptions): SpawnedProcess {
-    return spawnIn(this.context, this.options, command, opts);
+  spawn<O extends SpawnOptions = {}>(command: ShellCommand, opts?: O): SpawnedProcess<ShellOutput<O>> {
+    return spawnIn(this.context, this.options, command, opts) as SpawnedProcess<ShellOutput<O>>;
   }
 
   /** A chain whose calls use the view's options (see {@link Context.chain}). */

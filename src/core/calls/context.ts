@@ -12,7 +12,7 @@ import { NO_OPTIONS, callAsyncWith, callNoReplyWith, callWith, mergeCallOptions,
 import { remoteModule, type RemoteModule } from './remote-module.js';
 import { startStream, type RemoteStream } from './remote-stream.js';
 import { execIn, spawnIn } from './shell-client.js';
-import type { ExecOptions, ExecResult, ShellCommand, SpawnOptions, SpawnedProcess } from './shell-types.js';
+import type { ExecOptions, ExecResult, ShellCommand, ShellOutput, SpawnOptions, SpawnedProcess } from './shell-types.js';
 import type { CoreRouter } from '../routing/router.js';
 
 /**
@@ -171,13 +171,13 @@ export class Context {
    * shell) and resolves with `{ code, signal, stdout, stderr }` whatever the exit code.
    * A timeout or abort kills the command's process group. Other calls run meanwhile.
    */
-  exec(command: ShellCommand, opts?: ExecOptions): Promise<ExecResult> {
-    return execIn(this, NO_OPTIONS, command, opts);
+  exec<O extends ExecOptions = {}>(command: ShellCommand, opts?: O): Promise<ExecResult<ShellOutput<O>>> {
+    return execIn(this, NO_OPTIONS, command, opts) as Promise<ExecResult<ShellOutput<O>>>;
   }
 
   /** Starts a command in this context whose output streams back as it comes ({@link SpawnedProcess}). */
-  spawn(command: ShellCommand, opts?: SpawnOptions): SpawnedProcess {
-    return spawnIn(this, NO_OPTIONS, command, opts);
+  spawn<O extends SpawnOptions = {}>(command: ShellCommand, opts?: O): SpawnedProcess<ShellOutput<O>> {
+    return spawnIn(this, NO_OPTIONS, command, opts) as SpawnedProcess<ShellOutput<O>>;
   }
 
   /** Calls sharing one failure state when `pipelined` (see CallChain). */

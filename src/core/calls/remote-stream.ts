@@ -93,6 +93,7 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
       throw e;
     }
     this.handle = router.addHandler((m) => this.onMessage(m), { respondent: ctx });
+    router.delivery.noteCall(this.handle, module, fn); // router.dump() lists open streams with the calls
     this.signal = opts.signal;
     if (this.signal?.aborted) {
       this.ending = { kind: 'error', error: this.signal.reason };

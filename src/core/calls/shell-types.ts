@@ -32,6 +32,15 @@ export interface ExitStatus {
   signal: string | null;
 }
 
+/**
+ * The type of a command's output for options `O`: `Uint8Array` with `encoding: 'buffer'`,
+ * `string` without an encoding or with `'utf8'`, either when the options do not say.
+ */
+export type ShellOutput<O> = 'encoding' extends keyof O ? OutputFor<O[keyof O & 'encoding']> : string;
+
+/** The output type for one value of `encoding`. */
+export type OutputFor<E> = [E] extends ['buffer'] ? Uint8Array : [E] extends ['utf8' | undefined] ? string : string | Uint8Array;
+
 /** What {@link Context.exec} resolves with, whatever the exit code. */
 export interface ExecResult<Out extends string | Uint8Array = string | Uint8Array> extends ExitStatus {
   /** Everything the command wrote to stdout. */
@@ -53,11 +62,11 @@ export interface OutputLine {
  * right away (output that arrives with nobody subscribed is not kept). They complete when the
  * command's output ends, and fail as `done` rejects.
  */
-export interface SpawnedProcess {
+export interface SpawnedProcess<Out extends string | Uint8Array = string | Uint8Array> {
   /** Chunks of stdout, as they arrive (strings, or bytes with `encoding: 'buffer'`). */
-  readonly stdout$: Observable<string | Uint8Array>;
+  readonly stdout$: Observable<Out>;
   /** Chunks of stderr. */
-  readonly stderr$: Observable<string | Uint8Array>;
+  readonly stderr$: Observable<Out>;
   /** Complete lines of both streams, tagged; a last line without a break comes at the end. */
   readonly lines$: Observable<OutputLine>;
   /** Writes to the command's stdin; resolves once written. */
