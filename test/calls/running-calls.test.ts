@@ -34,6 +34,15 @@ describe('running calls', () => {
     expect(b.signal.aborted).toBe(false);
   });
 
+  it('a call given up is forgotten at once (a function that never ends holds nothing)', () => {
+    const { router, calls } = setUp();
+    const call = new RunningCall(router, router.contextFor(0, 'master'), null, calls, 'm', 'f');
+    calls.watch(call, 1010);
+    expect(calls.cancel(0, 1010, cancelReason('abort', 'one'))).toBe(true);
+    expect(calls.cancel(0, 1010, cancelReason('abort', 'two'))).toBe(false);
+    expect((call.signal.reason as Error).message).toBe('one');
+  });
+
   it('a cancel before the signal was asked for is seen when it is', () => {
     const { router, calls } = setUp();
     const call = new RunningCall(router, router.contextFor(0, 'master'), null, calls, 'm', 'f');

@@ -44,8 +44,9 @@ export class RunningCall {
   get signal(): AbortSignal {
     if (this.controller !== null) return this.controller.signal;
     const controller = (this.controller = new AbortController());
-    if (this.key === 0) this.calls?.watch(this, 0);
-    const reason = this.gaveUpReason();
+    // Registered for its caller's death (watch() cancels at once if it already died).
+    if (this.gaveUpReason() === null && this.key === 0) this.calls?.watch(this, 0);
+    const reason = this.reason;
     if (reason !== null) controller.abort(reason);
     else if (this.deadline !== null) {
       this.timer = setTimeout(() => this.cancel(this.timeoutError()), this.deadline - Date.now());
@@ -59,6 +60,8 @@ export class RunningCall {
     if (this.reason !== null) return;
     this.reason = reason;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    // Nothing more can reach it: a function that never ends must not stay registered.
+    if (this.key !== 0) this.calls?.forget(this, this.key);
     this.controller?.abort(reason);
     this.givenUp?.(reason);
   }
