@@ -1,7 +1,7 @@
 // ctx.exec() and ctx.spawn() on the caller's side: exec is a plain call of `tendril:shell`,
 // spawn a stream of its output chunks (with credit, so a slow subscriber slows the command's
 // pipes) plus calls for write/end/kill. Timeouts and aborts are the call options' own.
-import { Subject, type Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import type { Context } from './context.js';
 import { ChannelError } from '../errors.js';
 import { callWith, mergeCallOptions, type CallOptions } from './call-options.js';
@@ -41,6 +41,34 @@ export function spawnIn(ctx: Context, base: Readonly<CallOptions>, command: Shel
   return new RemoteProcess(ctx, id, startStream<SpawnChunk>(ctx, SHELL_MODULE, 'spawn', [command, rest, id], callOpts));
 }
 
+/** A hot observable: what is pushed goes to the subscribers of the moment; the end is kept. */
+class Hot<T> {
+  private readonly subs = new Set<Subscriber<T>>();
+  private ended: { error: unknown } | null | undefined = undefined;
+  readonly observable = new Observable<T>((sub) => {
+    if (this.ended === null) sub.complete();
+    else if (this.ended !== undefined) sub.error(this.ended.error);
+    else this.subs.add(sub);
+    return () => this.subs.delete(sub);
+  });
+
+  next(v: T): void {
+    for (const s of this.subs) s.next(v);
+  }
+
+  error(error: unknown): void {
+    this.ended = { error };
+    for (const s of this.subs) s.error(error);
+    this.subs.clear();
+  }
+
+  complete(): void {
+    this.ended = null;
+    for (const s of this.subs) s.complete();
+    this.subs.clear();
+  }
+}
+
 /** Cuts chunks of one stream into lines. */
 class LineSplitter {
   private rest = '';
@@ -48,26 +76,26 @@ class LineSplitter {
 
   constructor(private readonly stream: OutputLine['stream']) {}
 
-  push(chunk: string | Uint8Array, out: Subject<OutputLine>): void {
+  push(chunk: string | Uint8Array, out: Hot<OutputLine>): void {
     const text = this.rest + (typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
     const lines = text.split('\n');
     this.rest = lines.pop()!;
     for (const line of lines) out.next({ stream: this.stream, line: line.endsWith('\r') ? line.slice(0, -1) : line });
   }
 
-  end(out: Subject<OutputLine>): void {
+  end(out: Hot<OutputLine>): void {
     const last = this.rest + this.decoder.decode();
     if (last !== '') out.next({ stream: this.stream, line: last });
   }
 }
 
 class RemoteProcess implements SpawnedProcess {
-  private readonly out = new Subject<string | Uint8Array>();
-  private readonly err = new Subject<string | Uint8Array>();
-  private readonly lines = new Subject<OutputLine>();
-  readonly stdout$: Observable<string | Uint8Array> = this.out.asObservable();
-  readonly stderr$: Observable<string | Uint8Array> = this.err.asObservable();
-  readonly lines$: Observable<OutputLine> = this.lines.asObservable();
+  private readonly out = new Hot<string | Uint8Array>();
+  private readonly err = new Hot<string | Uint8Array>();
+  private readonly lines = new Hot<OutputLine>();
+  readonly stdout$: Observable<string | Uint8Array> = this.out.observable;
+  readonly stderr$: Observable<string | Uint8Array> = this.err.observable;
+  readonly lines$: Observable<OutputLine> = this.lines.observable;
   readonly done: Promise<ExitStatus>;
 
   constructor(
