@@ -75,13 +75,17 @@ interface GiveUp {
   (error: unknown, words: string): void;
 }
 
-/** One call whose options are armed: a timer and/or a place in its signal's watch list. */
+/**
+ * One call whose options are armed: a timer and/or a place in its signal's watch list. It
+ * holds the reply handle, not the receiver: a callAsync() receiver whose reply was taken is
+ * not kept alive by a timer still pending.
+ */
 class ArmedCall {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly ctx: Context,
-    private readonly receiver: Receiver,
+    private readonly handle: number,
     private readonly module: string | URL,
     private readonly fn: string,
     private readonly timeout: number | undefined,
@@ -97,7 +101,7 @@ class ArmedCall {
 
   /** Still waiting for its reply (a reply, a close or a death removes the handler). */
   get waiting(): boolean {
-    return this.ctx.router.hasHandler(this.receiver.handle);
+    return this.ctx.router.hasHandler(this.handle);
   }
 
   /** The reply came, or the receiver ended: nothing more to watch. */
@@ -115,7 +119,7 @@ class ArmedCall {
     const words = kind === 'timeout' ? `${what} timed out after ${this.timeout} ms` : `${what} was aborted: ${describeReason(this.signal!.reason)}`;
     const router = this.ctx.router;
     try {
-      const cancel: CancelPayload = [this.receiver.handle, kind, words];
+      const cancel: CancelPayload = [this.handle, kind, words];
       router.sendValue(this.ctx.id, cancelHandle.id, cancel);
     } catch (e) {
       router.log('debug', `could not send CANCEL to ${this.ctx.name}: ${(e as Error)?.message ?? e}`, 'calls');
@@ -199,16 +203,16 @@ function startArmed(
     return { receiver, armed: null };
   }
   const receiver = ctx.callInChain(chainId, module, fn, args, limitOf(timeout));
+  const handle = receiver.handle;
   const onGiveUp: GiveUp =
-    giveUp ??
-    ((_e, words) => {
-      router.route(router.buildDeadFrame(router.myId, ctx.id, receiver.handle, words), null);
-    });
-  const closeThenGiveUp: GiveUp = (e, words) => {
-    if (giveUp !== null) receiver.close();
-    onGiveUp(e, words);
-  };
-  return { receiver, armed: new ArmedCall(ctx, receiver, module, fn, timeout, signal, closeThenGiveUp) };
+    giveUp === null
+      ? (_e, words) => router.route(router.buildDeadFrame(router.myId, ctx.id, handle, words), null)
+      : (e, words) => {
+          // call() and callNoReply() disarm on their reply: holding the receiver here is brief.
+          receiver.close();
+          giveUp(e, words);
+        };
+  return { receiver, armed: new ArmedCall(ctx, handle, module, fn, timeout, signal, onGiveUp) };
 }
 
 /**
