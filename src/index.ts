@@ -30,7 +30,7 @@ export { CallView } from './core/calls/call-view.js';
 export type { CallOptions } from './core/calls/call-options.js';
 export type { CurrentCall } from './core/calls/running-call.js';
 export type { RemoteStream } from './core/calls/remote-stream-type.js';
-export type { ShellCommand, SpawnOptions, ExecOptions, ExecResult, ExitStatus, OutputLine, SpawnedProcess } from './core/calls/shell-types.js';
+export type { ShellCommand, ShellOutput, OutputFor, SpawnOptions, ExecOptions, ExecResult, ExitStatus, OutputLine, SpawnedProcess } from './core/calls/shell-types.js';
 export { fanOut } from './master/fan-out.js';
 export type { FanOutOptions, FanOutResult, FanOutValue, FanOutFailure } from './master/fan-out.js';
 export type { ChainOptions } from './core/calls/call-chain.js';
