@@ -34,7 +34,7 @@ export type { ShellCommand, ShellOutput, OutputFor, SpawnOptions, ExecOptions, E
 export { fanOut } from './master/fan-out.js';
 export type { FanOutOptions, FanOutResult, FanOutValue, FanOutFailure } from './master/fan-out.js';
 export type { ChainOptions } from './core/calls/call-chain.js';
-export type { RemoteModule, RemoteFunction } from './core/calls/remote-module.js';
+export type { RemoteModule, RemoteFunction, RemoteResult, Wire } from './core/calls/remote-module.js';
 export { Receiver } from './core/messaging/receiver.js';
 export type { ReceiverOptions, GetOptions, ReceiverState } from './core/messaging/receiver.js';
 export { Sender } from './core/messaging/sender.js';
@@ -53,7 +53,7 @@ export {
   PasswordError,
   HostKeyError,
 } from './core/errors.js';
-export type { RemoteContextInfo } from './core/errors.js';
+export type { RemoteContextInfo, CallErrorDetails } from './core/errors.js';
 export { isMain } from './master/is-main.js';
 export { Supervisor, SupervisorError, defaultDecider } from './master/supervisor.js';
 export type {
