@@ -5,7 +5,6 @@
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { CallError, ChannelError, TendrilError, TimeoutError, type Context } from '../../src/index.js';
-import { callOrStream } from '../../src/core/calls/remote-stream.js';
 import type * as Tasks from '../fixtures/stream-tasks.js';
 import { withRouter } from '../support/router.js';
 
@@ -193,28 +192,4 @@ describe('ctx.stream()', () => {
     // Code in a context consuming a stream from its own child.
     await expect(b.call(TASKS, 'sumFrom', c, 1000)).resolves.toBe((999 * 1000) / 2);
   }, 30_000);
-});
-
-describe('callOrStream() (what typed proxies call)', () => {
-  const fx = withRouter({}, { scope: 'file' });
-
-  it('is a Promise of a plain result, and a RemoteStream of a streaming function', async () => {
-    const ctx = await fx.shared();
-    const plain = callOrStream(ctx, 'node:path', 'join', ['/a', 'b'], {});
-    expect(plain).toBeInstanceOf(Promise);
-    await expect(plain).resolves.toBe('/a/b');
-    // An array is a plain result, not a stream.
-    await expect(callOrStream(ctx, TASKS, 'later', [['x']], {})).resolves.toEqual(['x']);
-    const got: unknown[] = [];
-    for await (const v of callOrStream(ctx, TASKS, 'count', ['auto', 5], {})) got.push(v);
-    expect(got).toEqual([0, 1, 2, 3, 4]);
-    const awaited = await callOrStream(ctx, TASKS, 'readable', [2], {});
-    const fromAwaited: unknown[] = [];
-    for await (const v of awaited as AsyncIterable<unknown>) fromAwaited.push(v);
-    expect(fromAwaited).toEqual(['r0', 'r1']);
-    await expect(callOrStream(ctx, 'node:fs', 'readFileSync', ['/no/such/file'], {})).rejects.toMatchObject({ code: 'ENOENT' });
-    const failing = callOrStream(ctx, TASKS, 'failing', [1], {});
-    await expect(lastValueFrom(failing.values$.pipe(toArray()))).rejects.toBeInstanceOf(CallError);
-    await expect(lastValueFrom(callOrStream(ctx, TASKS, 'ticks', ['auto-timeout', 5], { timeout: 100 }).values$)).rejects.toBeInstanceOf(TimeoutError);
-  });
 });

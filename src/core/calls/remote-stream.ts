@@ -9,7 +9,6 @@ import { cancelHandle, type CancelKind, type CancelPayload } from '../handles/ca
 import { streamCallHandle, type StreamCallTuple } from '../handles/stream-call.js';
 import type { Message } from '../messaging/message.js';
 import { encodeFrameGathered } from '../wire/codec.js';
-import { NO_REPLY } from '../wire/protocol.js';
 import { defaultCallTimeout, type CallOptions } from './call-options.js';
 import { normalizeModuleSpec } from './module-spec.js';
 import type { RemoteStream } from './remote-stream-type.js';
@@ -36,13 +35,6 @@ function checkHighWaterMark(v: unknown): number {
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 type Ending = { kind: 'ok' } | { kind: 'error'; error: unknown };
-
-/** What an auto call (callOrStream) learns: a plain result, that it streams, or its failure. */
-interface AutoHooks {
-  plain(value: unknown): void;
-  streaming(): void;
-  failed(error: unknown): void;
-}
 
 class RemoteStreamImpl<V> implements RemoteStream<V> {
   private readonly router: CoreRouter;
@@ -74,7 +66,6 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
     fn: string,
     args: unknown[],
     opts: Readonly<CallOptions>,
-    private readonly auto: AutoHooks | null = null,
   ) {
     const router = (this.router = ctx.router);
     const hwm = checkHighWaterMark(opts.highWaterMark);
@@ -84,7 +75,7 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
     this.what = `${spec}#${fn} in context '${ctx.name}'`;
     const timeout = opts.timeout ?? defaultCallTimeout(router);
     const limit = timeout === undefined ? null : Math.min(0x7fffffff, Math.ceil(timeout));
-    const tuple: StreamCallTuple = auto === null ? [spec, fn, args, hwm, limit] : [spec, fn, args, hwm, limit, true];
+    const tuple: StreamCallTuple = [spec, fn, args, hwm, limit];
     let frame: Uint8Array | Uint8Array[];
     try {
       frame = encodeFrameGathered(tuple, 'call');
@@ -98,7 +89,6 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
     if (this.signal?.aborted) {
       this.ending = { kind: 'error', error: this.signal.reason };
       router.delHandler(this.handle);
-      auto?.failed(this.signal.reason);
       return;
     }
     router.sendFrame(ctx.id, streamCallHandle.id, frame, this.handle);
@@ -117,10 +107,7 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
   private onMessage(m: Message): void {
     if (this.ending !== null) return;
     if (m.isDead) {
-      if (m.isClose) {
-        this.auto?.streaming(); // an empty stream
-        return this.end({ kind: 'ok' }, false);
-      }
+      if (m.isClose) return this.end({ kind: 'ok' }, false);
       return this.end({ kind: 'error', error: new ChannelError(m.deadReason) }, false);
     }
     let batch: unknown;
@@ -129,13 +116,7 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
     } catch (e) {
       return this.end({ kind: 'error', error: e }, false);
     }
-    if (this.auto !== null && m.replyTo === NO_REPLY) {
-      // Not a stream: the function's one result.
-      this.auto.plain(batch);
-      return this.end({ kind: 'error', error: new TypeError(`${this.what} returned no async iterable: await its result instead`) }, false);
-    }
     if (!Array.isArray(batch)) return this.end({ kind: 'error', error: new ChannelError(`${this.what}: malformed stream message`) }, false);
-    this.auto?.streaming();
     this.control = m.replyTo;
     if (this.subscriber !== null) return this.emit(batch);
     this.batches.push(batch);
@@ -185,7 +166,6 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
   private end(ending: Ending, tell: boolean, kind: CancelKind = 'abort', drop = false): void {
     if (this.ending !== null) return;
     this.ending = ending;
-    if (ending.kind === 'error') this.auto?.failed(ending.error);
     this.router.delHandler(this.handle);
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
@@ -317,27 +297,6 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
   toString(): string {
     return `RemoteStream(${this.what})`;
   }
-}
-
-/**
- * A call for typed proxies, which cannot know at run time whether a function streams: a
- * Promise of its result that is also a RemoteStream. A function returning an async iterable
- * streams (the Promise resolves with the stream, once it started); any other result resolves
- * the Promise (iterating it then throws a TypeError). Failures reject it and fail iteration.
- */
-export function callOrStream(ctx: Context, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): Promise<unknown> & RemoteStream<unknown> {
-  let hooks!: AutoHooks;
-  const promise = new Promise<unknown>((resolve, reject) => {
-    hooks = { plain: resolve, streaming: () => resolve(stream), failed: reject };
-  });
-  const stream: RemoteStreamImpl<unknown> = new RemoteStreamImpl<unknown>(ctx, module, fn, args, opts, hooks);
-  // Consumed as a stream: its failure is thrown there, not an unhandled rejection.
-  const handled = (): void => void promise.catch(() => undefined);
-  return Object.defineProperties(promise, {
-    [Symbol.asyncIterator]: { value: () => (handled(), stream[Symbol.asyncIterator]()) },
-    values$: { get: () => (handled(), stream.values$) },
-    cancel: { value: (reason?: unknown) => stream.cancel(reason) },
-  }) as Promise<unknown> & RemoteStream<unknown>;
 }
 
 function describe(e: unknown): string {

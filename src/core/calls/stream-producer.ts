@@ -83,7 +83,6 @@ class StreamProducer {
     const mod = loadedModule(spec) ?? (await loadModule(spec));
     let source = this.invoke(mod, spec, fnPath, args);
     if (isThenable(source)) source = await source;
-    if (this.call.length === 6 && !isAsyncIterable(source)) return this.replyPlain(source);
     const it = iteratorOf(source, spec, fnPath);
     this.it = it;
     if (this.stopped) return void this.endIterator();
@@ -112,17 +111,6 @@ class StreamProducer {
     this.finish();
     const r = this.router;
     r.route(r.buildDeadFrame(this.consumerId, r.myId, this.target, SENDER_CLOSED), null);
-  }
-
-  /** An auto call (typed proxies) whose result is no stream: it is the one reply (replyTo 0). */
-  private replyPlain(value: unknown): void {
-    if (this.stopped) return;
-    this.finish();
-    try {
-      this.router.sendValue(this.consumerId, this.target, value, NO_REPLY, 'result');
-    } catch (e) {
-      this.router.sendValue(this.consumerId, this.target, CallError.fromThrown(e, this.self));
-    }
   }
 
   private readonly flushSoon = (): void => {
@@ -194,10 +182,6 @@ class StreamProducer {
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-}
-
-function isAsyncIterable(v: unknown): boolean {
-  return v !== null && typeof v === 'object' && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
 }
 
 function isLarge(v: unknown): boolean {

@@ -3,32 +3,27 @@
 import { PARENT_AUTHORITY } from './handle-policy.js';
 import { MALFORMED, type ReservedHandle } from './reserved-handle.js';
 
-/**
- * The data of STREAM_CALL: what to call, the credit the producer starts with, the limit, and
- * `auto` (typed proxies): a result that is not an async iterable is then the one reply.
- */
-export type StreamCallTuple =
-  | [module: string, fn: string, args: unknown[], highWaterMark: number, limit: number | null]
-  | [module: string, fn: string, args: unknown[], highWaterMark: number, limit: number | null, auto: true];
+/** The data of STREAM_CALL: what to call, the credit the producer starts with, and the limit. */
+export type StreamCallTuple = [module: string, fn: string, args: unknown[], highWaterMark: number, limit: number | null];
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 0x7fffffff;
 const isLimit = (v: unknown): boolean => v === null || (typeof v === 'number' && v >= 0 && v <= 0x7fffffff);
 
-/** STREAM_CALL (20): data `[module, functionName, args, highWaterMark, limit | nil, auto?]`; replies are batches. */
+/** STREAM_CALL (20): data `[module, functionName, args, highWaterMark, limit | nil]`; replies are batches. */
 export const streamCallHandle: ReservedHandle<StreamCallTuple> = {
   id: 20,
   name: 'STREAM_CALL',
   thread: 'dispatcher',
   handledIn: ['child'],
   policy: PARENT_AUTHORITY,
-  data: '[module, functionName, args, highWaterMark, limit | nil, auto?]',
-  reply: 'batches [value, ...] (replyTo: the stream\'s credit handle), then a close, or a CallError; with auto, a plain result (replyTo 0)',
+  data: '[module, functionName, args, highWaterMark, limit | nil]',
+  reply: 'batches [value, ...] (replyTo: the stream\'s credit handle), then a close, or a CallError',
   parse: (v) =>
-    Array.isArray(v) && (v.length === 5 || (v.length === 6 && v[5] === true)) && typeof v[0] === 'string' && typeof v[1] === 'string' && Array.isArray(v[2]) && isCount(v[3]) && isLimit(v[4])
+    Array.isArray(v) && v.length === 5 && typeof v[0] === 'string' && typeof v[1] === 'string' && Array.isArray(v[2]) && isCount(v[3]) && isLimit(v[4])
       ? (v as StreamCallTuple)
       : MALFORMED,
 };
 
 /** docs/protocol.md's description (docs only: left out of the child payload). */
 export const streamCallPurpose =
-  'call a function whose result is an async (or sync) iterable and stream its values to replyTo, as described under "Streams" below (auto: a result that is no async iterable is sent as the one reply, with replyTo 0); the master never handles it';
+  'call a function whose result is an async (or sync) iterable and stream its values to replyTo, as described under "Streams" below; the master never handles it';
