@@ -19,7 +19,7 @@ export type RemoteResult<R> = 0 extends 1 & R
       : Promise<Wire<Awaited<R>>>;
 
 /** The overloads of F (up to eight) as [parameters, result] pairs, in declaration order. */
-type OverloadList<F> = F extends {
+type RemoteOverloadList<F> = F extends {
   (...args: infer A1): infer R1;
   (...args: infer A2): infer R2;
   (...args: infer A3): infer R3;
@@ -37,10 +37,10 @@ type OverloadList<F> = F extends {
 type Same<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 
 /** A function with fewer overloads repeats its first one in the list: once is enough. */
-type Distinct<L extends unknown[]> = L extends [infer H, infer N, ...infer Rest]
+type DistinctOverloads<L extends unknown[]> = L extends [infer H, infer N, ...infer Rest]
   ? Same<H, N> extends true
-    ? Distinct<[N, ...Rest]>
-    : [H, ...Distinct<[N, ...Rest]>]
+    ? DistinctOverloads<[N, ...Rest]>
+    : [H, ...DistinctOverloads<[N, ...Rest]>]
   : L;
 
 type RemoteOverloads<L> = L extends [[infer A extends unknown[], infer R], ...infer Rest]
@@ -52,7 +52,7 @@ type RemoteOverloads<L> = L extends [[infer A extends unknown[], infer R], ...in
  * overload, up to eight), each returning {@link RemoteResult}. A generic function's type
  * parameters become their constraints (TypeScript cannot map a generic signature).
  */
-export type RemoteFunction<F> = RemoteOverloads<Distinct<OverloadList<F>>>;
+export type RemoteFunction<F> = RemoteOverloads<DistinctOverloads<RemoteOverloadList<F>>>;
 
 /** The callable surface of a module imported from another context. */
 export type RemoteModule<T> = {

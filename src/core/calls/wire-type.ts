@@ -3,12 +3,12 @@
 // really gets. Types only.
 import type { HasWireRef } from '../wire/msgpack-ext.js';
 
-type Primitive = string | number | boolean | bigint | null | undefined;
+type WirePrimitive = string | number | boolean | bigint | null | undefined;
 type AnyFunction = (...args: never[]) => unknown;
 /** Values that arrive as themselves (Uint8Array as a Buffer, which is one). */
-type Kept = Date | RegExp | Uint8Array | Error | HasWireRef;
+type WireKept = Date | RegExp | Uint8Array | Error | HasWireRef;
 /** Values the sender refuses (a TypeError naming the path): nothing of them arrives. */
-type Refused =
+type WireRefused =
   | AnyFunction
   | symbol
   | PromiseLike<unknown>
@@ -18,7 +18,7 @@ type Refused =
   | AsyncIterableIterator<unknown>;
 
 /** Keys of an object that travel: string keys whose value is not a function (methods are dropped). */
-type DataKeys<T> = {
+type WireDataKeys<T> = {
   [K in keyof T]-?: K extends symbol ? never : NonNullable<T[K]> extends AnyFunction ? never : K;
 }[keyof T];
 
@@ -31,11 +31,11 @@ type DataKeys<T> = {
  */
 export type Wire<T> = 0 extends 1 & T
   ? T
-  : T extends Primitive
+  : T extends WirePrimitive
     ? T
-    : T extends Kept
+    : T extends WireKept
       ? T
-      : T extends Refused
+      : T extends WireRefused
         ? never
         : T extends ReadonlyMap<infer K, infer V>
           ? Map<Wire<K>, Wire<V>>
@@ -44,5 +44,5 @@ export type Wire<T> = 0 extends 1 & T
             : T extends readonly unknown[]
               ? { [I in keyof T]: Wire<T[I]> }
               : T extends object
-                ? { [K in keyof T as K extends DataKeys<T> ? K : never]: Wire<T[K]> }
+                ? { [K in keyof T as K extends WireDataKeys<T> ? K : never]: Wire<T[K]> }
                 : T;
