@@ -2,11 +2,12 @@
 // too heavy (per call) the runtime runs the table generated from it (src/core/lifecycle/generated/call.ts).
 import { assign, setup } from 'xstate';
 
-export type CallState = 'pending' | 'replied' | 'failed' | 'timedOut' | 'dead';
+export type CallState = 'pending' | 'replied' | 'failed' | 'timedOut' | 'aborted' | 'dead';
 export type CallEvent =
   | { type: 'REPLY' }
   | { type: 'ERROR_REPLY'; error: unknown }
   | { type: 'TIMEOUT' }
+  | { type: 'ABORT' }
   | { type: 'DEAD'; reason: string };
 export interface CallContext { settlements: number }
 
@@ -23,11 +24,13 @@ export const callMachine = setup({
   context: { settlements: 0 },
   states: {
     pending: {
-      on: { REPLY: 'replied', ERROR_REPLY: 'failed', TIMEOUT: 'timedOut', DEAD: 'dead' },
+      on: { REPLY: 'replied', ERROR_REPLY: 'failed', TIMEOUT: 'timedOut', ABORT: 'aborted', DEAD: 'dead' },
     },
     replied: { type: 'final', entry: ['settle', 'onSettled'] },
     failed: { type: 'final', entry: ['settle', 'onSettled'] },
     timedOut: { type: 'final', entry: ['settle', 'onSettled'] },
+    // The caller's AbortSignal aborted first.
+    aborted: { type: 'final', entry: ['settle', 'onSettled'] },
     dead: { type: 'final', entry: ['settle', 'onSettled'] },
   },
 });

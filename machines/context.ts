@@ -70,11 +70,6 @@ export const contextMachine = setup({
         return rest;
       },
     }),
-    drainChildren: enqueueActions(({ context, enqueue }) => {
-      for (const child of Object.values(context.children)) {
-        if (isLive(child)) enqueue.sendTo(child, { type: 'DRAIN', reason: context.reason ?? DEFAULT_DRAIN_REASON });
-      }
-    }),
     // Runs before XState stops the children (they are stopped when this actor completes).
     notifyChildrenDead: enqueueActions(({ context, enqueue }) => {
       for (const child of Object.values(context.children)) {
@@ -102,8 +97,6 @@ export const contextMachine = setup({
   },
   states: {
     ...LIVE_STATES,
-    // A context asked to shut down shuts its own children down first.
-    draining: { ...LIVE_STATES.draining, entry: 'drainChildren' },
     dead: {
       type: 'final',
       entry: ['notifyChildrenDead', 'onDead'],

@@ -12,6 +12,7 @@ const eventArb: fc.Arbitrary<CallEvent> = fc.oneof(
   fc.constant({ type: 'REPLY' as const }),
   fc.record({ type: fc.constant('ERROR_REPLY' as const), error: fc.string() }),
   fc.constant({ type: 'TIMEOUT' as const }),
+  fc.constant({ type: 'ABORT' as const }),
   fc.record({ type: fc.constant('DEAD' as const), reason: fc.string() }),
 );
 // A number = let simulated time pass (nothing settles by itself: timeouts are the caller's events).
@@ -50,6 +51,7 @@ describe('call examples', () => {
       [{ type: 'REPLY' }, 'replied'],
       [{ type: 'ERROR_REPLY', error: new Error('x') }, 'failed'],
       [{ type: 'TIMEOUT' }, 'timedOut'],
+      [{ type: 'ABORT' }, 'aborted'],
       [{ type: 'DEAD', reason: 'eof' }, 'dead'],
     ];
     for (const [event, state] of cases) {

@@ -58,6 +58,7 @@ const CASES: Record<string, Case> = {
       fc.constant({ type: 'REPLY' }),
       fc.constant({ type: 'ERROR_REPLY', error: 'x' }),
       fc.constant({ type: 'TIMEOUT' }),
+      fc.constant({ type: 'ABORT' }),
       reason.map((r) => ({ type: 'DEAD', reason: r })),
     ],
   },

@@ -9,6 +9,7 @@ import { NO_REPLY } from '../wire/protocol.js';
 import { encodeCall } from './call-message.js';
 import { CALL_FUNCTION } from '../wire/protocol.js';
 import { Receiver } from '../messaging/receiver.js';
+import { awaitCall, type CallLifecycle } from './call-lifecycle.js';
 import type { CoreRouter } from '../routing/router.js';
 
 /** Options of a call: `ctx.with(opts)`, `ctx.import(module, opts)`. */
@@ -231,28 +232,18 @@ export function callAsyncWith(ctx: Context, chainId: string | null, module: stri
  */
 export async function callWith(ctx: Context, chainId: string | null, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): Promise<unknown> {
   const timeout = timeoutOf(ctx.router, opts);
-  if (timeout === undefined && opts.signal === undefined) {
-    const msg = await ctx.callInChain(chainId, module, fn, args).get();
-    return msg.decode();
-  }
-  return new Promise<unknown>((resolve, reject) => {
-    const { receiver, armed } = startArmed(ctx, chainId, module, fn, args, timeout, opts.signal, reject);
-    if (armed === null) return;
-    receiver.get().then(
-      (msg) => {
-        armed.disarm();
-        try {
-          resolve(msg.decode());
-        } catch (e) {
-          reject(e);
-        }
-      },
-      (e: unknown) => {
-        armed.disarm();
-        reject(e);
-      },
-    );
-  });
+  if (timeout === undefined && opts.signal === undefined) return awaitCall(ctx.callInChain(chainId, module, fn, args));
+  // The timer or the signal settles the call's lifecycle as TIMEOUT or ABORT, if first.
+  let life: CallLifecycle | null = null;
+  let early: unknown;
+  const giveUp: GiveUp = (error) => {
+    if (life === null) early = error;
+    else life.send({ type: error instanceof TimeoutError ? 'TIMEOUT' : 'ABORT', outcome: error });
+  };
+  const { receiver, armed } = startArmed(ctx, chainId, module, fn, args, timeout, opts.signal, giveUp);
+  // Aborted before it started: nothing was sent.
+  if (armed === null) throw early;
+  return awaitCall(receiver, (l) => void (life = l)).finally(() => armed.disarm());
 }
 
 /**

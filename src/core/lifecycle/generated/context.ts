@@ -33,7 +33,7 @@ export const contextTable = {
     },
     running: {
       on: {
-        DRAIN: [{ target: 'draining', actions: ['recordDrain', 'drainChildren'] }],
+        DRAIN: [{ target: 'draining', actions: ['recordDrain'] }],
         DISCONNECTED: [{ target: 'dead', actions: ['recordReason', 'notifyChildrenDead', 'onDead'] }],
         FAIL: [{ target: 'dead', actions: ['recordReason', 'notifyChildrenDead', 'onDead'] }],
         PARENT_DEAD: [{ target: 'dead', actions: ['recordParentDeath', 'notifyChildrenDead', 'onDead'] }],
