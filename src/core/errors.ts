@@ -63,6 +63,10 @@ export class CallError extends TendrilError {
     super(`${remoteType}: ${remoteMessage}`, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = details.code;
     this.remoteProps = details.remoteProps ?? {};
+    // Node before 16.9 ignores Error's options.
+    if (details.cause !== undefined && !Object.prototype.hasOwnProperty.call(this, 'cause')) {
+      Object.defineProperty(this, 'cause', { value: details.cause, writable: true, configurable: true });
+    }
     if (remoteStack) {
       const where = context ? ` (in context ${context.name} #${context.id})` : '';
       this.stack = `${this.name}: ${this.message}\n    at <remote>${where}\n${remoteStack}\n    at <local>\n${(this.stack ?? '').split('\n').slice(1).join('\n')}`;

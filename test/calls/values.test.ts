@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CallError } from '../../src/index.js';
 import { rejectionOf } from '../support/errors.js';
+import { supportedNodeBinaries } from '../support/node-versions.js';
 import { withRouter } from '../support/router.js';
 import { Account } from '../fixtures/value-tasks.js';
 import type * as ValueTasks from '../fixtures/value-tasks.js';
@@ -113,4 +114,26 @@ describe('values across contexts', () => {
     for await (const v of tasks.countUp(3)) again.push(v);
     expect(again).toEqual([0, 1, 2]);
   });
+});
+
+describe('values on every supported Node', () => {
+  const fx = withRouter({ shutdownTimeout: 2000 });
+  for (const { version, path } of supportedNodeBinaries()) {
+    it(`Node ${version}: stat, ENOENT with code and cause, Error and RegExp both ways, class instances as data`, async () => {
+      const ctx = await fx.local({ name: `values-node${version.split('.')[0]}`, nodePath: path });
+      const fs = ctx.import<typeof import('node:fs/promises')>('node:fs/promises');
+      const file = join(dir, `node${version}`);
+      writeFileSync(file, 'abc');
+      expect((await fs.stat(file)).size).toBe(3);
+      const missing = (await rejectionOf(fs.readFile(join(dir, 'nope')))) as CallError;
+      expect([missing.code, missing.remoteProps.syscall]).toEqual(['ENOENT', 'open']);
+      const tasks = ctx.import<typeof ValueTasks>(tasksUrl);
+      const saved = (await rejectionOf(tasks.failWithCause())) as CallError;
+      expect([saved.code, saved.cause?.code]).toEqual(['E_SAVE', 'EIO']);
+      const back = (await tasks.echo(new RangeError('r', { cause: 1 }))) as RangeError;
+      expect([Object.getPrototypeOf(back), back.message, back.cause]).toEqual([RangeError.prototype, 'r', 1]);
+      expect(String(await tasks.echo(/a+/g))).toBe('/a+/g');
+      expect(await tasks.openAccount('x')).toEqual({ owner: 'x', balance: 10, opened: new Date(Date.UTC(2020, 0, 2)) });
+    });
+  }
 });
