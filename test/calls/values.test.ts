@@ -114,6 +114,28 @@ describe('values across contexts', () => {
     for await (const v of tasks.countUp(3)) again.push(v);
     expect(again).toEqual([0, 1, 2]);
   });
+
+  it('once a function came back as a plain call, later calls are sent at once (arguments as they were)', async () => {
+    const ctx = await fx.shared();
+    const tasks = ctx.import<typeof ValueTasks>(tasksUrl);
+    expect(await tasks.echo('first')).toBe('first');
+    const list = [1];
+    const pending = tasks.echo(list);
+    list.push(2);
+    expect(await pending).toEqual([1]);
+  });
+
+  it('a stream function awaited by mistake is a CallError; iterated afterwards, it streams', async () => {
+    const ctx = await fx.shared();
+    const streams = ctx.import<{ countDown(n: number): Promise<unknown> }>(tasksUrl);
+    const err = (await rejectionOf(streams.countDown(2))) as CallError;
+    expect(err).toBeInstanceOf(CallError);
+    expect(err.remoteMessage).toMatch(/cannot send result: AsyncGenerator/);
+    const tasks = ctx.import<typeof ValueTasks>(tasksUrl);
+    const got: number[] = [];
+    for await (const v of tasks.countDown(2)) got.push(v);
+    expect(got).toEqual([2, 1]);
+  });
 });
 
 describe('values on every supported Node', () => {

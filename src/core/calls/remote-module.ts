@@ -67,7 +67,7 @@ export interface RemoteCaller {
 }
 
 /**
- * How each module#fn was used the first time: a function whose result was awaited is a plain
+ * How each module#fn was used: a function whose result was awaited (and came back) is a plain
  * one (its type is a Promise), one whose result was iterated returns an async iterable (its
  * type is a RemoteStream). Later calls are sent at once, the right way.
  */
@@ -96,8 +96,14 @@ function firstCall(caller: RemoteCaller, key: string, module: string | URL, fn: 
   queueMicrotask(() => {
     if (decided) return;
     decided = true;
-    modes.set(key, 'call');
-    caller.call(module, fn, ...args).then(settle[0], settle[1]);
+    let sent: Promise<unknown>;
+    try {
+      sent = caller.call(module, fn, ...args);
+    } catch (e) {
+      sent = Promise.reject(e);
+    }
+    // Learnt from a success only: a stream function awaited by mistake fails, and is not taken for a plain one.
+    sent.then((v) => (modes.set(key, 'call'), settle[0](v)), settle[1]);
   });
   Object.defineProperties(result, {
     [Symbol.asyncIterator]: { value: () => asStream()[Symbol.asyncIterator]() },
