@@ -115,7 +115,12 @@ class StreamProducer {
 
   private readonly flushSoon = (): void => {
     this.flushScheduled = false;
-    this.flush();
+    try {
+      this.flush();
+    } catch (e) {
+      // A value that cannot travel: outside run(), an uncaught throw would kill the child.
+      this.fail(e);
+    }
   };
 
   private flush(): void {
