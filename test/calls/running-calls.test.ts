@@ -82,6 +82,16 @@ describe('running calls', () => {
     expect(late.signal.aborted).toBe(true);
   });
 
+  it('a signal first asked for after the call finished is not registered (nothing held per call)', () => {
+    const { router, calls } = setUp();
+    const caller = router.contextFor(9, 'peer');
+    const call = new RunningCall(router, caller, null, calls, 'm', 'f');
+    call.finish();
+    const signal = call.signal; // e.g. a timer the function left behind
+    router.contextDied(9, 'killed by SIGKILL');
+    expect(signal.aborted).toBe(false);
+  });
+
   it('currentCall() shows the call it runs in, and only there', async () => {
     const { router, calls } = setUp();
     const call = new RunningCall(router, router.contextFor(0, 'master'), 12345, calls, 'm', 'f');

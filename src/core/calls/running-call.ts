@@ -29,6 +29,8 @@ export class RunningCall {
   private key = 0;
   /** Told synchronously when the caller gives up (a pipelined chain fails at once). */
   private givenUp: ((reason: Error) => void) | null = null;
+  /** Settled: a signal asked for later (by code the call left running) registers nothing. */
+  private finished = false;
 
   constructor(
     readonly router: CoreRouter,
@@ -45,7 +47,7 @@ export class RunningCall {
     if (this.controller !== null) return this.controller.signal;
     const controller = (this.controller = new AbortController());
     // Registered for its caller's death (watch() cancels at once if it already died).
-    if (this.gaveUpReason() === null && this.key === 0) this.calls?.watch(this, 0);
+    if (!this.finished && this.gaveUpReason() === null && this.key === 0) this.calls?.watch(this, 0);
     const reason = this.reason;
     if (reason !== null) controller.abort(reason);
     else if (this.deadline !== null) {
@@ -79,6 +81,7 @@ export class RunningCall {
 
   /** The call settled: forget it (timer, registration). */
   finish(): void {
+    this.finished = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.key !== 0) this.calls?.forget(this, this.key);
   }
