@@ -2,7 +2,6 @@
 // policy, and which handlers wait on which respondent (so a death reaches exactly them).
 import type { Link } from '../links/stream.js';
 import type { Message } from '../messaging/message.js';
-import { FIRST_USER_HANDLE } from '../wire/protocol.js';
 
 /** Runs for each message delivered to a handle (see `addHandler`). */
 export type Handler = (msg: Message) => void;
@@ -51,7 +50,7 @@ export class HandlerTable {
   private nextHandle: number;
 
   constructor(
-    first: number,
+    private readonly first: number,
     private readonly last: number,
   ) {
     this.nextHandle = first;
@@ -61,7 +60,8 @@ export class HandlerTable {
   alloc(): number {
     for (;;) {
       const h = this.nextHandle;
-      this.nextHandle = h >= this.last ? FIRST_USER_HANDLE : h + 1;
+      // Wraps within this router's range: a dispatcher's handles must stay above the broker's.
+      this.nextHandle = h >= this.last ? this.first : h + 1;
       if (!this.entries.has(h)) return h;
     }
   }
