@@ -160,7 +160,9 @@ export class Supervisor {
     await this.ended;
     if (guard) clearInterval(guard);
     // Starts abandoned past the grace period shut down what they start when they finish.
-    await Promise.race([Promise.allSettled([...this.starts]), new Promise((r) => setTimeout(r, grace).unref())]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.starts]), new Promise((r) => (graceTimer = setTimeout(r, grace).unref()))]);
+    clearTimeout(graceTimer);
     this.removeHook?.();
   }
 
@@ -179,6 +181,8 @@ export class Supervisor {
   private run(): void {
     const prev = this.actor;
     if (prev && prev.getSnapshot().status === 'active') prev.stop();
+    // The old machine is over: a shutdown() still awaiting it must not wait forever.
+    this.endedResolve();
     this.ended = new Promise((resolve) => (this.endedResolve = resolve));
     const o = this.options;
     const machine = supervisorMachine.provide({
