@@ -9,7 +9,6 @@ import { loadModuleHandle } from '../core/handles/load-module.js';
 import type { CoreRouter } from '../core/routing/router.js';
 import { ModuleFinder, ModuleNotServable, type ModuleGraph, type ServedModule } from './module-finder.js';
 import type { LoadModuleReply } from '../core/modules/module-protocol.js';
-import { METHODS_BUNDLE_ID, PARENT_BUNDLE_ID } from '../core/child/parent-side-loader.js';
 import { bundleReply } from './bundle-reply.js';
 
 /** Counters tests and debug logs read. */
