@@ -109,7 +109,7 @@ function fromThrown(thrown: unknown, context: RemoteContextInfo | null, seen: un
     const stack = read(thrown, 'stack');
     return new CallError(
       (typeof name === 'string' && name) || thrown.constructor?.name || 'Error',
-      typeof message === 'string' ? message : String(message),
+      typeof message === 'string' ? message : asText(message),
       typeof stack === 'string' ? stack : '',
       context,
       { code: keepsCode ? code : undefined, remoteProps, cause },
@@ -119,9 +119,18 @@ function fromThrown(thrown: unknown, context: RemoteContextInfo | null, seen: un
   try {
     text = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
   } catch {
-    text = String(thrown);
+    text = asText(thrown);
   }
   return new CallError(typeof thrown, text, '', context);
+}
+
+/** String(v), or its `[object Tag]` when String() throws (no prototype, a throwing toString). */
+function asText(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
 }
 
 /** The channel or context a message needed is dead, or the receiver was closed. */
