@@ -48,12 +48,14 @@ describe('ctx.exec()', () => {
   it('20 concurrent sleep 1 on one context finish in under 3 s, and other calls answer meanwhile', async () => {
     const ctx = await fx.shared();
     const t0 = performance.now();
-    const all = Promise.all(Array.from({ length: 20 }, () => ctx.exec('sleep 1')));
-    const answeredAfter = await ctx.call('node:os', 'hostname').then(() => performance.now() - t0);
+    let execsDone = 0;
+    const all = Promise.all(Array.from({ length: 20 }, () => ctx.exec('sleep 1').then((r) => (execsDone++, r))));
+    await ctx.call('node:os', 'hostname');
+    // Answered while every sleep was still running: exec never blocks the context.
+    expect(execsDone).toBe(0);
     const results = await all;
     const took = performance.now() - t0;
     expect(results.every((r) => r.code === 0)).toBe(true);
-    expect(answeredAfter).toBeLessThan(900);
     expect(took).toBeLessThan(3000);
   });
 
