@@ -221,6 +221,8 @@ export class Router extends CoreRouter {
   override async connect<M extends ConnectionMethod>(method: M, opts: MethodOptions[M] = {} as MethodOptions[M]): Promise<Context> {
     if (this.shuttingDown) throw new StreamError('the router is shutting down');
     const { via, ...rest } = opts as CommonOptions;
+    // Before any Context exists: one made for a dead `via` would never start nor die.
+    via?.assertAlive();
     const id = this.takeIds(1);
     // Named after its target unless the caller named it (`ssh.web1`, `sudo.root`, `local.3`).
     const name = rest.name ?? defaultContextName(method, METHODS[method], rest as MethodOptions[M], id);
