@@ -48,5 +48,12 @@ export function callerContext(): Context {
 export function currentCall(): CurrentCall {
   const s = scope.getStore();
   if (!s) throw new TendrilError('currentCall() is only available inside a function called by another context');
-  return { signal: s.signal, caller: s.caller, deadline: s.deadline };
+  // The signal is made only when read (running-call.ts): caller and deadline cost nothing.
+  return {
+    get signal(): AbortSignal {
+      return s.signal;
+    },
+    caller: s.caller,
+    deadline: s.deadline,
+  };
 }
