@@ -94,7 +94,7 @@ class ArmedCall {
     private readonly giveUp: GiveUp,
   ) {
     if (timeout !== undefined) {
-      this.timer = setTimeout(() => this.fire('timeout'), timeout);
+      this.timer = setTimeout(() => this.fire('timeout'), Math.min(timeout, MAX_TIMER_MS));
       this.timer.unref?.();
     }
     if (signal !== undefined) watchSignal(signal, this);
@@ -170,9 +170,12 @@ function timeoutOf(router: CoreRouter, opts: Readonly<CallOptions>): number | un
   return opts.timeout ?? defaultTimeouts.get(router);
 }
 
+/** The longest delay setTimeout takes (Node fires a larger one after 1 ms); also the wire's limit. */
+export const MAX_TIMER_MS = 0x7fffffff;
+
 /** The limit that travels with a cancellable call: whole ms allowed, or null for no deadline. */
 function limitOf(timeout: number | undefined): number | null {
-  return timeout === undefined ? null : Math.min(0x7fffffff, Math.ceil(timeout));
+  return timeout === undefined ? null : Math.min(MAX_TIMER_MS, Math.ceil(timeout));
 }
 
 /**

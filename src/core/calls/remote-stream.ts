@@ -9,7 +9,7 @@ import { cancelHandle, type CancelKind, type CancelPayload } from '../handles/ca
 import { streamCallHandle, type StreamCallTuple } from '../handles/stream-call.js';
 import type { Message } from '../messaging/message.js';
 import { encodeFrameGathered } from '../wire/codec.js';
-import { defaultCallTimeout, type CallOptions } from './call-options.js';
+import { MAX_TIMER_MS, defaultCallTimeout, type CallOptions } from './call-options.js';
 import { normalizeModuleSpec } from './module-spec.js';
 import type { RemoteStream } from './remote-stream-type.js';
 import type { CoreRouter } from '../routing/router.js';
@@ -74,7 +74,7 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
     if (typeof fn !== 'string' || fn === '') throw new TypeError('the function name of a stream must be a non-empty string');
     this.what = `${spec}#${fn} in context '${ctx.name}'`;
     const timeout = opts.timeout ?? defaultCallTimeout(router);
-    const limit = timeout === undefined ? null : Math.min(0x7fffffff, Math.ceil(timeout));
+    const limit = timeout === undefined ? null : Math.min(MAX_TIMER_MS, Math.ceil(timeout));
     const tuple: StreamCallTuple = [spec, fn, args, hwm, limit];
     let frame: Uint8Array | Uint8Array[];
     try {
@@ -93,7 +93,7 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
     }
     router.sendFrame(ctx.id, streamCallHandle.id, frame, this.handle);
     if (timeout !== undefined) {
-      this.timer = setTimeout(() => this.giveUp('timeout', new TimeoutError(`${this.what} timed out after ${timeout} ms`)), timeout);
+      this.timer = setTimeout(() => this.giveUp('timeout', new TimeoutError(`${this.what} timed out after ${timeout} ms`)), Math.min(timeout, MAX_TIMER_MS));
       this.timer.unref?.();
     }
     if (this.signal !== undefined) {
