@@ -107,9 +107,18 @@ export class ChildSet {
   }
 
   private async startNow<M extends ConnectionMethod>(method: M, options: MethodOptions[M], id: number): Promise<ChildRecord> {
-    const build = await this.opts.resolveMethod(method);
-    if (!build) throw new TypeError(`unknown connection method '${String(method)}'`);
-    if (this.stopping) throw new StreamError('this context is shutting down: no new children');
+    const build = await Promise.resolve()
+      .then(() => this.opts.resolveMethod(method))
+      .then((b) => {
+        if (!b) throw new TypeError(`unknown connection method '${String(method)}'`);
+        if (this.stopping) throw new StreamError('this context is shutting down: no new children');
+        return b;
+      })
+      .catch((e: unknown) => {
+        // Its Context may exist already (the master makes it first): it must not stay 'connecting'.
+        this.router.contextDied(id, e instanceof Error ? e.message : String(e));
+        throw e;
+      });
     const common = options as CommonOptions;
     const name = common.name ?? defaultContextName(method, build, options, id);
     const router = this.router;
