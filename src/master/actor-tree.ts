@@ -137,7 +137,8 @@ export class ActorTree {
 
   /** Drains, then stops the master's own actor (router.shutdown()). */
   stop(): void {
-    for (const stream of this.streams.values()) stream.stop();
+    // A stream actor has a parent, so XState refuses stop(): it ends on DISCONNECTED instead.
+    for (const stream of this.streams.values()) if (stream.getSnapshot().status === 'active') stream.send({ type: 'DISCONNECTED', reason: 'router shut down' });
     this.streams.clear();
     if (this.root.getSnapshot().status === 'active') this.root.send({ type: 'DRAIN', reason: 'router shut down' });
     this.root.stop();
