@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context } from './context.js';
 import { TendrilError } from '../errors.js';
 import type { CoreRouter } from '../routing/router.js';
-import { RunningCall, type CurrentCall } from './running-call.js';
+import type { CurrentCall, RunningCall } from './running-call.js';
 
 const scope = new AsyncLocalStorage<RunningCall>();
 let processRouter: CoreRouter | null = null;
@@ -11,11 +11,6 @@ let processRouter: CoreRouter | null = null;
 /** Set once per process: the master's newest Router, or a child's own router. */
 export function setProcessRouter(router: CoreRouter | null): void {
   processRouter = router;
-}
-
-/** Runs `fn` as a call made by `caller` (one nobody can cancel). */
-export function runAsCall<T>(router: CoreRouter, caller: Context, fn: () => T): T {
-  return scope.run(new RunningCall(router, caller, null), fn);
 }
 
 /** Runs `fn` as `call` (the dispatcher: currentCall() shows it). */
