@@ -49,9 +49,7 @@ export class ActorTree {
     if (inspect) this.inspectors.add(inspect);
     this.root = createActor(contextMachine, {
       input: { name: 'master', graceMs },
-      inspect: (e) => {
-        for (const fn of this.inspectors) fn(e);
-      },
+      inspect: this.inspection,
     });
     this.root.start();
     this.root.send({ type: 'CONNECTED' });

@@ -32,7 +32,7 @@ export interface RouterDump {
   time: number;
   /** The master and, below it, every context. */
   contexts: DumpedContext;
-  /** Every supervisor of this router, as its `state` reads now. */
+  /** Every live top-level supervisor of this router, as its `state` reads now (nested ones are in their parent's). */
   supervisors: SupervisorState[];
 }
 

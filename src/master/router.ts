@@ -146,10 +146,6 @@ export class Router extends CoreRouter {
       },
       {
         onLine: (id, name, source, line) => this.emitLine(id, name, source, line),
-        onConnecting: (id, name) => this.step(id, name, 'STARTED', null),
-        onBootstrapping: (id) => this.step(id, this.contextFor(id).name, 'CONNECTED', null),
-        onUp: (r) => this.step(r.id, r.name, 'BOOTSTRAPPED', null),
-        onDraining: (id, reason) => this.step(id, this.contextFor(id).name, 'DRAINING', reason),
       },
     );
     installRouteControl(this, {}, 'master');
@@ -305,7 +301,7 @@ export class Router extends CoreRouter {
     });
   }
 
-  /** @internal Supervisors of this router (dump(), inspection); a Supervisor adds itself. */
+  /** @internal Live top-level supervisors of this router (dump()); a Supervisor adds and removes itself. */
   readonly supervisors = new Set<{ readonly state: SupervisorState }>();
 
   /** Force-disconnects a child: its stream is closed and its process killed. */

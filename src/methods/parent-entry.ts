@@ -15,7 +15,6 @@ import type { LoadBundle } from '../core/child/parent-side-loader.js';
 import type { MethodTable } from '../parent/method-table.js';
 import { METHODS, registerMethods } from './index.js';
 import { ChildSet } from '../parent/child-set.js';
-import type { LifecycleStep } from '../core/lifecycle/bus.js';
 
 export interface ParentSide {
   /** Handles a CREATE_CHILD request: replies `[id, name]` or a CallError. */
@@ -25,8 +24,6 @@ export interface ParentSide {
 }
 
 export function createParentSide(router: CoreRouter, config: ChildConfig, payload: Uint8Array, loadBundle: LoadBundle): ParentSide {
-  const step = (id: number, name: string, event: LifecycleStep['event'], reason: string | null): void =>
-    router.lifecycle.emit({ id, name, parentId: router.myId, event, reason, from: null });
   const ids = new IdAllocator(router);
   const children = new ChildSet(
     router,
@@ -47,15 +44,7 @@ export function createParentSide(router: CoreRouter, config: ChildConfig, payloa
           // an oversized line is dropped rather than failing the stream
         }
       },
-      // Each step of a child's lifecycle goes on the bus: this broker's lifecycles, its
-      // dispatcher and the ancestors hear it (src/core/lifecycle/notices.ts).
-      onConnecting: (id, name) => step(id, name, 'STARTED', null),
-      onBootstrapping: (id) => step(id, router.contextFor(id).name, 'CONNECTED', null),
-      onUp: (r) => {
-        announceChild(router, r.id, r.name);
-        step(r.id, r.name, 'BOOTSTRAPPED', null);
-      },
-      onDraining: (id, reason) => step(id, router.contextFor(id).name, 'DRAINING', reason),
+      onUp: (r) => announceChild(router, r.id, r.name),
     },
   );
   // A child keeps its own children alive while it lives.

@@ -2,6 +2,7 @@
 // their streams and processes, asking them to shut down, and killing what outlives the grace
 // period. Used by the master's Router and, shipped on demand, by any child that becomes a
 // parent (via=, currentRouter().local()).
+import type { LifecycleStep } from '../core/lifecycle/bus.js';
 import { GRACE_EXPIRED } from '../core/routing/deaths.js';
 import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -15,7 +16,7 @@ import type { ConnectionMethod, MethodOptions } from '../core/routing/connection
 import { defaultContextName, type MethodResolver } from './method-table.js';
 import type { CommonOptions } from '../core/routing/connection-options.js';
 import { killTree, launch, newToken, nodeCommand } from './connection.js';
-import { deathReason, type EndSeen } from './death-reason.js';
+import { SHUTDOWN_REQUESTED, deathReason, type EndSeen } from './death-reason.js';
 import { installHandle } from '../core/handles/install.js';
 import { lastWordsHandle } from '../core/handles/last-words.js';
 import { payloadOrDrop } from '../core/handles/payload.js';
@@ -53,14 +54,8 @@ export interface ChildSetOptions {
 export interface ChildSetHooks {
   /** A line the child printed on stdout/stderr. */
   onLine(id: number, name: string, source: 'stdout' | 'stderr', line: string): void;
-  /** A child is being started: the connection to its target is being made (lifecycle 'connecting'). */
-  onConnecting?(id: number, name: string): void;
-  /** node runs on the target and answered: the bootstrap is under way ('bootstrapping'). */
-  onBootstrapping?(id: number): void;
   /** The child is ready and routed. */
   onUp?(record: ChildRecord): void;
-  /** The child was asked to shut down. */
-  onDraining?(id: number, reason: string): void;
 }
 
 const DEFAULT_CONNECT_TIMEOUT = 30_000;
@@ -143,12 +138,12 @@ export class ChildSet {
     try {
       const token = newToken();
       const spec = build({ ...options, name }, { ...nodeCommand(common.nodePath, token), token });
-      this.hooks.onConnecting?.(id, name);
+      this.step(id, name, 'STARTED', null);
       const launched = await launch(spec, token, config, common.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, {
         signal: this.stopConnecting.signal,
         payload: this.opts.payload(),
         onLine: (source, line) => this.hooks.onLine(id, name, source, line),
-        onStarted: () => this.hooks.onBootstrapping?.(id),
+        onStarted: () => this.step(id, name, 'CONNECTED', null),
       });
       if (launched.leftover.length > 0) launched.fromChild.unshift(launched.leftover);
       const end: EndSeen = { streamReason: '', describeExit: spec.describeExit };
@@ -198,6 +193,7 @@ export class ChildSet {
       });
       this.applyRef(record);
       this.hooks.onUp?.(record);
+      this.step(id, name, 'BOOTSTRAPPED', null);
       if (this.stopping) this.askToShutDown(record);
       return record;
     } catch (e) {
@@ -230,6 +226,14 @@ export class ChildSet {
   }
 
   /**
+   * Each step of a child's lifecycle goes on the router's bus (core/lifecycle/bus.ts): the
+   * master's actors, a child's lifecycles, its dispatcher and the ancestors all hear it there.
+   */
+  private step(id: number, name: string, event: LifecycleStep['event'], reason: string | null): void {
+    this.router.lifecycle.emit({ id, name, parentId: this.router.myId, event, reason, from: null });
+  }
+
+  /**
    * `cascade`: this context is going down for that reason and takes its children with it
    * (`parent context 'x' died: ...`); absent, the shutdown was requested.
    */
@@ -237,7 +241,7 @@ export class ChildSet {
     record.ending = true;
     record.end.asked = true;
     record.end.cascade ??= cascade;
-    this.hooks.onDraining?.(record.id, cascade ?? 'shutdown requested');
+    this.step(record.id, record.name, 'DRAINING', cascade ?? SHUTDOWN_REQUESTED);
     try {
       this.router.sendData(record.id, SHUTDOWN, new Uint8Array(0), NO_REPLY);
     } catch {

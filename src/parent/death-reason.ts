@@ -3,6 +3,9 @@
 // diagnosis (no heartbeat), the process's exit (code or signal), and how its stream ended.
 import { constants } from 'node:os';
 
+/** The reason of a context that ended as it was asked to (the lifecycle's drain reason too). */
+export const SHUTDOWN_REQUESTED = 'shutdown requested';
+
 /** What the parent knows about a child's end. */
 export interface EndSeen {
   /** What the child said before it died (src/core/child/last-words.ts). */
@@ -32,10 +35,10 @@ export function deathReason(end: EndSeen): string {
   const exit = end.exit;
   if (exit?.signal) return `killed by ${exit.signal}`;
   if (exit && exit.code !== null) {
-    if (exit.code === 0 && end.asked) return end.cascade ?? 'shut down as asked';
+    if (exit.code === 0 && end.asked) return end.cascade ?? SHUTDOWN_REQUESTED;
     return end.describeExit?.(exit.code) ?? describeExitCode(exit.code);
   }
-  if (end.asked) return end.cascade ?? `shut down as asked (${end.streamReason})`;
+  if (end.asked) return end.cascade ?? `${SHUTDOWN_REQUESTED} (${end.streamReason})`;
   return end.streamReason;
 }
 

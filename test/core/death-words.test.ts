@@ -65,9 +65,9 @@ describe('one reason from what the parent saw', () => {
   });
 
   it('a requested shutdown that exits 0 says so; any other exit still shows', () => {
-    expect(deathReason({ ...base, asked: true, exit: { code: 0, signal: null } })).toBe('shut down as asked');
+    expect(deathReason({ ...base, asked: true, exit: { code: 0, signal: null } })).toBe('shutdown requested');
     expect(deathReason({ ...base, asked: true, exit: { code: 3, signal: null } })).toBe('exited with code 3');
-    expect(deathReason({ ...base, asked: true })).toBe('shut down as asked (web disconnected)');
+    expect(deathReason({ ...base, asked: true })).toBe('shutdown requested (web disconnected)');
   });
 
   it("a shell's 128 + n is read as the signal; a method may read its own codes first", () => {

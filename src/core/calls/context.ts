@@ -69,7 +69,7 @@ export class Context {
    * Why the context died, in words a person can act on (null while alive): `exited with code
    * 7`, `killed by SIGKILL`, `uncaught TypeError: boom (tasks.ts:12)` (the child reports its
    * uncaught errors before it dies, with the source line of served modules), `no heartbeat
-   * from web for 15000 ms`, `parent context 'bastion' died: <its reason>`, `shut down as asked`.
+   * from web for 15000 ms`, `parent context 'bastion' died: <its reason>`, `shutdown requested`.
    * Calls pending on the context reject with a ChannelError carrying the same words.
    */
   get deadReason(): string | null {

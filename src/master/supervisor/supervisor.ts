@@ -83,9 +83,10 @@ export class Supervisor {
       since: now,
       children: Object.fromEntries(options.children.map((s) => [s.id, initialChild(s.id, s.restart ?? 'permanent', now)])),
     });
-    router.supervisors.add(this);
     if (this.parent) this.parent.adopt(this);
     else {
+      // dump() lists the live top-level supervisors (a nested one is in its parent's state).
+      router.supervisors.add(this);
       this.removeHook = router.onShutdown(() => this.shutdown());
       this.run();
     }
@@ -353,6 +354,7 @@ export class Supervisor {
       return;
     }
     if (failed) this.router.log('error', `supervisor ${this.name} failed: ${state.failure}`);
+    this.router.supervisors.delete(this);
     this.removeHook?.();
     this.subject.complete();
   }
