@@ -27,6 +27,11 @@ describe('RouterOptions.callTimeout', () => {
     await expect(ctx.with({ timeout: 5000 }).call(TASKS, 'sleepThenReturn', 'overridden', 500)).resolves.toBe('late overridden');
   });
 
+  it('timeout 0 opts out of it', async () => {
+    const ctx = await fx.shared();
+    await expect(ctx.with({ timeout: 0 }).call(TASKS, 'sleepThenReturn', 'no-limit', 500)).resolves.toBe('late no-limit');
+  });
+
   it('calls made by code in a child get it too', async () => {
     const a = await fx.router.local({ name: 'default-a' });
     const b = await fx.router.local({ name: 'default-b', via: a });

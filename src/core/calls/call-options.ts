@@ -17,7 +17,8 @@ export interface CallOptions {
   /**
    * Give up after this many milliseconds: the call rejects with a TimeoutError naming
    * `module#fn` and the context, and the callee is told (its `currentCall().signal` aborts;
-   * it also knows the deadline by itself). Default: the router's `callTimeout`, else none.
+   * it also knows the deadline by itself). Default: the router's `callTimeout`, else none;
+   * 0: none (also overriding `callTimeout`).
    */
   timeout?: number;
   /** Give up when it aborts: the call rejects with `signal.reason`, and the callee is told. */
@@ -166,8 +167,10 @@ function unwatchSignal(signal: AbortSignal, call: ArmedCall): void {
 }
 
 /** The timeout in effect for a call with `opts` from `router`. */
-function timeoutOf(router: CoreRouter, opts: Readonly<CallOptions>): number | undefined {
-  return opts.timeout ?? defaultTimeouts.get(router);
+export function timeoutOf(router: CoreRouter, opts: Readonly<CallOptions>): number | undefined {
+  const timeout = opts.timeout ?? defaultTimeouts.get(router);
+  // 0 is no timeout, as for callTimeout: `with({ timeout: 0 })` opts out of the router's default.
+  return timeout === 0 ? undefined : timeout;
 }
 
 /** The longest delay setTimeout takes (Node fires a larger one after 1 ms); also the wire's limit. */

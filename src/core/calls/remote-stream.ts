@@ -9,7 +9,7 @@ import { cancelHandle, type CancelKind, type CancelPayload } from '../handles/ca
 import { streamCallHandle, type StreamCallTuple } from '../handles/stream-call.js';
 import type { Message } from '../messaging/message.js';
 import { encodeFrameGathered } from '../wire/codec.js';
-import { MAX_TIMER_MS, defaultCallTimeout, type CallOptions } from './call-options.js';
+import { MAX_TIMER_MS, timeoutOf, type CallOptions } from './call-options.js';
 import { normalizeModuleSpec } from './module-spec.js';
 import type { RemoteStream } from './remote-stream-type.js';
 import type { CoreRouter } from '../routing/router.js';
@@ -73,7 +73,7 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
     const spec = normalizeModuleSpec(module);
     if (typeof fn !== 'string' || fn === '') throw new TypeError('the function name of a stream must be a non-empty string');
     this.what = `${spec}#${fn} in context '${ctx.name}'`;
-    const timeout = opts.timeout ?? defaultCallTimeout(router);
+    const timeout = timeoutOf(router, opts);
     const limit = timeout === undefined ? null : Math.min(MAX_TIMER_MS, Math.ceil(timeout));
     const tuple: StreamCallTuple = [spec, fn, args, hwm, limit];
     let frame: Uint8Array | Uint8Array[];
