@@ -130,7 +130,8 @@ class ArmedCall {
   }
 }
 
-function describeReason(reason: unknown): string {
+/** What an abort reason or an error says, in a few words. */
+export function describeReason(reason: unknown): string {
   if (reason instanceof Error) return reason.message || reason.name;
   return String(reason);
 }
@@ -177,7 +178,7 @@ export function timeoutOf(router: CoreRouter, opts: Readonly<CallOptions>): numb
 export const MAX_TIMER_MS = 0x7fffffff;
 
 /** The limit that travels with a cancellable call: whole ms allowed, or null for no deadline. */
-function limitOf(timeout: number | undefined): number | null {
+export function limitOf(timeout: number | undefined): number | null {
   return timeout === undefined ? null : Math.min(MAX_TIMER_MS, Math.ceil(timeout));
 }
 

@@ -9,7 +9,7 @@ import { cancelHandle, type CancelKind, type CancelPayload } from '../handles/ca
 import { streamCallHandle, type StreamCallTuple } from '../handles/stream-call.js';
 import type { Message } from '../messaging/message.js';
 import { encodeFrameGathered } from '../wire/codec.js';
-import { MAX_TIMER_MS, timeoutOf, type CallOptions } from './call-options.js';
+import { MAX_TIMER_MS, describeReason, limitOf, timeoutOf, type CallOptions } from './call-options.js';
 import { normalizeModuleSpec } from './module-spec.js';
 import type { RemoteStream } from './remote-stream-type.js';
 import type { CoreRouter } from '../routing/router.js';
@@ -74,7 +74,7 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
     if (typeof fn !== 'string' || fn === '') throw new TypeError('the function name of a stream must be a non-empty string');
     this.what = `${spec}#${fn} in context '${ctx.name}'`;
     const timeout = timeoutOf(router, opts);
-    const limit = timeout === undefined ? null : Math.min(MAX_TIMER_MS, Math.ceil(timeout));
+    const limit = limitOf(timeout);
     const tuple: StreamCallTuple = [spec, fn, args, hwm, limit];
     let frame: Uint8Array | Uint8Array[];
     try {
@@ -170,12 +170,12 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
     if (tell) {
-      const words = ending.kind === 'error' ? `${this.what}: ${describe(ending.error)}` : `${this.what}: the consumer stopped`;
+      const words = ending.kind === 'error' ? `${this.what}: ${describeReason(ending.error)}` : `${this.what}: the consumer stopped`;
       try {
         const cancel: CancelPayload = [this.handle, kind, words];
         this.router.sendValue(this.ctx.id, cancelHandle.id, cancel);
       } catch (e) {
-        this.router.log('debug', `could not send CANCEL to ${this.ctx.name}: ${describe(e)}`, 'calls');
+        this.router.log('debug', `could not send CANCEL to ${this.ctx.name}: ${describeReason(e)}`, 'calls');
       }
     }
     if (drop) {
@@ -299,7 +299,3 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
   }
 }
 
-function describe(e: unknown): string {
-  if (e instanceof Error) return e.message || e.name;
-  return String(e);
-}

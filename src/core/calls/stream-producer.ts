@@ -3,6 +3,7 @@
 // ends the iterable (its `finally` runs) when the consumer stops, gives up or dies.
 // Hot path: per value one `await it.next()` and a push; a promise only when credit runs out,
 // one frame and one setImmediate per batch. No observables, no machines.
+import { isThenable } from './thenable.js';
 import { CallError, ChannelError } from '../errors.js';
 import { installHandle } from '../handles/install.js';
 import { MalformedPayload, readPayload } from '../handles/payload.js';
@@ -185,9 +186,6 @@ class StreamProducer {
   }
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-}
 
 function isLarge(v: unknown): boolean {
   return typeof v === 'string' ? v.length >= LARGE : v instanceof Uint8Array && v.byteLength >= LARGE;

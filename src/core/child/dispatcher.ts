@@ -1,5 +1,6 @@
 // The dispatcher: runs user functions on a worker thread of a child, so the broker (main
 // thread) keeps routing and can always shut the process down, whatever user code does.
+import { isThenable } from '../calls/thenable.js';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { CallTuple } from '../calls/call-message.js';
 import type { ChildConfig } from './child-config.js';
@@ -236,9 +237,6 @@ export function runDispatcher(data: DispatcherData): void {
 
 type AnyFn = (...args: unknown[]) => unknown;
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-}
 
 function invoke(mod: unknown, spec: string, fnPath: string, args: unknown[]): unknown {
   const { fn, thisArg } = resolveFunction(mod, spec, fnPath);
