@@ -4,8 +4,8 @@
 // router's lifecycle bus (every step, for direct, via= and remotely created contexts alike)
 // and to its Deaths: it never decides a death the router did not record, except when a
 // machine's own timer runs out (grace period), which it reports to the router.
-import { createActor, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
-import { contextMachine, type ContextEvent } from '../../machines/context.js';
+import { createActor, enqueueActions, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
+import { childActorId, contextMachine, type ContextEvent } from '../../machines/context.js';
 import { streamMachine, type StreamEvent } from '../../machines/stream.js';
 import { setContextState, type Context, type ContextState } from '../core/calls/context.js';
 import type { LifecycleStep } from '../core/lifecycle/bus.js';
@@ -32,10 +32,28 @@ export interface ActorTreeHost {
   noteDraining(id: number, reason: string): void;
 }
 
+/**
+ * The context machine as the tree runs it. A child that reached its final state stays in its
+ * parent's XState snapshot (snapshot.children) until the parent stops it: forgetting it from
+ * the machine's own record is not enough, and one finished actor (~3.5 KiB) would be kept per
+ * context ever started. So the parent also stops the finished child when it hears it is done.
+ * The tree spawns children from its root's logic, so this applies at every level.
+ */
+const treeMachine = contextMachine.provide({
+  actions: {
+    forgetChild: enqueueActions(({ context, event, enqueue }) => {
+      const id = Number(event.type.slice('xstate.done.actor.ctx-'.length));
+      const { [id]: _gone, ...rest } = context.children;
+      enqueue.assign({ children: rest });
+      enqueue.stopChild(childActorId(id));
+    }),
+  },
+});
+
 type Snap = { value: unknown; status: string; context: { name: string; reason: string | null; children: Record<number, AnyActorRef> } };
 
 export class ActorTree {
-  readonly root: Actor<typeof contextMachine>;
+  readonly root: Actor<typeof treeMachine>;
   private readonly actors = new Map<number, AnyActorRef>();
   private readonly streams = new Map<number, AnyActorRef>();
   private readonly inspectors = new Set<(e: InspectionEvent) => void>();
@@ -47,7 +65,7 @@ export class ActorTree {
     inspect?: (e: InspectionEvent) => void,
   ) {
     if (inspect) this.inspectors.add(inspect);
-    this.root = createActor(contextMachine, {
+    this.root = createActor(treeMachine, {
       input: { name: 'master', graceMs },
       inspect: this.inspection,
     });
