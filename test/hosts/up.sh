@@ -64,6 +64,8 @@ command -v script >/dev/null 2>&1 || need+=(util-linux)
 [ -x /usr/bin/tcsh ] || need+=(tcsh)
 [ -x /usr/bin/fish ] || need+=(fish)
 [ -x /bin/mksh ] || need+=(mksh)
+# fakessh tests (test/fakessh) run real rsync through a context.
+command -v rsync >/dev/null 2>&1 || need+=(rsync)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
   # No distro service may start while installing (policy-rc.d exit 101).
