@@ -1,7 +1,9 @@
 // The ssh2 transport (master only): ssh in-process with the ssh2 package. Password and key
 // auth without any PTY, host keys checked against known_hosts (src/methods/known-hosts.ts),
 // keepalive on by default, and one connection per host and account shared by every context
-// on it (one channel each; the connection closes with its last channel).
+// on it (one channel each; the connection closes with its last user). A connection that is
+// closing is out of the pool at once: a start right after the last context ended opens a new
+// one instead of being handed one that is going (issue 15.1).
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,14 +18,24 @@ import { checkHostKey, defaultKnownHostsFile, hostId, keyType, recordHostKey } f
 import type { SshOptions } from '../core/routing/connection-options.js';
 
 const DEFAULT_KEEPALIVE_MS = 15_000;
+/**
+ * After kill(): how long the channel's close from the server is awaited before the launch
+ * counts as ended anyway (a frozen remote node never lets sshd close it), and how long an
+ * ended connection may take to close before its socket is destroyed.
+ */
+const CLOSE_WAIT_MS = 1000;
 
 interface Shared {
   client: Client;
   ready: Promise<void>;
-  channels: number;
+  /** Launches using it (from openSsh2 until their end): it closes when the last one ends. */
+  users: number;
+  /** Ending or ended: never handed out again. */
   closed: boolean;
   /** Launches that keep the process alive (ChildSet ref/unref). */
   refs: Set<object>;
+  /** One user ended: the last one ends the connection. */
+  release(): void;
 }
 
 const pool = new Map<string, Shared>();
@@ -139,8 +151,19 @@ function connect(opts: SshOptions, connectTimeout: number): Shared {
   const client = new Client();
   let hostKeyProblem: string | null = null;
   const config = ssh2Config(opts, connectTimeout, (problem) => (hostKeyProblem = problem));
-  const shared: Shared = { client, ready: Promise.resolve(), channels: 0, closed: false, refs: new Set() };
+  const shared: Shared = { client, ready: Promise.resolve(), users: 0, closed: false, refs: new Set(), release: () => undefined };
   pool.set(key, shared);
+  shared.release = () => {
+    if (--shared.users > 0 || shared.closed) return;
+    shared.closed = true;
+    if (pool.get(key) === shared) pool.delete(key);
+    client.end();
+    // A server that does not answer the end (its session stuck) does not keep the socket open.
+    const sock = (client as unknown as { _sock?: { destroy(): void } })._sock;
+    const t = setTimeout(() => sock?.destroy(), CLOSE_WAIT_MS);
+    t.unref();
+    client.once('close', () => clearTimeout(t));
+  };
   client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => opts.password ?? '')));
   shared.ready = new Promise<void>((resolve, reject) => {
     client.once('ready', () => {
@@ -153,12 +176,19 @@ function connect(opts: SshOptions, connectTimeout: number): Shared {
       else if (e.level === 'client-authentication') reject(Object.assign(new PasswordError(e.message), { line: `ssh2: Permission denied (${e.message})` }));
       else reject(Object.assign(new StreamError(e.message), { line: `ssh2: ${e.code ?? ''} ${e.message}`.replace('  ', ' ') }));
     });
+    // Closed without an error before it was ready: the start fails now, not at connectTimeout.
+    client.once('close', () => {
+      const line = 'ssh2: the connection closed before it was ready';
+      reject(Object.assign(new StreamError(line), { line }));
+    });
   });
   shared.ready.catch(() => undefined);
-  client.on('close', () => {
+  const gone = (): void => {
     shared.closed = true;
     if (pool.get(key) === shared) pool.delete(key);
-  });
+  };
+  client.on('close', gone);
+  client.on('end', gone);
   client.on('error', () => undefined);
   try {
     client.connect(config);
@@ -179,6 +209,7 @@ function applyRef(shared: Shared): void {
 /** Opens a channel running `command` on a (shared) connection; the Target's streams are live at once. */
 export function openSsh2(opts: SshOptions, command: string, io: LaunchIO, connectTimeout: number): Target {
   const shared = connect(opts, connectTimeout);
+  shared.users++;
   const toChild = new PassThrough();
   const fromChild = new PassThrough();
   const stderr = new PassThrough();
@@ -195,10 +226,14 @@ export function openSsh2(opts: SshOptions, command: string, io: LaunchIO, connec
       if (channel) {
         try {
           channel.signal('KILL');
+          channel.close();
         } catch {
-          // not supported by the server: closing the channel gives node EOF
+          // not supported by the server, or the connection is gone: closing gives node EOF
         }
-        channel.close();
+        // A frozen node (or a stuck session) may never let the server close the channel: the
+        // launch ends anyway, and with it the connection when it was the last user.
+        const t = setTimeout(() => finish(null, 'SIGKILL'), CLOSE_WAIT_MS);
+        t.unref();
       } else finish(null, 'SIGKILL');
       return true;
     },
@@ -221,20 +256,20 @@ export function openSsh2(opts: SshOptions, command: string, io: LaunchIO, connec
     stderr.end();
     proc.emit('exit', code, signal);
     proc.emit('close', code, signal);
-    if (channel !== null && --shared.channels === 0 && !shared.closed) shared.client.end();
+    applyRef(shared);
+    shared.release();
   };
   shared.ready.then(
     () => {
       if (ended) return;
-      shared.client.exec(command, (err, ch) => {
-        if (err || ended) {
+      const started = (err: Error | undefined, ch: ClientChannel | undefined): void => {
+        if (err || ended || !ch) {
           if (err) io.line('stderr', `ssh2: cannot start the remote command: ${err.message}`);
           if (ch) ch.close();
-          else finish(255, null);
+          finish(255, null);
           return;
         }
         channel = ch;
-        shared.channels++;
         let status: number | null = null;
         let signal: NodeJS.Signals | null = null;
         ch.on('exit', (code: number | null, sig?: string) => {
@@ -247,7 +282,13 @@ export function openSsh2(opts: SshOptions, command: string, io: LaunchIO, connec
         ch.pipe(fromChild);
         ch.stderr.pipe(stderr);
         toChild.pipe(ch);
-      });
+      };
+      try {
+        // Throws 'Not connected' when the connection dropped between ready and now.
+        shared.client.exec(command, started);
+      } catch (e) {
+        started(e as Error, undefined);
+      }
     },
     (e: Error & { line?: string }) => {
       if (e.line) io.line('stderr', e.line);
