@@ -44,8 +44,13 @@ export interface InputFd {
  */
 export class Stream implements Link {
   alive = true;
-  /** Reads so far: all the heartbeat looks at (src/core/links/heartbeat.ts). */
-  chunksIn = 0;
+  /**
+   * Whole frames and bytes received so far: what the heartbeat looks at
+   * (src/core/links/heartbeat.ts). Bytes alone are no sign of life: after a truncated frame,
+   * every later frame (heartbeats too) vanishes into it.
+   */
+  framesIn = 0;
+  bytesIn = 0;
   private readonly parser: FrameParser;
   private readonly input: Readable;
   private readonly batch = new WriteBatch(() => this.flush());
@@ -59,7 +64,10 @@ export class Stream implements Link {
     maxMessageSize: number,
     private readonly events: StreamEvents,
   ) {
-    const onFrame = (frame: Uint8Array): void => this.events.onFrame(frame, this);
+    const onFrame = (frame: Uint8Array): void => {
+      this.framesIn++;
+      this.events.onFrame(frame, this);
+    };
     if (isInputFd(input)) {
       // Frames found in the reused buffer are copied out: it is overwritten by the next read.
       this.parser = new FrameParser(maxMessageSize, onFrame, { copyFrames: true });
@@ -79,7 +87,7 @@ export class Stream implements Link {
 
   private received(chunk: Uint8Array): void {
     if (!this.alive) return;
-    this.chunksIn++;
+    this.bytesIn += chunk.byteLength;
     try {
       this.parser.push(chunk);
     } catch (e) {
@@ -102,7 +110,7 @@ export class Stream implements Link {
           if (buf === scratch) {
             this.received(scratch.subarray(0, n));
           } else {
-            this.chunksIn++;
+            this.bytesIn += n;
             try {
               this.parser.filledDirectly(n);
             } catch (e) {
@@ -141,6 +149,12 @@ export class Stream implements Link {
       for (const f of q) out.write(f);
       out.uncork();
     }
+  }
+
+  /** A frame being assembled, for a silent stream's reason: [bytes received, its whole size]. */
+  get partialFrame(): [received: number, total: number] | null {
+    const total = this.parser.pendingTotal;
+    return this.parser.pending > 0 ? [this.parser.pending, total] : null;
   }
 
   /** Bytes written but not yet taken by the OS. */

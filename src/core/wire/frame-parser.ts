@@ -66,6 +66,11 @@ export class FrameParser {
     return this.filled;
   }
 
+  /** The whole size of the frame being assembled (0: none, or only part of its header came). */
+  get pendingTotal(): number {
+    return this.partial === null ? 0 : this.partial.byteLength;
+  }
+
   push(chunk: Uint8Array): void {
     if (this.dead) throw new ProtocolError('parser already failed');
     try {
