@@ -13,7 +13,8 @@ import { type ImportEdge, repoRoot, valuePackages } from './imports.js';
 export type Layer = 'core' | 'parent' | 'methods' | 'master' | 'machines';
 
 export function layerOf(file: string): Layer | null {
-  if (file === 'src/index.ts' || file.startsWith('src/master/')) return 'master';
+  // fakessh runs only in the master (it spawns local programs and serves their ssh).
+  if (file === 'src/index.ts' || file.startsWith('src/master/') || file.startsWith('src/fakessh/')) return 'master';
   const m = /^src\/(core|parent|methods)\//.exec(file);
   if (m) return m[1] as Layer;
   return file.startsWith('machines/') ? 'machines' : null;
