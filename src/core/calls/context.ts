@@ -14,6 +14,8 @@ import { startStream, type RemoteStream } from './remote-stream.js';
 import { execIn, spawnIn } from './shell-client.js';
 import type { ExecOptions, ExecResult, ShellCommand, ShellOutput, SpawnOptions, SpawnedProcess } from './shell-types.js';
 import type { CoreRouter } from '../routing/router.js';
+import { callServiceWith, serviceProxy, type ServiceProxy } from './service-client.js';
+import { filesOf, type ContextFiles } from './files-hook.js';
 
 /**
  * Where a context is in its lifecycle: being connected to, receiving its payload, running,
@@ -178,6 +180,26 @@ export class Context {
   /** Starts a command in this context whose output streams back as it comes ({@link SpawnedProcess}). */
   spawn<O extends SpawnOptions = {}>(command: ShellCommand, opts?: O): SpawnedProcess<ShellOutput<O>> {
     return spawnIn(this, NO_OPTIONS, command, opts) as SpawnedProcess<ShellOutput<O>>;
+  }
+
+  /**
+   * Calls `method(...args)` of the service class `className` exported by `module` in this
+   * context (one instance per context, created on the first permitted call). Unexposed
+   * methods, refused callers and unknown services reject with a CallError naming them.
+   */
+  callService(module: string | URL, className: string, method: string, ...args: unknown[]): Promise<unknown> {
+    return callServiceWith(this, NO_OPTIONS, module, className, method, args);
+  }
+
+  /** A typed proxy of a service: `ctx.service<typeof Inventory>(url, 'Inventory').facts()`. */
+  service<S>(module: string | URL, className: string): ServiceProxy<S> {
+    normalizeModuleSpec(module);
+    return serviceProxy<S>(this, NO_OPTIONS, module, className);
+  }
+
+  /** File transfer with this context (master only): `ctx.files.put(local, remote)`, `get(remote, local)`. */
+  get files(): ContextFiles {
+    return filesOf(this);
   }
 
   /** Calls sharing one failure state when `pipelined` (see CallChain). */
