@@ -19,6 +19,7 @@ import { hasParentAuthority, isImmediateChild } from '../routing/policies.js';
 import { Receiver } from '../messaging/receiver.js';
 import { Select } from '../messaging/select.js';
 import { Sender } from '../messaging/sender.js';
+import { Service, expose } from '../calls/service.js';
 
 /** The module id under which served modules reach the built-in API. */
 export const TENDRIL_MODULE_ID = 'tendril';
@@ -43,6 +44,8 @@ export const childApi: Record<string, unknown> = {
   CallView,
   hasParentAuthority,
   isImmediateChild,
+  Service,
+  expose,
   // The master's entry module never runs as such in a child.
   isMain: () => false,
   TendrilError,
