@@ -44,6 +44,10 @@ export { Message } from './core/messaging/message.js';
 export type { Handler, HandlerOptions, Policy, LogLevel } from './core/routing/router.js';
 export { currentRouter, callerContext, currentCall } from './core/calls/current.js';
 export { hasParentAuthority, isImmediateChild } from './core/routing/policies.js';
+export { Service, expose } from './core/calls/service.js';
+export type { ServicePolicy, ExposeOptions } from './core/calls/service.js';
+export type { ServiceProxy } from './core/calls/service-client.js';
+export type { ContextFiles, Transfer, TransferProgress, TransferResult, PutOptions } from './core/calls/files-hook.js';
 export {
   TendrilError,
   CallError,
