@@ -15,6 +15,8 @@ export type Layer = 'core' | 'parent' | 'methods' | 'master' | 'machines';
 export function layerOf(file: string): Layer | null {
   // fakessh runs only in the master (it spawns local programs and serves their ssh).
   if (file === 'src/index.ts' || file.startsWith('src/master/') || file.startsWith('src/fakessh/')) return 'master';
+  // The tendril command line is a master program built on the package root.
+  if (file.startsWith('src/cli/')) return 'master';
   const m = /^src\/(core|parent|methods)\//.exec(file);
   if (m) return m[1] as Layer;
   return file.startsWith('machines/') ? 'machines' : null;
