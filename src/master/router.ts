@@ -32,6 +32,7 @@ import { corePayload } from '../parent/payload.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
 import { installMasterMethods } from './methods.js';
 import { ModuleResponder, type ModuleStats } from './module-responder.js';
+import type { ImportPolicy } from './module-responder-policy.js';
 
 /** Options of a new {@link Router}. */
 export interface RouterOptions {
@@ -68,6 +69,12 @@ export interface RouterOptions {
    * XState's `inspect` option uses); see Router.inspect().
    */
   inspect?: (event: InspectionEvent) => void;
+  /**
+   * Which modules children may load from the master (matched on the specifier and the
+   * resolved path; deny wins; see ImportPolicy). A refused load is a CallError naming the
+   * rule. Default: everything may load.
+   */
+  importPolicy?: ImportPolicy;
 }
 
 export type { ConnectionMethod, MethodOptions };
@@ -130,7 +137,7 @@ export class Router extends CoreRouter {
     );
     // Every lifecycle step, whoever reports it, moves the actors (core/lifecycle/bus.ts).
     this.lifecycle.listen((step) => this.actors.step(step));
-    this.modules = new ModuleResponder(this);
+    this.modules = new ModuleResponder(this, options.importPolicy);
     this.children = new ChildSet(
       this,
       {
@@ -308,6 +315,17 @@ export class Router extends CoreRouter {
   disconnect(ctx: Context): void {
     if (this.children.records.has(ctx.id)) this.children.disconnect(ctx.id, 'disconnected by the master');
     else this.contextDied(ctx.id, 'disconnected by the master');
+  }
+
+  /**
+   * Force-disconnects every direct child at once, without a grace period: each stream is
+   * closed and each process killed; calls pending on them (and on contexts below them) reject
+   * with ChannelError. Resolves when they are all dead. The router stays usable.
+   */
+  async disconnectAll(): Promise<void> {
+    const ids = [...this.children.records.keys()];
+    for (const id of ids) this.children.disconnect(id, 'disconnected by the master (disconnectAll)');
+    await Promise.all(ids.map((id) => this.contextFor(id).whenDead()));
   }
 
   // ---- shutdown ----
