@@ -1,12 +1,15 @@
 // The master's module finder: resolves a specifier with esbuild's implementation of Node's
 // resolution (package.json exports and conditions, `.ts` behind a `.js` import), walks the
 // whole static dependency graph in the same pass, and transpiles each TypeScript file to ESM
-// with an inline source map. Graphs and transpiled files are cached until a file changes.
+// with an inline source map. Graphs and transpiled files are cached until a file changes;
+// every cache is bounded (module-finder-bounds.ts).
 import { build, type Metafile } from 'esbuild';
 import { readFileSync, realpathSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, extname } from 'node:path';
 import { stamp, unchanged } from './file-stamps.js';
+import { FINDER_CACHE_LIMIT, setBounded, touch } from './module-finder-bounds.js';
+import { moduleToken } from './module-finder-token.js';
 import { graphFailure, ModuleNotServable, watchOf } from './graph-errors.js';
 import { loadRecorder, nativeAddonPlugin, ownPackagePlugin, packageOf } from './graph-plugins.js';
 import { transpileMany, transpileOne } from './transpile.js';
@@ -30,9 +33,13 @@ export interface ModuleGraph {
   root: string;
   /** Every module reachable statically from the root, root included. */
   modules: string[];
+  /** Each module's freshness token (module-finder-token.ts), in the order of `modules`. */
+  tokens: number[];
 }
 
 const builtins = new Set(builtinModules);
+/** Per-file caches hold more entries than per-request ones: a graph has many files. */
+const FILE_LIMIT = FINDER_CACHE_LIMIT * 4;
 const TS_EXT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
 interface CachedModule {
@@ -78,9 +85,13 @@ export class ModuleFinder {
   async graph(specifier: string, importer: string | null): Promise<ModuleGraph> {
     const resolveDir = importer ? dirname(importer) : process.cwd();
     const key = `${resolveDir}\0${specifier}`;
-    const cached = this.graphs.get(key);
-    if (cached && unchanged(cached.stamps)) return cached.graph;
-    const miss = this.misses.get(key);
+    const cached = touch(this.graphs, key);
+    if (cached && unchanged(cached.stamps)) {
+      // The per-file metadata is bounded too: what this graph's modules need is put back.
+      for (const [id, map] of cached.imports) setBounded(this.pendingMeta, id, { imports: map, format: cached.formats.get(id)! }, FILE_LIMIT);
+      return cached.graph;
+    }
+    const miss = touch(this.misses, key);
     if (miss && unchanged(miss.stamps)) throw miss.error;
     this.misses.delete(key);
     const seen = new Set<string>();
@@ -90,7 +101,7 @@ export class ModuleFinder {
       if (!(e instanceof ModuleNotServable)) throw e;
       const watch = new Set<string>([...seen, ...watchOf(e)]);
       if (importer) watch.add(importer);
-      this.misses.set(key, { error: e, stamps: new Map([...watch].map((p) => [p, stamp(p)] as const)) });
+      setBounded(this.misses, key, { error: e, stamps: new Map([...watch].map((p) => [p, stamp(p)] as const)) });
       throw e;
     }
   }
@@ -145,23 +156,29 @@ export class ModuleFinder {
     }
     if (root === null) throw new ModuleNotServable(`cannot load '${specifier}': nothing was resolved`);
     if (root.startsWith('node:')) {
-      const graph = { root, modules: [] };
-      this.graphs.set(key, { graph, stamps: new Map(), imports, formats });
+      const graph = { root, modules: [], tokens: [] };
+      setBounded(this.graphs, key, { graph, stamps: new Map(), imports, formats });
       return graph;
     }
     const modules = [...imports.keys()];
     const stamps = new Map(modules.map((p) => [p, stamp(p)] as const));
-    const graph = { root, modules };
-    this.graphs.set(key, { graph, stamps, imports, formats });
-    for (const [id, map] of imports) this.pendingMeta.set(id, { imports: map, format: formats.get(id)! });
+    const tokens = modules.map((id) => moduleToken(stamps.get(id)!, formats.get(id)!, imports.get(id)!));
+    const graph = { root, modules, tokens };
+    setBounded(this.graphs, key, { graph, stamps, imports, formats });
+    for (const [id, map] of imports) setBounded(this.pendingMeta, id, { imports: map, format: formats.get(id)! }, FILE_LIMIT);
     return graph;
   }
 
   private readonly pendingMeta = new Map<string, { imports: Record<string, string>; format: ModuleFormat }>();
 
+  /** The import map of a module of a graph just resolved (for the import policy), if known. */
+  importsOf(id: string): Record<string, string> | undefined {
+    return this.pendingMeta.get(id)?.imports;
+  }
+
   /** The cached served module, if it is still what the file and its graph say. */
   private cachedModule(id: string, now: string): ServedModule | null {
-    const cached = this.files.get(id);
+    const cached = touch(this.files, id);
     const meta = this.pendingMeta.get(id);
     if (cached && cached.stamp === now && (!meta || sameImports(meta.imports, cached.module.imports))) return cached.module;
     return null;
@@ -193,7 +210,7 @@ export class ModuleFinder {
       const text = texts.get(id);
       const meta = this.pendingMeta.get(id);
       if (text === undefined || !meta) continue;
-      this.files.set(id, { stamp: st, module: { id, format: meta.format, source: text, imports: meta.imports } });
+      setBounded(this.files, id, { stamp: st, module: { id, format: meta.format, source: text, imports: meta.imports } }, FILE_LIMIT);
     }
   }
 
@@ -211,7 +228,7 @@ export class ModuleFinder {
     const ext = extname(id);
     if (TS_EXT.has(ext)) source = await transpileOne(id, meta.format === 'cjs' ? 'cjs' : 'esm');
     const module: ServedModule = { id, format: meta.format, source, imports: meta.imports };
-    this.files.set(id, { stamp: now, module });
+    setBounded(this.files, id, { stamp: now, module }, FILE_LIMIT);
     return module;
   }
 

@@ -1,9 +1,14 @@
 // A child's cache of modules received from its parent. It serves its own dispatcher and its
 // children (subtree) from what it holds, so the master sends a module to a direct child at
-// most once, and requests for the same module in flight are merged into one. Modules stay
-// encoded as they arrived (module-reply-index.ts): a reply is passed on untouched when the
-// requester needs exactly what it holds, else reassembled from the encoded modules.
-import { decode, encode } from '../wire/codec.js';
+// most once per version. It is checked, not trusted: every request is answered after asking
+// the parent (LOAD_MODULE) what the graph is now; the parent's reply carries only the modules
+// whose freshness token changed, usually none, and the tokens of all. Requests for the same
+// module that arrive while a check is on its way join the next check, never one sent before
+// they arrived: a call started after a file changed on the master gets the new file. Modules
+// stay encoded as they arrived (module-reply-index.ts): a reply is passed on untouched when the
+// requester needs exactly what it carried, else reassembled from the encoded modules.
+import { encode } from '../wire/codec.js';
+import { decode } from '../wire/codec.js';
 import { installHandle } from '../handles/install.js';
 import { readPayload } from '../handles/payload.js';
 import { loadModuleHandle } from '../handles/load-module.js';
@@ -12,11 +17,14 @@ import { requestModule } from './module-request.js';
 import type { LoadModuleReply } from './module-protocol.js';
 import { assembleReply, indexReply } from './module-reply-index.js';
 import type { CoreRouter } from '../routing/router.js';
+import { installPreload } from './module-preload.js';
 
 interface Resolution {
   root: string | null;
   error: string | null;
   graph: string[];
+  /** Tokens in the order of graph (null: the parent sent none, as for tendril's bundles). */
+  tokens: number[] | null;
   /** The reply as the parent sent it, and the ids of the modules in it. */
   received: Uint8Array | null;
   receivedIds: ReadonlySet<string>;
@@ -31,12 +39,23 @@ export interface ServedReply {
 /** Who asked: a child context's id, or SELF for this context's dispatcher. */
 export const SELF = -1;
 
+/** A check on its way to the parent, and the one requests arriving meanwhile wait for. */
+interface CheckSlot {
+  running: Promise<Resolution>;
+  next: Promise<Resolution> | null;
+}
+
+interface CachedModule {
+  /** Its encoded `[id, format, source, imports]`. */
+  bytes: Uint8Array;
+  token: number;
+}
+
 export class ModuleCache {
-  /** Module id -> its encoded `[id, format, source, imports]`. */
-  private readonly modules = new Map<string, Uint8Array>();
-  private readonly resolutions = new Map<string, Resolution>();
-  private readonly inflight = new Map<string, Promise<Resolution>>();
-  private readonly sent = new Map<number, Set<string>>();
+  private readonly modules = new Map<string, CachedModule>();
+  private readonly checks = new Map<string, CheckSlot>();
+  /** Per requester: id -> token of the version it was sent. */
+  private readonly sent = new Map<number, Map<string, number>>();
   /** Requests that went up to the parent (tests and debug logs read it). */
   upstreamRequests = 0;
 
@@ -44,9 +63,10 @@ export class ModuleCache {
     router.addDeathListener((id) => this.sent.delete(id));
   }
 
-  /** Answers LOAD_MODULE requests from this context's children. */
+  /** Answers LOAD_MODULE requests from this context's children, and FORWARD_MODULE (preloading). */
   serveChildren(): void {
     installHandle(this.router, loadModuleHandle, (msg) => void this.answerChild(msg));
+    installPreload(this.router, this);
   }
 
   private async answerChild(msg: Message): Promise<void> {
@@ -71,26 +91,18 @@ export class ModuleCache {
   }
 
   /**
-   * The reply for `requester`, encoded: the graph's modules it has not been sent yet. The
-   * parent's reply itself when that is exactly what it carries (the usual first request).
+   * The reply for `requester`, encoded: the graph's modules it does not hold in their current
+   * version. The parent's reply itself when that is exactly what it carries.
    */
   async serveEncoded(requester: number, specifier: string, importer: string | null): Promise<ServedReply> {
-    const key = `${importer ?? ''}\0${specifier}`;
-    let res = this.resolutions.get(key);
-    if (!res) {
-      let pending = this.inflight.get(key);
-      if (!pending) {
-        pending = this.fetch(specifier, importer).finally(() => this.inflight.delete(key));
-        this.inflight.set(key, pending);
-      }
-      res = await pending;
-    }
+    const res = await this.current(`${importer ?? ''}\0${specifier}`, specifier, importer);
     if (res.error !== null) return failure(res.error);
     const have = this.sent.get(requester);
     const ids: string[] = [];
     let asReceived = res.received !== null;
     for (const id of res.graph) {
-      if (!this.modules.has(id) || have?.has(id)) continue;
+      const held = this.modules.get(id);
+      if (held === undefined || (have !== undefined && have.get(id) === held.token)) continue;
       ids.push(id);
       if (!res.receivedIds.has(id)) asReceived = false;
     }
@@ -98,16 +110,47 @@ export class ModuleCache {
       this.router.logger.debug('modules', `passed on the reply for '${specifier}' as received (${ids.length} modules)`);
       return { data: res.received!, ids };
     }
-    return { data: assembleReply(res.root, null, ids.map((id) => this.modules.get(id)!), res.graph), ids };
+    return { data: assembleReply(res.root, null, ids.map((id) => this.modules.get(id)!.bytes), res.graph, res.tokens), ids };
+  }
+
+  /** Makes this cache hold `specifier`'s graph in its current version (preloading); its error, or null. */
+  async hold(specifier: string): Promise<string | null> {
+    return (await this.current(`\0${specifier}`, specifier, null)).error;
   }
 
   /** Records what a requester now holds (after the reply was sent). */
   markSent(requester: number, ids: readonly string[]): void {
     let have = this.sent.get(requester);
-    if (!have) this.sent.set(requester, (have = new Set()));
-    for (const id of ids) have.add(id);
+    if (!have) this.sent.set(requester, (have = new Map()));
+    for (const id of ids) {
+      const held = this.modules.get(id);
+      if (held !== undefined) have.set(id, held.token);
+    }
   }
 
+  /** Number of modules held (tests, debug logs). */
+  get size(): number {
+    return this.modules.size;
+  }
+
+  /** The graph as the parent has it now: a check sent after this request arrived. */
+  private current(key: string, specifier: string, importer: string | null): Promise<Resolution> {
+    const slot = this.checks.get(key);
+    if (slot === undefined) return this.startCheck(key, specifier, importer);
+    // The check in flight may have been answered upstream before this request existed.
+    return (slot.next ??= slot.running.then(() => this.startCheck(key, specifier, importer)));
+  }
+
+  private startCheck(key: string, specifier: string, importer: string | null): Promise<Resolution> {
+    const slot: CheckSlot = { running: this.fetch(specifier, importer), next: null };
+    this.checks.set(key, slot);
+    void slot.running.then(() => {
+      if (this.checks.get(key) === slot) this.checks.delete(key);
+    });
+    return slot.running;
+  }
+
+  /** Asks the parent; never rejects (a failure is a Resolution with its error). */
   private async fetch(specifier: string, importer: string | null): Promise<Resolution> {
     this.upstreamRequests++;
     const [data, error] = await requestModule(this.router, this.router.contextFor(this.router.parentId), specifier, importer);
@@ -116,22 +159,16 @@ export class ModuleCache {
       if (data === null) throw new Error(error ?? 'no reply');
       reply = indexReply(data);
     } catch (e) {
-      // Not cached: the next request asks again.
-      return { root: null, error: `loading '${specifier}' failed: ${(e as Error).message}`, graph: [], received: null, receivedIds: new Set() };
+      return { root: null, error: `loading '${specifier}' failed: ${(e as Error).message}`, graph: [], tokens: null, received: null, receivedIds: new Set() };
     }
-    for (const m of reply.modules) this.modules.set(m.id, m.bytes);
+    const graph = reply.graph ?? reply.modules.map((m) => m.id);
+    const tokens = reply.tokens !== null && reply.tokens.length === graph.length ? reply.tokens : null;
+    const tokenOf = new Map<string, number>();
+    graph.forEach((id, i) => tokenOf.set(id, tokens?.[i] ?? 0));
+    for (const m of reply.modules) this.modules.set(m.id, { bytes: m.bytes, token: tokenOf.get(m.id) ?? 0 });
     const receivedIds = new Set(reply.modules.map((m) => m.id));
-    const res: Resolution = {
-      root: reply.root,
-      error: reply.error,
-      graph: reply.graph ?? [...receivedIds],
-      received: data,
-      receivedIds,
-    };
-    this.router.logger.debug('modules', `fetched '${specifier}' from the parent: ${receivedIds.size} modules, ${data.byteLength} bytes`);
-    // Failures are cached too: a missing module costs the master one request per subtree.
-    this.resolutions.set(`${importer ?? ''}\0${specifier}`, res);
-    return res;
+    this.router.logger.debug('modules', `checked '${specifier}' with the parent: ${receivedIds.size} modules new or changed, ${data!.byteLength} bytes`);
+    return { root: reply.root, error: reply.error, graph, tokens, received: data!, receivedIds };
   }
 }
 

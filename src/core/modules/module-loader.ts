@@ -34,7 +34,7 @@ export async function loadModule(spec: string): Promise<unknown> {
   if (ready !== undefined) return ready;
   if (!registry) throw new Error(`cannot load '${spec}': this context has no module registry`);
   const ns = await registry.import(spec, null);
-  // Served modules never change under a running child: later calls skip the lookup.
+  // A module evaluated in a context stays that version there (module-registry.ts): later calls skip the lookup.
   loaded.set(spec, ns);
   return ns;
 }

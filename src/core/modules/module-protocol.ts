@@ -1,5 +1,6 @@
 // LOAD_MODULE: a child asks its parent for a module; the reply carries the module and every
-// module of its static graph the child lacks. docs/protocol.md describes it.
+// module of its static graph the child lacks (or holds in an older version), with the
+// freshness token of each. docs/protocol.md describes it.
 
 /** [specifier, importer id or null]. */
 export type LoadModuleRequest = [specifier: string, importer: string | null];
@@ -22,4 +23,10 @@ export interface LoadModuleReply {
    * so an intermediate context can serve the same graph to its own children from its cache.
    */
   graph?: string[];
+  /**
+   * Each graph module's freshness token, in the order of `graph` (from the master: a hash of
+   * the file's stamp and import map). A cache compares tokens to tell a current copy from an
+   * old one; a module whose token changed is sent again.
+   */
+  tokens?: number[];
 }

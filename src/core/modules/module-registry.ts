@@ -2,6 +2,10 @@
 // ES modules run as real ESM (vm.SourceTextModule: top-level await, live bindings, cycles),
 // CommonJS through an in-memory require(), JSON as data. Imports resolve through the import
 // maps the master sent; anything missing is fetched (synchronously, so require() works).
+// Freshness: a module evaluated here stays as it is for the context's life (its state is
+// shared by everything importing it); the module of a call that is not evaluated yet is
+// checked with the parent first, and any module of its graph that changed on the master and
+// is not yet in use here is replaced by the new version before it links.
 import { createRequire } from 'node:module';
 import { builtinModules } from 'node:module';
 import vm from 'node:vm';
@@ -25,6 +29,8 @@ interface CjsModule {
 
 interface ModuleRecord {
   id: string;
+  /** The freshness token of this version (module-protocol.ts). */
+  token: number;
   format: WireModule[1];
   source: string;
   imports: Record<string, string>;
@@ -59,10 +65,34 @@ export class ModuleRegistry {
 
   /** The module namespace of `specifier` (a call's module: an absolute path or a package name). */
   async import(specifier: string, importer: string | null = null): Promise<unknown> {
-    const id = this.resolve(specifier, importer);
+    const id = importer === null ? this.resolveFresh(specifier) : this.resolve(specifier, importer);
     if (id.startsWith('node:') || id === TENDRIL_MODULE_ID) return this.builtin(id);
     const mod = await this.ready(id);
     return mod.namespace;
+  }
+
+  /**
+   * A call's module: the version to run. A module already in use here is what it is (nothing
+   * is asked); otherwise the parent is asked, so that what links is the master's version now.
+   */
+  resolveFresh(specifier: string): string {
+    if (specifier.startsWith('node:') || builtins.has(specifier) || specifier === TENDRIL_MODULE_ID) return this.resolve(specifier, null);
+    const bare = specifier.startsWith(MODULE_SCHEME) ? specifier.slice(MODULE_SCHEME.length) : specifier;
+    const known = this.records.has(bare) ? bare : this.resolved.get(`\0${bare}`);
+    if (known instanceof Error) throw known;
+    if (known !== undefined && this.inUse(known)) return known;
+    return this.fetch(bare, null, `\0${bare}`);
+  }
+
+  /**
+   * Linked, evaluated or being evaluated here: such a module is never replaced. One whose
+   * evaluation failed is not in use (a fixed version may take its place).
+   */
+  private inUse(id: string): boolean {
+    const rec = this.records.get(id);
+    if (rec === undefined) return false;
+    if (rec.cjs !== undefined || rec.ready !== undefined) return true;
+    return rec.vmModule !== undefined && rec.vmModule.status !== 'errored';
   }
 
   /** Resolves through the importer's import map, then the caches, then the parent. */
@@ -80,8 +110,15 @@ export class ModuleRegistry {
     const cached = this.resolved.get(key);
     if (cached instanceof Error) throw cached;
     if (cached !== undefined) return cached;
+    return this.fetch(specifier, importer, key);
+  }
+
+  /** Asks the parent (a round trip through the broker) and keeps what the reply brings. */
+  private fetch(specifier: string, importer: string | null, key: string): string {
     const reply = this.fetcher.fetchSync(specifier, importer);
-    for (const m of reply.modules) this.add(m);
+    const tokens = new Map<string, number>();
+    reply.graph?.forEach((id, i) => tokens.set(id, reply.tokens?.[i] ?? 0));
+    for (const m of reply.modules) this.add(m, tokens.get(m[0]) ?? 0);
     if (reply.error !== null || reply.root === null) {
       const err = new Error(reply.error ?? `cannot load '${specifier}'`);
       err.name = 'ModuleLoadError';
@@ -92,11 +129,13 @@ export class ModuleRegistry {
     return reply.root;
   }
 
-  private add(m: WireModule): void {
+  private add(m: WireModule, token: number): void {
     const [id, format, source, imports] = m;
     // Only tendril's own bundles travel compressed, and they never reach a registry.
     if (typeof source !== 'string') return;
-    if (!this.records.has(id)) this.records.set(id, { id, format, source, imports });
+    const old = this.records.get(id);
+    // A new version replaces one not yet in use; a module in use stays as it is.
+    if (old === undefined || (old.token !== token && !this.inUse(id))) this.records.set(id, { id, format, source, imports, token });
   }
 
   private record(id: string): ModuleRecord {

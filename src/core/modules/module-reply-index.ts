@@ -10,6 +10,8 @@ export interface IndexedReply {
   error: string | null;
   /** The `graph` field, or null when the reply has none. */
   graph: string[] | null;
+  /** The `tokens` field (freshness tokens, in the order of `graph`), or null when absent. */
+  tokens: number[] | null;
   /** Each module's id and its encoded `[id, format, source, imports]` (views of the reply). */
   modules: { id: string; bytes: Uint8Array }[];
 }
@@ -19,8 +21,8 @@ function malformed(what: string): never {
 }
 
 /**
- * Walks the kinds of values a reply holds (nil, strings, binaries, arrays, maps); anything
- * else is not something the master sends.
+ * Walks the kinds of values a reply holds (nil, strings, binaries, unsigned numbers, arrays,
+ * maps); anything else is not something the master sends.
  */
 class Cursor {
   private readonly view: DataView;
@@ -41,9 +43,13 @@ class Cursor {
     return size === 1 ? this.buf[at]! : size === 2 ? this.view.getUint16(at) : this.view.getUint32(at);
   }
 
-  /** The next value's kind (s: string or binary, a: array, m: map, n: nil) and its length. */
+  /** The next value's kind (s: string, binary or a number's bytes; a: array, m: map, n: nil or fixint) and its length. */
   head(): ['s' | 'a' | 'm' | 'n', number] {
     const t = this.uint(1);
+    // Unsigned integers (freshness tokens): a fixint, or 1, 2, 4, 8 bytes after the type byte.
+    if (t < 0x80) return ['n', 0];
+    if (t >= 0xcc && t <= 0xcf) return ['s', 1 << (t - 0xcc)];
+    if (t === 0xcb) return ['s', 8];
     if (t >= 0xa0 && t < 0xc0) return ['s', t & 0x1f];
     if (t >= 0x90 && t < 0xa0) return ['a', t & 0x0f];
     if (t >= 0x80 && t < 0x90) return ['m', t & 0x0f];
@@ -79,7 +85,7 @@ class Cursor {
 /** Reads `bytes` (an encoded LoadModuleReply): the fields, and the modules as encoded spans. */
 export function indexReply(bytes: Uint8Array): IndexedReply {
   const c = new Cursor(bytes);
-  const out: IndexedReply = { root: null, error: null, graph: null, modules: [] };
+  const out: IndexedReply = { root: null, error: null, graph: null, tokens: null, modules: [] };
   const [kind, fields] = c.head();
   if (kind !== 'm') malformed('not a map');
   for (let i = 0; i < fields; i++) {
@@ -107,6 +113,9 @@ export function indexReply(bytes: Uint8Array): IndexedReply {
     } else if (key === 'graph' && v !== null) {
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) malformed('graph is not a list of ids');
       out.graph = v as string[];
+    } else if (key === 'tokens' && v !== null) {
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) malformed('tokens is not a list of numbers');
+      out.tokens = v as number[];
     }
   }
   if (c.pos !== bytes.byteLength) malformed(`${bytes.byteLength - c.pos} bytes after the reply`);
@@ -114,15 +123,22 @@ export function indexReply(bytes: Uint8Array): IndexedReply {
 }
 
 /** Encodes a reply from modules already encoded (the same bytes `encode(reply)` would give). */
-export function assembleReply(root: string | null, error: string | null, modules: readonly Uint8Array[], graph: readonly string[] | null): Uint8Array {
+export function assembleReply(
+  root: string | null,
+  error: string | null,
+  modules: readonly Uint8Array[],
+  graph: readonly string[] | null,
+  tokens: readonly number[] | null = null,
+): Uint8Array {
   const n = modules.length;
   const head = n < 16 ? Uint8Array.of(0x90 | n) : n < 0x10000 ? Uint8Array.of(0xdc, n >> 8, n & 0xff) : Uint8Array.of(0xdd, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
   const parts: Uint8Array[] = [
-    Uint8Array.of(graph === null ? 0x83 : 0x84),
+    Uint8Array.of(0x80 | (3 + (graph === null ? 0 : 1) + (tokens === null ? 0 : 1))),
     encode('root'), encode(root), encode('error'), encode(error),
     encode('modules'), head, ...modules,
   ];
   if (graph !== null) parts.push(encode('graph'), encode(graph));
+  if (tokens !== null) parts.push(encode('tokens'), encode(tokens));
   let total = 0;
   for (const p of parts) total += p.byteLength;
   const out = new Uint8Array(total);
