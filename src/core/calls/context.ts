@@ -5,7 +5,7 @@ import { encodeCall } from './call-message.js';
 import { ChannelError } from '../errors.js';
 import type { Message } from '../messaging/message.js';
 import { normalizeModuleSpec } from './module-spec.js';
-import { CALL_FUNCTION, NO_REPLY } from '../wire/protocol.js';
+import { CALL_FUNCTION, FORWARD_MODULE, NO_REPLY } from '../wire/protocol.js';
 import { Receiver } from '../messaging/receiver.js';
 import { CallView } from './call-view.js';
 import { NO_OPTIONS, callAsyncWith, callNoReplyWith, callWith, mergeCallOptions, type CallOptions } from './call-options.js';
@@ -205,6 +205,19 @@ export class Context {
   /** Calls sharing one failure state when `pipelined` (see CallChain). */
   chain(opts: ChainOptions = {}): CallChain {
     return new CallChain(this, opts);
+  }
+
+  /**
+   * Sends these modules and their static graphs to this context ahead of use: it fetches
+   * them through its parent (each intermediate on the way keeps them for its subtree), so a
+   * fan-out below it costs one transfer of the code over each link. Rejects with a
+   * CallError naming the module that cannot be served (missing, refused by importPolicy).
+   */
+  async forwardModules(modules: readonly (string | URL)[]): Promise<void> {
+    const specifiers = modules.map((m) => normalizeModuleSpec(m));
+    // The master serves its own code: nothing to hold.
+    if (this.id === 0) return;
+    await this.sendAwait({ handle: FORWARD_MODULE, data: specifiers });
   }
 
   // ---- messages ----
