@@ -3,6 +3,7 @@
 // master, FORWARD_LOG to the master in a child (forward-sink.ts), this process's stderr
 // when there is no channel.
 import { LOG_LEVELS, logRecord, type LogLevel, type LogRecord } from './log-record.js';
+import { writeStderr } from './stderr.js';
 
 /** Debug logging: off, on for every topic, or on for the topics listed. */
 export type DebugSetting = boolean | readonly string[];
@@ -81,8 +82,8 @@ export class Logger {
   }
 }
 
-/** The last resort: one line on this process's stderr (which its parent reads as a print). */
+/** The last resort: one line on this process's stderr (which its parent reads as a print); dropped once stderr is closed. */
 export function writeToStderr(r: LogRecord): void {
   const topic = r.topic !== undefined ? `[${r.topic}]` : '';
-  process.stderr.write(`tendril[${r.context}] ${r.level}${topic}: ${r.message}\n`);
+  writeStderr(`tendril[${r.context}] ${r.level}${topic}: ${r.message}\n`);
 }
