@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
-import type { LogRecord } from '../core/logging/log-record.js';
+import { logRecord, type LogRecord } from '../core/logging/log-record.js';
+import { onStderrClosed, writeStderr } from '../core/logging/stderr.js';
 
 export type { LogRecord };
 
@@ -7,6 +8,16 @@ export type { LogRecord };
 export class LogHub {
   private readonly listeners = new Set<(r: LogRecord) => void>();
   private observable: Observable<LogRecord> | null = null;
+
+  constructor() {
+    // Printing stops when stderr closes (EPIPE): said once, to whoever listens (issue 15.5).
+    const hub = new WeakRef(this);
+    const off = onStderrClosed((why) => {
+      const h = hub.deref();
+      if (!h) return void off();
+      h.emit(logRecord(0, 'master', 'tendril', 'warn', `stderr is closed (${why}): log records are no longer printed (logs$ still has them)`, Date.now(), 'logging'));
+    });
+  }
 
   emit(record: LogRecord): void {
     for (const fn of this.listeners) fn(record);
@@ -26,5 +37,5 @@ export class LogHub {
 export function printRecord(r: LogRecord): void {
   const topic = r.topic !== undefined ? `[${r.topic}]` : '';
   const prefix = r.source === 'tendril' ? `[${r.context}] ${r.level}${topic}: ` : `[${r.context}] `;
-  process.stderr.write(`${prefix}${r.message}\n`);
+  writeStderr(`${prefix}${r.message}\n`);
 }
