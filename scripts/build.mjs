@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, deflateSync } from 'node:zlib';
 import { writeTables } from './gen-machine-tables.mjs';
+import { buildStamp } from './build-stamp.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
@@ -21,9 +22,17 @@ const quiet = process.argv.includes('--quiet');
 const skipTypes = process.argv.includes('--no-types');
 
 mkdirSync(dist, { recursive: true });
+// Nothing to do when no input changed since the last complete build (scripts/build-stamp.mjs);
+// `--force` builds anyway.
+const stamp = buildStamp(root, dist, { types: !skipTypes });
+if (!process.argv.includes('--force') && stamp.fresh()) {
+  if (!quiet) console.log('dist/ is up to date (no input changed since the last build; --force rebuilds)');
+  process.exit(0);
+}
 // The lifecycle tables the core interprets are generated from machines/ first.
 const staleTables = await writeTables();
 if (!quiet) for (const p of staleTables) console.log(`regenerated ${p.slice(root.length + 1)}`);
+if (staleTables.length) stamp.refresh();
 // Each file is replaced atomically: tests running meanwhile read either the old or the new one.
 function writeFileSync(path, data) {
   writeNow(`${path}.${process.pid}.tmp`, data);
@@ -142,7 +151,28 @@ await build({
   logLevel: 'warning',
 });
 
+// The tendril command (package bin, bin/tendril.mjs): its own files in dist/cli/, on top of
+// dist/index.js (the package root stays one copy); remote-facts.js is served to targets.
+await build({
+  entryPoints: [join(root, 'src/cli/main.ts'), join(root, 'src/cli/remote-facts.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: join(dist, 'cli'),
+  packages: 'external',
+  plugins: [{
+    name: 'package-root',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) => (args.resolveDir === join(root, 'src/cli') ? { path: '../index.js', external: true } : undefined));
+    },
+  }],
+  logLevel: 'warning',
+});
+
 if (!skipTypes) {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   writeFileSync(join(dist, 'index.d.ts'), "export * from './types/src/index.js';\n");
 }
+// Last: the stamp that lets the next build see that nothing changed.
+stamp.save();
