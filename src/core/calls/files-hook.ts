@@ -37,8 +37,8 @@ export interface Transfer extends PromiseLike<TransferResult> {
 
 /** Options of {@link ContextFiles.put} and {@link ContextFiles.get}. */
 export interface PutOptions {
-  /** The destination's mode (e.g. 0o644); default: the source's mode. */
-  mode?: number;
+  /** The destination's mode (e.g. 0o644), or `'preserve'` for the source's; default: a new file's (0o666 less the umask). */
+  mode?: number | 'preserve';
   /** Give the destination the source's modification time (default false). */
   mtime?: boolean;
   /** Create missing parent directories of the destination (default false). */

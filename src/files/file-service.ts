@@ -1,0 +1,189 @@
+// FileService: the target's side of file transfer, served to children like any user module
+// (it imports tendril only through '../index.js', which the module finder leaves to the
+// runtime built into the child). receive() pulls a file from a ChunkSource into a temporary
+// file renamed into place once verified; relay() does the same and then serves the copy to
+// the next contexts of a push, so each byte crosses each link once; readFile() streams a file
+// back for get(). Concurrent: transfers overlap.
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename, stat, utimes, chmod, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { Sender, Service, currentCall, currentRouter, expose, type Context } from '../index.js';
+import { CHUNK_SIZE, codedError } from './chunk-protocol.js';
+import { pullInto } from './chunk-sink.js';
+import { ChunkSource } from './chunk-source.js';
+import { isAllowed } from './allow-list.js';
+import { noteTemp, removeTemp, sweepStale, tempPathFor } from './temp-files.js';
+
+/** What receive() is asked to do. */
+export interface ReceiveRequest {
+  /** Absolute destination path; null: a cache file only (an intermediate of a push). */
+  dest: string | null;
+  size: number;
+  /** Mode to set (null: as created, 0o666 less the umask). */
+  mode: number | null;
+  /** Modification time to set, ms since the epoch (null: now). */
+  mtime: number | null;
+  mkdirs: boolean;
+  source: Sender;
+  chunk: number;
+  window: number;
+  /** Where to report [contextId, bytes] as the copy grows (push progress), or null. */
+  progress: Sender | null;
+}
+
+/** One node of a push plan below the master. */
+export interface RelayNode {
+  ctx: Context;
+  dest: string | null;
+  children: RelayNode[];
+}
+
+export interface RelayRequest extends ReceiveRequest {
+  children: RelayNode[];
+  /** This module's URL on the master (for the calls to the next contexts). */
+  fsUrl: string;
+}
+
+/** The outcome for one target of a push. */
+export type RelayReport = { id: number; bytes: number; sha256: string } | { id: number; error: { code: string; message: string } };
+
+const PROGRESS_EVERY_MS = 100;
+
+export class FileService extends Service {
+  static override concurrency = 'concurrent' as const;
+
+  constructor() {
+    super();
+    // Temporary files of processes that died mid-transfer (temp-files.ts).
+    sweepStale();
+  }
+
+  /** Pulls a file from `req.source` into `req.dest`, atomically; resolves once verified. */
+  @expose() async receive(req: ReceiveRequest): Promise<{ bytes: number; sha256: string }> {
+    const { path, result } = await receiveFile(req, currentCall().signal);
+    if (req.dest === null) removeTemp(path);
+    return result;
+  }
+
+  /** receive(), then serves the copy to `req.children` (each a relay itself); one report per target. */
+  @expose() async relay(req: RelayRequest): Promise<RelayReport[]> {
+    const router = currentRouter();
+    const signal = currentCall().signal;
+    let got: { path: string; result: { bytes: number; sha256: string } };
+    try {
+      got = await receiveFile(req, signal);
+    } catch (e) {
+      return failAll(req, e);
+    }
+    const reports: RelayReport[] = req.dest === null ? [] : [{ id: router.myId, ...got.result }];
+    if (req.children.length === 0) return reports;
+    const file = await open(got.path, 'r');
+    const ids = new Set(req.children.map((c) => c.ctx.id));
+    const source = new ChunkSource(router, file, req.size, { allows: (id) => ids.has(id) });
+    signal.addEventListener('abort', () => source.fail('ECANCELED', 'push cancelled'), { once: true });
+    try {
+      const below = await Promise.all(
+        req.children.map((c) =>
+          c.ctx
+            .callService(req.fsUrl, 'FileService', 'relay', {
+              ...req,
+              dest: c.dest,
+              children: c.children,
+              source: new Sender(router.myself(), source.handle),
+            } satisfies RelayRequest)
+            .then((r) => r as RelayReport[], (e: unknown) => failAll({ ...req, dest: c.dest, children: c.children, ctx: c.ctx }, e)),
+        ),
+      );
+      return reports.concat(...below);
+    } finally {
+      source.close();
+      await file.close();
+      if (req.dest === null) removeTemp(got.path);
+    }
+  }
+}
+
+function failAll(node: { dest: string | null; children: RelayNode[]; ctx?: Context }, e: unknown): RelayReport[] {
+  const error = { code: String((e as { code?: unknown }).code ?? 'EIO'), message: String((e as Error).message ?? e) };
+  const out: RelayReport[] = [];
+  if (node.dest !== null) out.push({ id: node.ctx?.id ?? currentRouter().myId, error });
+  for (const c of node.children) out.push(...failAll(c, e));
+  return out;
+}
+
+async function receiveFile(req: ReceiveRequest, signal: AbortSignal): Promise<{ path: string; result: { bytes: number; sha256: string } }> {
+  if (req.dest !== null && (typeof req.dest !== 'string' || !isAbsolute(req.dest))) {
+    throw codedError('EINVAL', `destination must be an absolute path (got ${String(req.dest)})`);
+  }
+  const dest = req.dest ?? join(tmpdir(), 'tendril-push-cache');
+  if (req.mkdirs && req.dest !== null) await mkdir(dirname(dest), { recursive: true });
+  else {
+    const dir = await stat(dirname(dest));
+    if (!dir.isDirectory()) throw codedError('ENOTDIR', `${dirname(dest)} is not a directory`);
+  }
+  const temp = tempPathFor(dest);
+  noteTemp(temp);
+  let file: FileHandle | null = null;
+  try {
+    file = await open(temp, 'wx', 0o666);
+    const router = currentRouter();
+    let last = 0;
+    const report = req.progress;
+    const result = await pullInto(router, file, {
+      sourceId: req.source.context.id,
+      sourceHandle: req.source.handle,
+      size: req.size,
+      chunk: Math.min(req.chunk || CHUNK_SIZE, 16 * 1024 * 1024),
+      window: Math.max(1, Math.min(req.window || 1, 64)),
+      signal,
+      onProgress: report === null || req.dest === null ? undefined : (bytes) => {
+        const now = Date.now();
+        if (now - last < PROGRESS_EVERY_MS && bytes !== req.size) return;
+        last = now;
+        report.send([router.myId, bytes]);
+      },
+    });
+    if (req.mode !== null) await chmod(temp, req.mode);
+    if (req.mtime !== null) await utimes(temp, new Date(), new Date(req.mtime));
+    await file.close();
+    file = null;
+    if (req.dest !== null) await rename(temp, dest);
+    return { path: req.dest ?? temp, result };
+  } catch (e) {
+    removeTemp(temp);
+    throw e;
+  } finally {
+    await file?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Streams a file for get(): first `{ size, mode, mtime }`, then its chunks, then
+ * `{ sha256 }`. `allowed`: prefixes the master allows to be read (null: any path).
+ */
+export async function* readFile(path: string, chunk: number, allowed: string[] | null): AsyncGenerator<unknown> {
+  if (typeof path !== 'string' || !isAbsolute(path)) throw codedError('EINVAL', `source must be an absolute path (got ${String(path)})`);
+  if (!isAllowed(path, allowed)) throw codedError('EPERM', `${path} is not allowed (router.files.allow())`);
+  const file = await open(path, 'r');
+  try {
+    const st = await file.stat();
+    if (!st.isFile()) throw codedError('EISDIR', `${path} is not a regular file`);
+    yield { size: st.size, mode: st.mode & 0o7777, mtime: st.mtimeMs };
+    const hash = createHash('sha256');
+    const size = Math.max(1, Math.min(chunk || CHUNK_SIZE, 16 * 1024 * 1024));
+    let offset = 0;
+    while (offset < st.size) {
+      const buf = Buffer.allocUnsafe(Math.min(size, st.size - offset));
+      const { bytesRead } = await file.read(buf, 0, buf.byteLength, offset);
+      if (bytesRead === 0) throw codedError('ESTALE', `${path} shrank while being read`);
+      const piece = bytesRead === buf.byteLength ? buf : buf.subarray(0, bytesRead);
+      hash.update(piece);
+      offset += bytesRead;
+      yield piece;
+    }
+    yield { sha256: hash.digest('hex'), bytes: offset };
+  } finally {
+    await file.close();
+  }
+}
