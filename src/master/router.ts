@@ -32,6 +32,7 @@ import { corePayload } from '../parent/payload.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
 import { installMasterMethods } from './methods.js';
 import { ModuleResponder, type ModuleStats } from './module-responder.js';
+import { RouterFiles } from '../files/router-files.js';
 import type { ImportPolicy } from './module-responder-policy.js';
 
 /** Options of a new {@link Router}. */
@@ -108,6 +109,8 @@ export class Router extends CoreRouter {
   private readonly keepAlive = setInterval(() => undefined, 0x7fffffff).unref();
   /** Requests to other contexts to start children (via=), for shutdown to wait on. */
   private readonly remoteStarts = new Set<Promise<unknown>>();
+  /** File transfer: `files.push(contexts, local, remote)` down the tree, `files.allow(path)` for get. */
+  readonly files: RouterFiles = new RouterFiles(this);
 
   /** A master router (one per process is usual; code in a child uses `currentRouter()` instead). */
   constructor(private readonly options: RouterOptions = {}) {
