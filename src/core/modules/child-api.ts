@@ -19,6 +19,7 @@ import { hasParentAuthority, isImmediateChild } from '../routing/policies.js';
 import { Receiver } from '../messaging/receiver.js';
 import { Select } from '../messaging/select.js';
 import { Sender } from '../messaging/sender.js';
+import { Channel } from '../messaging/channel.js';
 import { Service, expose } from '../calls/service.js';
 
 /** The module id under which served modules reach the built-in API. */
@@ -37,6 +38,7 @@ export const childApi: Record<string, unknown> = {
   Receiver,
   Sender,
   Select,
+  Channel,
   Message,
   currentRouter,
   callerContext,
