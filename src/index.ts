@@ -3,6 +3,7 @@
 export { Router } from './master/router.js';
 export type { CoreRouter } from './core/routing/router.js';
 export type { ModuleStats } from './master/module-responder.js';
+export type { ImportPolicy } from './master/module-responder-policy.js';
 export type { RouterOptions, ConnectionMethod, MethodOptions, ContextEventRecord, ContextStateChange, ContextTreeNode, DumpedContext, PendingCall, RouterDump } from './master/router.js';
 export type { LogRecord, LogSource } from './core/logging/log-record.js';
 export type {
@@ -39,6 +40,7 @@ export { Receiver } from './core/messaging/receiver.js';
 export type { ReceiverOptions, GetOptions, ReceiverState } from './core/messaging/receiver.js';
 export { Sender } from './core/messaging/sender.js';
 export { Select } from './core/messaging/select.js';
+export { Channel } from './core/messaging/channel.js';
 export type { SelectOptions } from './core/messaging/select.js';
 export { Message } from './core/messaging/message.js';
 export type { Handler, HandlerOptions, Policy, LogLevel } from './core/routing/router.js';
