@@ -5,18 +5,21 @@
 //   methods  one file per connection method (shipped on demand): core, parent, methods
 //   master   master only (src/master, src/index.ts): anything in src and machines
 //   machines pure XState definitions: machines and xstate, nothing else (not even node builtins)
+//   files    file transfer (src/files, issue 13): core, files, and the package root, through
+//            which FileService (served to children) imports tendril
 // Packages must be runtime dependencies of package.json; each layer names the ones it may load.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ImportEdge, repoRoot, valuePackages } from './imports.js';
 
-export type Layer = 'core' | 'parent' | 'methods' | 'master' | 'machines';
+export type Layer = 'core' | 'parent' | 'methods' | 'master' | 'machines' | 'files';
 
 export function layerOf(file: string): Layer | null {
   // fakessh runs only in the master (it spawns local programs and serves their ssh).
   if (file === 'src/index.ts' || file.startsWith('src/master/') || file.startsWith('src/fakessh/')) return 'master';
   // The tendril command line is a master program built on the package root.
   if (file.startsWith('src/cli/')) return 'master';
+  if (file.startsWith('src/files/')) return 'files';
   const m = /^src\/(core|parent|methods)\//.exec(file);
   if (m) return m[1] as Layer;
   return file.startsWith('machines/') ? 'machines' : null;
@@ -27,8 +30,9 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   core: ['core', 'machines'], // machines: restricted further below
   parent: ['core', 'parent'],
   methods: ['core', 'parent', 'methods'],
-  master: ['core', 'parent', 'methods', 'master', 'machines'],
+  master: ['core', 'parent', 'methods', 'master', 'machines', 'files'],
   machines: ['machines'],
+  files: ['core', 'files', 'master'],
 };
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
@@ -44,9 +48,10 @@ const MAY_LOAD: Record<Layer, readonly string[]> = {
   methods: ['rxjs', 'ssh2'],
   master: DEPENDENCIES,
   machines: ['xstate'],
+  files: ['rxjs'],
 };
 
-const BUILTINS_ALLOWED: Record<Layer, boolean> = { core: true, parent: true, methods: true, master: true, machines: false };
+const BUILTINS_ALLOWED: Record<Layer, boolean> = { core: true, parent: true, methods: true, master: true, machines: false, files: true };
 
 /** Why this import breaks the layering, or null when it is allowed. */
 export function layerViolation(edge: ImportEdge, graph: Map<string, ImportEdge[]>): string | null {
@@ -67,6 +72,9 @@ export function layerViolation(edge: ImportEdge, graph: Map<string, ImportEdge[]
       if (!MAY_IMPORT[from].includes(to)) {
         const allowed = MAY_IMPORT[from].map((l) => (from === 'core' && l === 'machines' ? 'machines without xstate' : l));
         return `${where}: ${from} may import only ${allowed.join(', ')}`;
+      }
+      if (from === 'files' && to === 'master' && edge.target !== 'src/index.ts' && !edge.typeOnly) {
+        return `${where}: files may import the master only through the package root (src/index.ts)`;
       }
       if (from === 'core' && to === 'machines' && !edge.typeOnly) {
         const pulled = valuePackages(graph, edge.target!);
