@@ -50,6 +50,7 @@ export { Service, expose } from './core/calls/service.js';
 export type { ServicePolicy, ExposeOptions } from './core/calls/service.js';
 export type { ServiceProxy } from './core/calls/service-client.js';
 export type { ContextFiles, Transfer, TransferProgress, TransferResult, PutOptions } from './core/calls/files-hook.js';
+export type { RouterFiles, PushTransfer, PushProgress } from './files/router-files.js';
 export {
   TendrilError,
   CallError,
@@ -78,3 +79,10 @@ export type {
   SupervisorErrorInfo,
 } from './master/supervisor.js';
 export { describeTree } from './master/describe-tree.js';
+export { fakeSsh } from './fakessh/fake-ssh.js';
+export type { FakeSshOptions, FakeSshResult } from './fakessh/fake-ssh.js';
+export { connectUnix } from './master/listener/connect-unix.js';
+export type { ConnectUnixOptions, UnixConnection } from './master/listener/connect-unix.js';
+export { AttachedRouter } from './master/listener/attached-router.js';
+export { Listener } from './master/listener/listener.js';
+export type { ListenOptions } from './master/listener/listener.js';
