@@ -32,6 +32,8 @@ import { corePayload } from '../parent/payload.js';
 import { LogHub, printRecord, type LogRecord } from './log-records.js';
 import { installMasterMethods } from './methods.js';
 import { ModuleResponder, type ModuleStats } from './module-responder.js';
+import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_MISSES } from '../core/links/heartbeat.js';
+import { liveContexts, startListener, type Listener, type ListenOptions } from './listener/listener.js';
 import { RouterFiles } from '../files/router-files.js';
 import type { ImportPolicy } from './module-responder-policy.js';
 
@@ -290,6 +292,18 @@ export class Router extends CoreRouter {
   /** @internal Whether shutdown() was called. */
   get isShuttingDown(): boolean {
     return this.shuttingDown !== null;
+  }
+
+  /**
+   * Accepts other local processes of this user into the tree on a Unix socket (mode 0600, in a
+   * private directory unless `opts.path`), for `connectUnix()`; a peer of another uid is
+   * refused. Keeps the process alive until the listener's `close()` or shutdown().
+   */
+  listen(opts: ListenOptions = {}): Promise<Listener> {
+    if (this.shuttingDown) return Promise.reject(new StreamError('the router is shutting down'));
+    const { heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL, heartbeatMisses = DEFAULT_HEARTBEAT_MISSES } = this.options;
+    const contexts = (): [number, string, number][] => liveContexts(this.actors.tree());
+    return startListener({ router: this, takeId: () => this.takeIds(1), contexts, heartbeatInterval, heartbeatMisses, onShutdown: (fn) => this.onShutdown(fn) }, opts);
   }
 
   /** The live tree of contexts with the state of each one's lifecycle machine (for debugging). */
