@@ -207,6 +207,14 @@ permit nopass carol as bob
 EOF
 chmod 600 /etc/doas.conf
 
+# ---- file transfer faults (test/files): a full disk (1 MiB tmpfs) and a read-only one ----
+mkdir -p "$STATE/files/full" "$STATE/files/ro"
+mountpoint -q "$STATE/files/full" || mount -t tmpfs -o size=1m,mode=1777 tendril-full "$STATE/files/full"
+if ! mountpoint -q "$STATE/files/ro"; then
+  mount -t tmpfs -o size=64k,mode=1777 tendril-ro "$STATE/files/ro"
+  mount -o remount,ro "$STATE/files/ro"
+fi
+
 # ---- wait until both hosts answer ----
 for host in "${HOSTS[@]}"; do
   for _ in $(seq 1 200); do
