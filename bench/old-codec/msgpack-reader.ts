@@ -3,8 +3,8 @@
 // classes, RegExp, CallError, and the Context/Sender references the router's hooks make; an
 // own "__proto__" key stays data; every announced length is checked against the bytes present
 // before anything is allocated.
-import { CallError, type RemoteContextInfo } from '../errors.js';
-import { makeError } from './error-value.js';
+import { CallError, type RemoteContextInfo } from '../../src/core/errors.js';
+import { makeError } from '../../src/core/wire/error-value.js';
 import {
   EXT_BIGINT, EXT_CALL_ERROR, EXT_ERROR, EXT_MAP, EXT_REF, EXT_REGEXP, EXT_SET, EXT_TIMESTAMP, EXT_UNDEFINED,
 } from './msgpack-ext.js';

@@ -4,15 +4,15 @@
 // Wire format: standard MessagePack; tendril's own types are a fixext1 marker (d4 <type> 00)
 // followed by an ordinary value (msgpack-ext.ts; docs/protocol.md lists them). The byte level
 // is msgpack-buffer.ts.
-import { CallError } from '../errors.js';
-import { isRefusedInstance } from './class-instance.js';
-import { errorBase, errorName, hiddenEntries } from './error-value.js';
+import { CallError } from '../../src/core/errors.js';
+import { isRefusedInstance } from '../../src/core/wire/class-instance.js';
+import { errorBase, errorName, hiddenEntries } from '../../src/core/wire/error-value.js';
 import { MsgpackBuffer } from './msgpack-buffer.js';
 import {
   EXT_CALL_ERROR, EXT_ERROR, EXT_MAP, EXT_REF, EXT_REGEXP, EXT_SET, EXT_UNDEFINED, WIRE_REF, type HasWireRef,
 } from './msgpack-ext.js';
-import { fromOtherRealm } from './other-realm.js';
-import { keyPath, typeName, Unsupported } from './unsupported-value.js';
+import { fromOtherRealm } from '../../src/core/wire/other-realm.js';
+import { keyPath, typeName, Unsupported } from '../../src/core/wire/unsupported-value.js';
 
 export { GATHER_MIN } from './msgpack-buffer.js';
 
