@@ -15,7 +15,8 @@ import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_MISSES, startHeartbeat } 
 import type { ConnectionMethod, MethodOptions } from '../core/routing/connection-options.js';
 import { defaultContextName, type MethodResolver } from './method-table.js';
 import type { CommonOptions } from '../core/routing/connection-options.js';
-import { killTree, launch, newToken, nodeCommand } from './connection.js';
+import { LOCAL_BOOTS_PER_CORE, LaunchGate, killTree, launch, newToken, nodeCommand } from './connection.js';
+import { cpus } from 'node:os';
 import { SHUTDOWN_REQUESTED, deathReason, type EndSeen } from './death-reason.js';
 import { installHandle } from '../core/handles/install.js';
 import { lastWordsHandle } from '../core/handles/last-words.js';
@@ -59,6 +60,8 @@ export interface ChildSetHooks {
 }
 
 const DEFAULT_CONNECT_TIMEOUT = 30_000;
+/** The longest a local start holds its place in the boot gate (a node boot takes ~0.1 s). */
+const LOCAL_BOOT_HOLD_MS = 1000;
 /**
  * How long the end of a child's stream waits for its process's exit (code, signal), which
  * usually follows within milliseconds: well below the 1 s in which pending calls must settle.
@@ -71,6 +74,8 @@ export class ChildSet {
   private readonly stopConnecting = new AbortController();
   private stopping = false;
   private refOn = false;
+  /** Local targets boot on this machine: a few at a time (connection.ts, LOCAL_BOOTS_PER_CORE). */
+  private readonly localBoots = new LaunchGate(Math.max(4, LOCAL_BOOTS_PER_CORE * cpus().length));
 
   constructor(
     private readonly router: CoreRouter,
@@ -139,11 +144,21 @@ export class ChildSet {
       const token = newToken();
       const spec = build({ ...options, name }, { ...nodeCommand(common.nodePath, token), token });
       this.step(id, name, 'STARTED', null);
+      // Remote targets (open()) boot elsewhere; a local one holds its place until node runs.
+      const booted = spec.open ? (): void => undefined : await this.localBoots.acquire(this.stopConnecting.signal);
+      // A target waiting for something else (a password prompt) is not booting: it gives its place up.
+      const heldTooLong = setTimeout(booted, LOCAL_BOOT_HOLD_MS);
       const launched = await launch(spec, token, config, common.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, {
         signal: this.stopConnecting.signal,
         payload: this.opts.payload(),
         onLine: (source, line) => this.hooks.onLine(id, name, source, line),
-        onStarted: () => this.step(id, name, 'CONNECTED', null),
+        onStarted: () => {
+          booted();
+          this.step(id, name, 'CONNECTED', null);
+        },
+      }).finally(() => {
+        clearTimeout(heldTooLong);
+        booted();
       });
       if (launched.leftover.length > 0) launched.fromChild.unshift(launched.leftover);
       const end: EndSeen = { streamReason: '', describeExit: spec.describeExit };
@@ -169,9 +184,7 @@ export class ChildSet {
             router.linkDied(s, why);
           };
           // The exit code or signal says more than the end of the stream, and follows it closely.
-          // Not for a child asked to shut down: its reason is known, and calls made meanwhile
-          // would read 'no route' for up to EXIT_WAIT_MS (issue 15.8).
-          if (!endedByItself || end.asked || end.exit || end.lastWords || !this.records.has(id)) return settle();
+          if (!endedByItself || end.exit || end.lastWords || !this.records.has(id)) return settle();
           const timer = setTimeout(settle, EXIT_WAIT_MS);
           exitCame = () => {
             clearTimeout(timer);
