@@ -23,6 +23,7 @@ import { Router, measured } from './tendril.js';
 import { benchModules } from './modules.js';
 import { benchTrees } from './trees.js';
 import { benchMethods } from './methods.js';
+import { benchFloor } from './floor.js';
 
 const BOOT_RUNS = 10;
 const RTT_BLOCKS = 5;
@@ -217,6 +218,7 @@ async function more(): Promise<void> {
   await benchModules();
   await benchTrees();
   await benchMethods();
+  await benchFloor();
 }
 
 main()
