@@ -29,8 +29,9 @@ function openTerminal(): { input: ReadStream; output: WriteStream; close(): void
 
 export function askPassword(prompt: string): Promise<string> {
   const { input, output, close } = openTerminal();
-  output.write(prompt);
+  // Raw (no echo) before the prompt shows: what is typed as soon as it appears is not echoed.
   input.setRawMode(true);
+  output.write(prompt);
   return new Promise<string>((resolve, reject) => {
     let typed = '';
     const finish = (err: Error | null): void => {
