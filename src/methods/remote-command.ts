@@ -29,7 +29,11 @@ export interface RemoteNodeOptions {
   nodePath?: string | string[];
   env?: Record<string, string>;
   token: string;
-  /** The channel is a terminal: make it raw, and send prints to two FIFOs (config.printsFifos). */
+  /**
+   * The channel is a terminal: make it raw, and send prints to two FIFOs (config.printsFifos).
+   * The one exception to "nothing is written to the target's disk": a private directory with
+   * two FIFOs, removed by the launch line itself before node starts (see remoteNodeLine).
+   */
   fullPty?: boolean;
 }
 
@@ -52,20 +56,29 @@ export function remoteNodeLine(o: RemoteNodeOptions): string {
     Buffer.from(firstStageSource()).toString('base64'),
   ].join(' ');
   if (!o.fullPty) return `exec ${argv} 3<&0 4>&1 0</dev/null 1>&2`;
+  // Full PTY: node's fds 1/2 cannot be the terminal (it is the channel). A POSIX shell cannot
+  // make a pipe without a pipeline (which would leave a shell as node's parent, receiving the
+  // signals meant for node), so the prints go through two FIFOs: the shell opens both ends on
+  // fds 5/6 (read-write, so no open blocks), removes the directory at once, then execs node
+  // with 1/2 on them; the child reads them back through /proc/self/fd/5 and 6. The names exist
+  // only for the few shell steps before node starts (issue 15.10); a trap removes them if the
+  // shell is hung up or terminated meanwhile (a SIGKILL in that window cannot be caught).
   const dir = printsDir(o.token);
   return (
-    `stty raw -echo && mkdir -m 700 ${dir} && mkfifo ${dir}/1 ${dir}/2 && ` +
-    `exec ${argv} 3<&0 4>&1 0</dev/null 1<>${dir}/1 2<>${dir}/2`
+    `trap "rm -rf ${dir}" HUP INT TERM && stty raw -echo && mkdir -m 700 ${dir} && mkfifo ${dir}/1 ${dir}/2 && ` +
+    `exec 5<>${dir}/1 6<>${dir}/2 && rm -rf ${dir} && ` +
+    `exec ${argv} 3<&0 4>&1 0</dev/null 1>&5 2>&6`
   );
 }
 
-/** Where a full-PTY child's prints go (removed by the child as soon as it opened them). */
+/** The private directory of a full-PTY child's two FIFOs, on the target, until node starts. */
 export function printsDir(token: string): string {
   return `/tmp/tendril-${token}`;
 }
 
-export function printsFifos(token: string): string[] {
-  return [`${printsDir(token)}/1`, `${printsDir(token)}/2`];
+/** Where a full-PTY child reads its own prints: the FIFOs the launch line left on fds 5/6 (Linux /proc). */
+export function printsFifos(_token: string): string[] {
+  return ['/proc/self/fd/5', '/proc/self/fd/6'];
 }
 
 /** The whole command for a program that hands it to a shell (ssh, su -c, kubectl exec sh -c...). */
