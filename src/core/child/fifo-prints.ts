@@ -1,9 +1,10 @@
 // A child started on a full PTY (the channel is the terminal: requiretty-style setups, `ssh
 // -tt`) cannot print on fds 1/2 the way other children do, so its launch command points them
-// at two FIFOs in a private temp dir (/tmp/tendril-<token>/1 and 2). A worker thread reads them
-// with async sockets and the broker forwards each line to the master as a log record. A worker,
-// because the broker itself writes to fd 2 synchronously: a thread blocked writing to a full
-// FIFO that only it reads would deadlock. The directory is removed as soon as both are open.
+// at two FIFOs it already removed from the disk (src/methods/remote-command.ts), kept open on
+// fds 5/6; `paths` are those fds' /proc/self/fd names. A worker thread reads them with async
+// sockets and the broker forwards each line to the master as a log record. A worker, because
+// the broker itself writes to fd 2 synchronously: a thread blocked writing to a full FIFO that
+// only it reads would deadlock.
 import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
 import { FORWARD_LOG } from '../wire/protocol.js';
@@ -13,8 +14,7 @@ import { printedLine, toWire } from '../logging/log-record.js';
 const READER =
   "const{parentPort:p,workerData:w}=require('worker_threads'),f=require('fs'),n=require('net');" +
   'w.forEach((path,i)=>{const fd=f.openSync(path,f.constants.O_RDONLY|f.constants.O_NONBLOCK);' +
-  'new n.Socket({fd,readable:true,writable:false}).on("data",b=>p.postMessage([i,b])).on("error",()=>{})});' +
-  "try{f.rmSync(require('path').dirname(w[0]),{recursive:true,force:true})}catch(e){}";
+  'new n.Socket({fd,readable:true,writable:false}).on("data",b=>p.postMessage([i,b])).on("error",()=>{})});';
 
 export function forwardFifoPrints(router: CoreRouter, paths: string[], name: string): void {
   const decoders = paths.map(() => new StringDecoder('utf8'));
