@@ -21,6 +21,7 @@ export class AttachedRouter extends CoreRouter {
   /** Ids of the tree's contexts this router was told of (they all die with the link). */
   private readonly known = new Set<number>();
   private lostReason: string | null = null;
+  private detachReason: string | null = null;
   private stream: Stream | null = null;
   /** Referenced only while something is pending, as in the master. */
   private readonly keepAlive = setInterval(() => undefined, 0x7fffffff).unref();
@@ -55,9 +56,15 @@ export class AttachedRouter extends CoreRouter {
     this.parent = stream;
   }
 
+  /** @internal The listener said why it detaches this process (before closing the socket). */
+  detached(reason: string): void {
+    this.detachReason ??= reason;
+  }
+
   /** @internal The link to the listener ended: everything reached through it is dead. */
-  lost(reason: string): void {
+  lost(streamReason: string): void {
     if (this.lostReason !== null) return;
+    const reason = this.detachReason ?? streamReason;
     this.lostReason = reason;
     const why = `lost the listener at ${this.path}: ${reason}`;
     const ids = new Set([...this.known, ...this.delivery.awaiting().keys()]);

@@ -67,6 +67,7 @@ export async function connectUnix(path: string, opts: ConnectUnixOptions = {}): 
       (msg) => {
         const v = msg.decode();
         if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string' && typeof v[2] === 'number') router.learn(v[0], v[1], v[2]);
+        else if (Array.isArray(v) && v[0] === 'detached' && typeof v[1] === 'string') router.detached(v[1]);
       },
       { handle: NOTICES, policy: (msg) => msg.srcId === welcome.peer.id },
     );

@@ -41,13 +41,23 @@ export interface ListenerHost {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+/** How long a detached process's socket may take to end before it is closed anyway. */
+const DETACH_WAIT_MS = 1000;
+
+/** An attached process: its socket and stream, its handle for notices, why it is being detached. */
+interface Attached {
+  socket: Socket;
+  stream: Stream;
+  notices: number | null;
+  detachReason: string | null;
+}
 
 /**
  * A Unix socket accepting processes of this user into the tree (`router.listen()`). It keeps
  * the process alive until {@link Listener.close} or the router's shutdown.
  */
 export class Listener {
-  private readonly attached = new Map<number, { stream: Stream; notices: number | null }>();
+  private readonly attached = new Map<number, Attached>();
   private readonly pending = new Set<Socket>();
   private closing: Promise<void> | null = null;
   private readonly forgetShutdown: () => void;
@@ -65,7 +75,7 @@ export class Listener {
     private readonly handshakeTimeout: number,
   ) {
     server.on('connection', (socket) => void this.accept(socket));
-    this.forgetShutdown = host.onShutdown(() => this.close());
+    this.forgetShutdown = host.onShutdown(() => this.closeFor("the listener's router shut down"));
     // Contexts coming up later are told to every attached process (it knows the tree).
     host.router.lifecycle.listen((s) => {
       if (s.event !== 'BOOTSTRAPPED' || this.attached.size === 0) return;
@@ -126,6 +136,7 @@ export class Listener {
     };
     sendRecord(socket, { welcome });
     if (rest.length > 0) socket.unshift(rest);
+    const record: Attached = { socket, stream: null!, notices: Number.isInteger(hello.notices) ? (hello.notices as number) : null, detachReason: null };
     const stream = new Stream(`unix:${name}`, id, socket, socket, router.maxMessageSize, {
       onFrame: (frame) => {
         // It speaks only for itself, with this router's authority.
@@ -138,10 +149,11 @@ export class Listener {
       },
       onClose: (s, reason) => {
         this.attached.delete(id);
-        router.linkDied(s, reason);
+        router.linkDied(s, record.detachReason ?? reason);
       },
     });
-    this.attached.set(id, { stream, notices: Number.isInteger(hello.notices) ? (hello.notices as number) : null });
+    record.stream = stream;
+    this.attached.set(id, record);
     router.addRoute(id, stream);
     router.lifecycle.emit({ id, name, parentId: router.myId, event: 'STARTED', reason: null, from: null });
     router.lifecycle.emit({ id, name, parentId: router.myId, event: 'BOOTSTRAPPED', reason: null, from: null });
@@ -152,11 +164,37 @@ export class Listener {
 
   /** Stops listening, removes the socket (and its private directory), and disconnects every attached process. Idempotent. */
   close(): Promise<void> {
+    return this.closeFor('the listener closed');
+  }
+
+  /** Tells an attached process why it is detached (it reads it before the EOF), then closes its stream. */
+  private async detach(id: number, a: Attached, reason: string): Promise<void> {
+    const { router } = this.host;
+    a.detachReason = reason;
+    if (a.notices !== null) {
+      try {
+        router.sendValue(id, a.notices, ['detached', reason]);
+      } catch {
+        // its stream is gone already
+      }
+    }
+    a.stream.end();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, DETACH_WAIT_MS);
+      a.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    a.stream.close(reason);
+  }
+
+  private closeFor(reason: string): Promise<void> {
     this.closing ??= (async () => {
       this.forgetShutdown();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       for (const socket of this.pending) socket.destroy();
-      for (const { stream } of [...this.attached.values()]) stream.close('the listener closed');
+      await Promise.all([...this.attached.entries()].map(([id, a]) => this.detach(id, a, reason)));
       await closed;
       rmSync(this.keyDir, { recursive: true, force: true });
       if (this.ownDir) rmSync(this.ownDir, { recursive: true, force: true });
