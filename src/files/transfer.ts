@@ -31,7 +31,9 @@ export class FileTransfer implements Transfer {
         control.progress(r.bytes, r.bytes);
         this.subject.complete();
       },
-      (e: unknown) => this.subject.error(e),
+      // The failure is the promise's: progress$ just ends (a subscriber that only wants
+      // progress must not get an unhandled error).
+      () => this.subject.complete(),
     );
   }
 

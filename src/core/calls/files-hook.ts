@@ -25,7 +25,7 @@ export interface TransferResult {
  * as it goes; `cancel()` stops it (the destination is left as it was).
  */
 export interface Transfer extends PromiseLike<TransferResult> {
-  /** Progress as it goes; completes when the transfer ends (errors when it fails). */
+  /** Progress as it goes (the latest value replayed); completes when the transfer ends, however it ends. */
   readonly progress$: Observable<TransferProgress>;
   /** Stops the transfer: it rejects with `reason` (an Error) and nothing is left at the destination. */
   cancel(reason?: unknown): void;
