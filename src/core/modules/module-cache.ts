@@ -18,6 +18,7 @@ import type { LoadModuleReply } from './module-protocol.js';
 import { assembleReply, indexReply } from './module-reply-index.js';
 import type { CoreRouter } from '../routing/router.js';
 import { installPreload } from './module-preload.js';
+import { TENDRIL_MODULE_ID } from './child-api.js';
 
 interface Resolution {
   root: string | null;
@@ -54,6 +55,11 @@ interface CachedModule {
 export class ModuleCache {
   private readonly modules = new Map<string, CachedModule>();
   private readonly checks = new Map<string, CheckSlot>();
+  /**
+   * Resolutions that carry no code (to a builtin, or to tendril itself): nothing in them can
+   * go stale, so they are kept and answered here without asking.
+   */
+  private readonly codeless = new Map<string, Resolution>();
   /** Per requester: id -> token of the version it was sent. */
   private readonly sent = new Map<number, Map<string, number>>();
   /** Requests that went up to the parent (tests and debug logs read it). */
@@ -135,6 +141,8 @@ export class ModuleCache {
 
   /** The graph as the parent has it now: a check sent after this request arrived. */
   private current(key: string, specifier: string, importer: string | null): Promise<Resolution> {
+    const known = this.codeless.get(key);
+    if (known !== undefined) return Promise.resolve(known);
     const slot = this.checks.get(key);
     if (slot === undefined) return this.startCheck(key, specifier, importer);
     // The check in flight may have been answered upstream before this request existed.
@@ -168,7 +176,11 @@ export class ModuleCache {
     for (const m of reply.modules) this.modules.set(m.id, { bytes: m.bytes, token: tokenOf.get(m.id) ?? 0 });
     const receivedIds = new Set(reply.modules.map((m) => m.id));
     this.router.logger.debug('modules', `checked '${specifier}' with the parent: ${receivedIds.size} modules new or changed, ${data!.byteLength} bytes`);
-    return { root: reply.root, error: reply.error, graph, tokens, received: data!, receivedIds };
+    const res: Resolution = { root: reply.root, error: reply.error, graph, tokens, received: data!, receivedIds };
+    if (res.error === null && graph.length === 0 && res.root !== null && (res.root.startsWith('node:') || res.root === TENDRIL_MODULE_ID)) {
+      this.codeless.set(`${importer ?? ''}\0${specifier}`, res);
+    }
+    return res;
   }
 }
 
