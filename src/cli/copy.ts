@@ -2,7 +2,7 @@
 // sha256 verified, renamed into place), its progress$ shown in the host's live line.
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
-import type { Transfer } from '../index.js';
+import type { CallView, Transfer } from '../index.js';
 import type { HostUi, Work } from './fleet.js';
 import type { Request } from './options.js';
 
@@ -34,10 +34,18 @@ export function fetchTarget(dest: string, src: string, host: string, hosts: numb
   return isDir ? join(dest, name) : dest;
 }
 
+/** A remote path as scp reads it: relative (or `~/...`) means under the account's home. */
+async function remotePath(view: CallView, path: string): Promise<string> {
+  if (path.startsWith('/')) return path;
+  const home = (await view.call('node:os', 'homedir')) as string;
+  return posix.join(home, path.replace(/^~(\/|$)/, ''));
+}
+
 export function copyWork(req: CopyRequest, hosts: number): Work {
-  return async (_view, ctx, host, ui) => {
+  return async (view, ctx, host, ui) => {
     if (req.direction === 'push') {
-      const remote = req.dest.endsWith('/') ? req.dest + basename(req.src) : req.dest;
+      const dest = await remotePath(view, req.dest);
+      const remote = dest.endsWith('/') || req.dest === '~' ? posix.join(dest, basename(req.src)) : dest;
       const t = ctx.files.put(req.src, remote);
       show(t, ui);
       const onAbort = (): void => t.cancel(ui.signal.reason);
@@ -49,9 +57,10 @@ export function copyWork(req: CopyRequest, hosts: number): Work {
         ui.signal.removeEventListener('abort', onAbort);
       }
     }
-    const local = fetchTarget(req.dest, req.src, host.label, hosts);
+    const src = await remotePath(view, req.src);
+    const local = fetchTarget(req.dest, src, host.label, hosts);
     mkdirSync(dirname(local), { recursive: true });
-    const t = ctx.files.get(req.src, local);
+    const t = ctx.files.get(src, local);
     show(t, ui);
     const { bytes, sha256 } = await t;
     return { ok: true, fields: { bytes, sha256, path: local } };
