@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { FrameParser } from '../wire/frame-parser.js';
 import { WriteBatch } from './write-batch.js';
+import { bufferedBytesLimit, overflowReason } from './backpressure.js';
 
 /** Anything a router can hand a frame to: a stream to another process, or the dispatcher thread. */
 export interface Link {
@@ -19,6 +20,11 @@ export interface StreamEvents {
   onFrame(frame: Uint8Array, stream: Stream): void;
   /** Called once, when the stream can carry nothing more. */
   onClose(stream: Stream, reason: string): void;
+  /**
+   * With this, the stream's buffered bytes are bounded (src/core/links/backpressure.ts): a
+   * frame sent past the bound is not queued but handed here (`first`: the first of a run).
+   */
+  onOverflow?(frame: Uint8Array, stream: Stream, reason: string, first: boolean): void;
 }
 
 const FLUSH_CONCAT_LIMIT = 256 * 1024;
@@ -55,6 +61,9 @@ export class Stream implements Link {
   private readonly input: Readable;
   private readonly batch = new WriteBatch(() => this.flush());
   private closeReason: string | null = null;
+  /** Bound of buffered bytes (0: none) and whether frames are being refused now. */
+  private readonly bufferLimit: number;
+  private refusing = false;
 
   constructor(
     readonly label: string,
@@ -64,6 +73,7 @@ export class Stream implements Link {
     maxMessageSize: number,
     private readonly events: StreamEvents,
   ) {
+    this.bufferLimit = events.onOverflow ? bufferedBytesLimit(maxMessageSize) : 0;
     const onFrame = (frame: Uint8Array): void => {
       this.framesIn++;
       this.events.onFrame(frame, this);
@@ -127,11 +137,35 @@ export class Stream implements Link {
   }
 
   send(frame: Uint8Array): void {
-    if (this.alive) this.batch.add(frame);
+    if (!this.alive) return;
+    if (this.bufferLimit !== 0 && this.overflowing()) return this.refuse(frame);
+    this.batch.add(frame);
   }
 
   sendPieces(pieces: Uint8Array[], total: number): void {
-    if (this.alive) this.batch.addPieces(pieces, total);
+    if (!this.alive) return;
+    // The first piece starts with the frame's header: all a refusal reads.
+    if (this.bufferLimit !== 0 && this.overflowing()) return this.refuse(pieces[0]!);
+    this.batch.addPieces(pieces, total);
+  }
+
+  /** Over the bound of buffered bytes now (a run of refusals ends once it is back under). */
+  private overflowing(): boolean {
+    const over = this.batch.size + this.output.writableLength > this.bufferLimit;
+    if (!over) this.refusing = false;
+    return over;
+  }
+
+  private refuse(frame: Uint8Array): void {
+    const first = !this.refusing;
+    this.refusing = true;
+    this.events.onOverflow!(frame, this, overflowReason(this.label, this.backlog, this.bufferLimit), first);
+  }
+
+  /** Why frames to this stream are refused now (over its bound of buffered bytes), else null. */
+  overflow(): string | null {
+    if (!this.alive || this.bufferLimit === 0 || !this.overflowing()) return null;
+    return overflowReason(this.label, this.backlog, this.bufferLimit);
   }
 
   /** Writes everything queued now. */
