@@ -11,6 +11,7 @@ import { CALL_FUNCTION } from '../wire/protocol.js';
 import { Receiver } from '../messaging/receiver.js';
 import { awaitCall, type CallLifecycle } from './call-lifecycle.js';
 import type { CoreRouter } from '../routing/router.js';
+import { assertRoomTowards } from '../links/backpressure.js';
 
 /** Options of a call: `ctx.with(opts)`, `ctx.import(module, opts)`. */
 export interface CallOptions {
@@ -258,6 +259,8 @@ export async function callWith(ctx: Context, chainId: string | null, module: str
  * the call is made with a reply handle (its reply is dropped) so that an abort can reach it.
  */
 export function callNoReplyWith(ctx: Context, chainId: string | null, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): void {
+  // A stream that is not read (a frozen child) refuses: nothing to wait for, so fail now.
+  assertRoomTowards(ctx.router, ctx.id);
   const timeout = timeoutOf(ctx.router, opts);
   const signal = opts.signal;
   if (signal === undefined) {
