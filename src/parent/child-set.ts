@@ -172,6 +172,11 @@ export class ChildSet {
       launched.toChild.once('error', ended);
       const stream = new Stream(name, id, launched.fromChild, launched.toChild, router.maxMessageSize, {
         onFrame: (frame, s) => router.route(frame, s),
+        // Bounded: a child that does not read gets no more (calls get a ChannelError reply).
+        onOverflow: (frame, _s, reason, first) => {
+          if (first) router.log('warn', `refusing messages to context '${name}' (#${id}): ${reason}`);
+          router.deadReply(frame, reason);
+        },
         onClose: (s, reason) => {
           end.streamReason = reason;
           const settle = (): void => {
