@@ -136,7 +136,12 @@ export class Context {
     return callWith(this, null, module, fn, args, NO_OPTIONS);
   }
 
-  /** Calls without waiting for, or receiving, any reply. */
+  /**
+   * Calls without waiting for, or receiving, any reply.
+   * @throws ChannelError when the stream the call leaves on already holds its bound of bytes
+   * not yet written, max(64 MiB, 2 × maxMessageSize): the receiver is not reading (frozen,
+   * overloaded). Nothing is queued then; a later call may pass once it reads again.
+   */
   callNoReply(module: string | URL, fn: string, ...args: unknown[]): void {
     callNoReplyWith(this, null, module, fn, args, NO_OPTIONS);
   }
