@@ -28,14 +28,39 @@ interface NodePty {
   spawn(file: string, args: string[], opts: Record<string, unknown>): IPty;
 }
 
-/** node-pty, or null when it is not installed or does not load here. */
+/** Why node-pty did not load (set by loadNodePty). */
+let loadFailure = 'not tried';
+
+/**
+ * node-pty, or null when it is not installed or does not load here. It is an optional
+ * dependency (it compiles from source): required only when a PTY is first needed.
+ */
 export function loadNodePty(): NodePty | null {
   try {
     const pty = createRequire(import.meta.url)('node-pty') as NodePty;
-    return pty.native && typeof pty.native.open === 'function' ? pty : null;
-  } catch {
-    return null;
+    if (pty.native && typeof pty.native.open === 'function') return pty;
+    loadFailure = 'it loaded without its native part';
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    loadFailure = err.code === 'MODULE_NOT_FOUND' && /'node-pty'/.test(err.message) ? 'it is not installed' : (err.message.split('\n')[0] ?? String(e));
   }
+  return null;
+}
+
+/**
+ * The backend when neither node-pty nor util-linux `script` is there: a launch that needs a
+ * PTY (a password asked on a terminal) fails at once with the ways to fix it.
+ */
+export function missingPtyBackend(): PtyBackend {
+  return {
+    name: 'none',
+    start(_mode, argv) {
+      throw new Error(
+        `${argv[0]} needs a terminal (PTY) here, and none can be made: node-pty did not load (${loadFailure}) and util-linux \`script\` is not on PATH. ` +
+          'Fix: `npm install node-pty` (`npm rebuild node-pty` when it is installed but not built: an optional dependency of tendril that compiles, so it needs python3, make and a C++ compiler), or install util-linux (`apt-get install util-linux`).',
+      );
+    },
+  };
 }
 
 const SIGNALS: Record<number, NodeJS.Signals> = { 1: 'SIGHUP', 2: 'SIGINT', 9: 'SIGKILL', 15: 'SIGTERM' };
