@@ -6,7 +6,7 @@ import { registerMethods } from '../methods/index.js';
 import { setSsh2Opener } from '../methods/ssh.js';
 import { openSsh2 } from '../methods/ssh2.js';
 import { onPath, scriptBackend, setPtyBackend, type PtyBackend } from '../parent/pty.js';
-import { loadNodePty, nodePtyBackend } from '../parent/pty-node.js';
+import { loadNodePty, missingPtyBackend, nodePtyBackend } from '../parent/pty-node.js';
 
 let installed = false;
 
@@ -26,7 +26,7 @@ export function installMasterMethods(): void {
       hasScript ??= onPath('script');
       if (!backend) {
         const pty = loadNodePty();
-        backend = pty ? nodePtyBackend(pty) : scriptBackend;
+        backend = pty ? nodePtyBackend(pty) : hasScript ? scriptBackend : missingPtyBackend();
       }
       return (mode === 'full' && hasScript ? scriptBackend : backend).start(mode, argv, env);
     },
