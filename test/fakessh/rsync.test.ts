@@ -69,6 +69,7 @@ describeHosts('fakessh through ssh -> sudo', () => {
     if (work) rmSync(work, { recursive: true, force: true });
     rmSync(destAbs, { recursive: true, force: true });
     rmSync(`/home/bob/${dest}.scp`, { force: true });
+    rmSync(`${destAbs}.git`, { recursive: true, force: true });
   });
 
   it('rsync -a --delete of a 200-file tree lands byte-exact in bob\'s home; a second rsync transfers nothing', async () => {
@@ -130,6 +131,26 @@ describeHosts('fakessh through ssh -> sudo', () => {
     expect(readFileSync(down).equals(data)).toBe(true);
   }, 120_000);
 
+  it('git push and clone through the context (a bare repository in bob\'s home)', async () => {
+    expect((await bob.exec(`git init -q --bare ${destAbs}.git`)).code).toBe(0);
+    const local = join(work, 'repo');
+    const git = (...args: string[]): void => {
+      const r = spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-C', local, ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    };
+    mkdirSync(local);
+    git('init', '-q');
+    writeFileSync(join(local, 'README'), 'through fakessh\n');
+    git('add', 'README');
+    git('commit', '-qm', 'first');
+    const push = await fakeSsh(bob, ['git', '-C', local, 'push', '-q', `h:${dest}.git`, 'HEAD:refs/heads/main'], { stdio: 'pipe' });
+    expect(push).toMatchObject({ code: 0, signal: null, stderr: '' });
+    const clone = join(work, 'clone');
+    const r = await fakeSsh(bob, ['git', 'clone', '-q', '-b', 'main', `h:${dest}.git`, clone], { stdio: 'pipe' });
+    expect(r).toMatchObject({ code: 0, signal: null, stderr: '' });
+    expect(readFileSync(join(clone, 'README'), 'utf8')).toBe('through fakessh\n');
+  }, 120_000);
+
   it('the remote command runs as the context\'s account in its home; exit codes and signals come back', async () => {
     const r = await fakeSsh(bob, ['ssh', '-p', '22', '-o', 'BatchMode=yes', 'user@host', 'id -un; pwd; echo err >&2; exit 7'], { stdio: 'pipe' });
     expect(r).toEqual({ code: 7, signal: null, stdout: 'bob\n/home/bob\n', stderr: 'err\n' });
@@ -150,6 +171,19 @@ describeHosts('fakessh through ssh -> sudo', () => {
     const interactive = await fakeSsh(bob, ['ssh', 'host'], { stdio: 'pipe' });
     expect(interactive.code).toBe(255);
     expect(interactive.stderr).toMatch(/fakessh: no remote command/);
+  }, 60_000);
+
+  it('the context dying mid-transfer ends the ssh with 255 and the program with an error; nothing is left behind', async () => {
+    const doomed = await fx.router.local({ name: 'doomed' });
+    const before = fakesshDirs();
+    // A remote command that never ends: only the context's death can end the ssh.
+    const running = fakeSsh(doomed, ['sh', '-c', 'ssh h "echo started; exec sleep 600"; echo "ssh status $?"'], { stdio: 'pipe' });
+    await expect.poll(() => fakesshDirs().length, { timeout: 20_000 }).toBeGreaterThan(before.length);
+    fx.router.disconnect(doomed);
+    const r = await running;
+    expect(r.stdout).toMatch(/ssh status 255/);
+    expect(r.stderr).toMatch(/fakessh: cannot run the command in context 'doomed'/);
+    expect(fakesshDirs()).toEqual(before);
   }, 60_000);
 
   it('a program that cannot be run rejects, and leaves no private directory behind', async () => {

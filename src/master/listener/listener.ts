@@ -75,6 +75,8 @@ export class Listener {
     private readonly handshakeTimeout: number,
   ) {
     server.on('connection', (socket) => void this.accept(socket));
+    // Even if the process exits without closing it (not when a signal kills it).
+    process.once('exit', this.removeFiles);
     this.forgetShutdown = host.onShutdown(() => this.closeFor("the listener's router shut down"));
     // Contexts coming up later are told to every attached process (it knows the tree).
     host.router.lifecycle.listen((s) => {
@@ -84,6 +86,12 @@ export class Listener {
       }
     });
   }
+
+  private readonly removeFiles = (): void => {
+    rmSync(this.keyDir, { recursive: true, force: true });
+    if (this.ownDir) rmSync(this.ownDir, { recursive: true, force: true });
+    else rmSync(this.path, { force: true });
+  };
 
   /** How many processes are attached now. */
   get attachedCount(): number {
@@ -196,9 +204,8 @@ export class Listener {
       for (const socket of this.pending) socket.destroy();
       await Promise.all([...this.attached.entries()].map(([id, a]) => this.detach(id, a, reason)));
       await closed;
-      rmSync(this.keyDir, { recursive: true, force: true });
-      if (this.ownDir) rmSync(this.ownDir, { recursive: true, force: true });
-      else rmSync(this.path, { force: true });
+      this.removeFiles();
+      process.off('exit', this.removeFiles);
     })();
     return this.closing;
   }
