@@ -33,6 +33,8 @@ export class Channel implements AsyncIterable<Message> {
   private closedNormally = false;
 
   /**
+   * Opens this end of a channel with `context`: receives on a new handle, and sends to
+   * `handle` there (or, without it, to the handle the other end's hello names).
    * @param router - the router of this end (the master's Router, or `currentRouter()` in a child)
    * @param context - the context of the other end
    * @param handle - the other end's {@link Channel.handle}; omitted by the end created first,
