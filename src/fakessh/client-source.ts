@@ -28,11 +28,18 @@ sock.on('connect', () => {
   output = fdStream(1, false) || process.stdout;
   output.on('error', () => { done = true; process.exit(255); });
   const input = fdStream(0, true) || process.stdin;
-  input.on('data', (c) => { if (!sock.write(frame(${T_STDIN}, c))) { input.pause(); sock.once('drain', () => input.resume()); } });
+  let inputWaits = false;
+  input.on('data', (c) => {
+    if (sock.write(frame(${T_STDIN}, c)) || inputWaits) return;
+    inputWaits = true;
+    input.pause();
+    sock.once('drain', () => { inputWaits = false; input.resume(); });
+  });
   input.on('end', () => sock.write(frame(${T_EOF}, Buffer.alloc(0))));
   input.on('error', () => sock.write(frame(${T_EOF}, Buffer.alloc(0))));
 });
 let buffered = Buffer.alloc(0);
+let outputWaits = false;
 sock.on('data', (chunk) => {
   buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
   while (buffered.length >= 5) {
@@ -43,7 +50,11 @@ sock.on('data', (chunk) => {
     const data = buffered.subarray(5, 5 + len);
     buffered = buffered.subarray(5 + len);
     if (type === ${T_STDOUT}) {
-      if (!output.write(data)) { sock.pause(); output.once('drain', () => sock.resume()); }
+      if (!output.write(data) && !outputWaits) {
+        outputWaits = true;
+        sock.pause();
+        output.once('drain', () => { outputWaits = false; sock.resume(); });
+      }
     } else if (type === ${T_STDERR}) {
       process.stderr.write(data);
     } else if (type === ${T_FAIL}) {

@@ -173,6 +173,44 @@ describeHosts('fakessh through ssh -> sudo', () => {
     expect(interactive.stderr).toMatch(/fakessh: no remote command/);
   }, 60_000);
 
+  it('flow control: a local reader that does not read holds the remote writer back; then everything arrives', async () => {
+    const size = 200_000_000;
+    const gate = join(work, 'gate');
+    expect(spawnSync('mkfifo', [gate]).status).toBe(0);
+    // The reader waits on the gate (a FIFO) before reading the ssh's output at all.
+    const running = fakeSsh(bob, ['sh', '-c', `ssh h 'exec head -c ${size} /dev/zero' | { read -r _ < ${gate}; wc -c; }`], { stdio: 'pipe' });
+    const writer = (): number | null => {
+      const r = spawnSync('pgrep', ['-u', 'bob', '-f', `^head -c ${size} /dev/zero`], { encoding: 'utf8' });
+      const pid = r.stdout.trim().split('\n')[0];
+      if (!pid) return null;
+      try {
+        return Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
+      } catch {
+        return null;
+      }
+    };
+    await expect.poll(writer, { timeout: 30_000 }).toBeGreaterThan(0);
+    // Wait until the remote writer is stuck (its count stops moving), then look at how far it got.
+    let last = -1;
+    await expect
+      .poll(
+        () => {
+          const now = writer();
+          const stuck = now === last;
+          last = now ?? -1;
+          return stuck;
+        },
+        { timeout: 60_000, interval: 700 },
+      )
+      .toBe(true);
+    // Held back by the pipes, the stream's credit and the socket: a small part of the whole.
+    expect(last).toBeLessThan(size / 4);
+    writeFileSync(gate, 'go\n');
+    const r = await running;
+    expect(r).toMatchObject({ code: 0, signal: null, stderr: '' });
+    expect(r.stdout!.trim()).toBe(String(size));
+  }, 180_000);
+
   it('the context dying mid-transfer ends the ssh with 255 and the program with an error; nothing is left behind', async () => {
     const doomed = await fx.router.local({ name: 'doomed' });
     const before = fakesshDirs();
