@@ -1,17 +1,23 @@
-// Chaos property (issue 10, acceptance): random 3-level trees of local contexts (via=), calls
-// in flight in every direction the policies allow (the master into every node; code in every
-// middle node into each of its descendants) and Sender -> Receiver streams between random
-// nodes and the master, then random SIGKILL / SIGSTOP of random nodes. Every call and every
-// receiver settles once, within its bound after a detectable death; calls to survivors still
-// succeed; exactly the killed subtrees end dead, in the master and in each middle node's own
-// view; the reasons follow the rule; no process is left behind.
+// Chaos property (issue 10, acceptance; issue 15): random 3-level trees of local contexts
+// (via=) with one node of level 1 or 2 started over ssh (OpenSSH or ssh2, the real test sshd:
+// its subtree runs there), calls in flight in every direction the policies allow (the master
+// into every node; code in every middle node into each of its descendants), calls flowing
+// from the master into every node all along, and Sender -> Receiver streams between random
+// nodes and the master, then random SIGKILL / SIGSTOP / SIGSTOP+SIGCONT (a pause) of random
+// nodes. Every call and every receiver settles once, within its bound after a detectable
+// death; calls to survivors (paused ones too) still succeed; exactly the killed subtrees end
+// dead, in the master and in each middle node's own view; the reasons follow the rule; no
+// process is left behind. The bounds met are printed per run and for the whole property.
+// CI form: RUNS runs (< 60 s); long form: CHAOS_ROUNDS=n, or SOAK=long for 100.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { Receiver, Router, type Context, type Sender } from '../../src/index.js';
+import { expect, it } from 'vitest';
+import { ChannelError, Receiver, Router, type Context, type Sender } from '../../src/index.js';
 import { assertProperty } from '../support/fc.js';
+import { HOST_A, sshTo } from '../hosts/hosts.js';
+import { describeHosts } from '../support/hosts-suite.js';
 import { isGone, processState, waitFor, waitGone } from '../support/processes.js';
 import type * as NodeTasks from '../fixtures/chaos/node-tasks.js';
-import { MASTER, ancestors, deadline, describeScenario, descendants, endsDead, frozenOrphans, levelOf, reasonProblem, scenarioArb, type Bounds, type Scenario } from './chaos-model.js';
+import { MASTER, ancestors, deadline, describeScenario, descendants, endsDead, frozenOrphans, levelOf, reasonProblem, scenarios, type Bounds, type Scenario } from './chaos-model.js';
 
 const TASKS = new URL('../fixtures/chaos/node-tasks.ts', import.meta.url);
 // Short heartbeats, but not shorter: at 200 ms × 2 misses, live nodes of a tree being built
@@ -23,7 +29,19 @@ const SHUTDOWN_MS = 1000;
 const BOUNDS: Bounds = { SIGKILL: 1000, SIGSTOP: HEARTBEAT * (MISSES + 1) + 1000 };
 /** No pending hold or inbox outlives this (nothing waits forever, even when the runtime fails). */
 const MAX_WAIT = 15_000;
-const RUNS = 5;
+const RUNS = Number(process.env.CHAOS_ROUNDS ?? (process.env.SOAK === 'long' ? 100 : 5));
+/** A run takes 5-8 s here; the CI form stays under 60 s. */
+const TIMEOUT = Math.max(60_000, RUNS * 20_000);
+
+/** Figures over all runs (printed at the end). */
+const stats = {
+  runs: 0,
+  settled: 0,
+  flowing: 0,
+  orphans: 0,
+  tightest: Number.POSITIVE_INFINITY,
+  detect: { SIGKILL: [] as number[], SIGSTOP: [] as number[] },
+};
 
 type Outcome = NodeTasks.Outcome;
 type InboxOutcome = Outcome & { count: number };
@@ -78,7 +96,10 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
       const at = sc.parents.map((_, i) => i).filter((i) => levelOf(sc.parents, i) === level);
       await Promise.all(at.map(async (i) => {
         const p = sc.parents[i]!;
-        ctxs[i] = await router.local({ name: names[i], ...(p === MASTER ? {} : { via: ctxs[p] }) });
+        const via = p === MASTER ? {} : { via: ctxs[p] };
+        ctxs[i] = sc.ssh?.node === i
+          ? await router.ssh({ ...sshTo(HOST_A, 'alice'), name: names[i], transport: sc.ssh.transport, ...via })
+          : await router.local({ name: names[i], ...via });
       }));
     }
     const who = await Promise.all(ctxs.map((c) => tasks(c).identity()));
@@ -144,18 +165,45 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
     }
 
+    // Calls flowing from the master into every node all along: each settles; a node's stop
+    // at its first failure (it is dead: later ones would fail at once).
+    let pumping = true;
+    const pumps = ctxs.map(async (c, i) => {
+      const out: Settled<unknown>[] = [];
+      while (pumping) {
+        const r = await within(settle(tasks(c).identity(), () => undefined), MAX_WAIT, `flowing call to ${names[i]}`).catch((e: Error) => (problems.push(e.message), null));
+        if (r === null) break;
+        out.push(r);
+        if (!r.ok) break;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      return out;
+    });
+    const deadAt = new Map<number, number>();
+    ctxs.forEach((c, i) => void c.whenDead().then(() => deadAt.set(i, Date.now())));
+
     // Chaos.
     const hitAt = new Map<number, number>();
-    for (const kill of sc.kills) {
-      if (kill.delayMs > 0) await new Promise((r) => setTimeout(r, kill.delayMs));
-      hitAt.set(kill.node, Date.now());
+    const resumed: Promise<void>[] = [];
+    const signal = (pid: number, sig: NodeJS.Signals): void => {
       try {
-        process.kill(pids[kill.node]!, kill.signal);
+        process.kill(pid, sig);
       } catch (e) {
         // Already gone: a victim above it died a moment ago and took it along.
         if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
       }
+    };
+    for (const kill of sc.kills) {
+      if (kill.delayMs > 0) await new Promise((r) => setTimeout(r, kill.delayMs));
+      hitAt.set(kill.node, Date.now());
+      const pid = pids[kill.node]!;
+      if (kill.signal !== 'PAUSE') signal(pid, kill.signal);
+      else {
+        signal(pid, 'SIGSTOP');
+        resumed.push(new Promise((r) => setTimeout(() => r(signal(pid, 'SIGCONT')), kill.resumeMs)));
+      }
     }
+    await Promise.all(resumed);
     const dueFor = (observer: number, node: number): number | null => deadline(sc, observer, node, hitAt, BOUNDS);
 
     // Every call and receiver aimed at a dead node settles within its bound.
@@ -168,11 +216,30 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
       if (endsDead(sc, i)) await within(ctxs[i]!.whenDead(), late, `${names[i]} dead in the master`).catch((e: Error) => void problems.push(e.message));
     }
 
+    // How long each death took to be known in the master (victims with no victim above).
+    for (const k of sc.kills) {
+      if (k.signal === 'PAUSE' || ancestors(sc.parents, k.node).some((a) => endsDead(sc, a))) continue;
+      const at = deadAt.get(k.node);
+      if (at !== undefined) stats.detect[k.signal].push(at - hitAt.get(k.node)!);
+    }
+    pumping = false;
+    const flowed = await Promise.all(pumps);
+    for (const [i, calls] of flowed.entries()) {
+      stats.flowing += calls.length;
+      const failed = calls.filter((r) => !r.ok);
+      if (!endsDead(sc, i)) {
+        if (failed.length > 0) problems.push(`flowing call to live ${names[i]} failed: ${String((failed[0] as { error: unknown }).error)}`);
+      } else if (failed.length === 1 && (failed[0] as { error: unknown }).error instanceof ChannelError === false) {
+        problems.push(`flowing call to dead ${names[i]}: expected a ChannelError, got ${String((failed[0] as { error: unknown }).error)}`);
+      }
+    }
+
     // The survivors: release their holds, stop the streams between live nodes.
     const alive = sc.parents.map((_, i) => i).filter((i) => !endsDead(sc, i));
     await Promise.all(alive.map((i) => tasks(ctxs[i]!).releaseAll()));
     await Promise.all(watches.filter((w) => !endsDead(sc, w.s.sender) && (w.s.holder === MASTER || !endsDead(sc, w.s.holder))).map((w) => tasks(ctxs[w.s.sender]!).stopSending(w.key)));
     const outcomes = await Promise.all(tracked.map((t) => within(t.settled, 10_000, t.what).catch((e: Error) => (problems.push(e.message), null))));
+    stats.settled += outcomes.filter((o) => o !== null).length;
 
     const check = (ok: boolean, what: string): void => void (ok || problems.push(what));
     const inTime = (at: number, due: number, what: string): void => {
@@ -271,8 +338,10 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
     // Out of everyone's reach while frozen (see frozenOrphans): let them run, they must go by themselves.
     for (const i of frozenOrphans(sc)) if (pids[i] !== undefined && !isGone(pids[i]!)) process.kill(pids[i]!, 'SIGCONT');
     await waitGone(pids, SHUTDOWN_MS + 3000).catch((e: Error) => problems.push(`left behind: ${e.message}`));
-    for (const pid of pids) if (!isGone(pid)) problems.push(`pid ${pid} still there [${processState(pid)}]`), process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (!isGone(pid)) stats.orphans++, problems.push(`pid ${pid} still there [${processState(pid)}]`), process.kill(pid, 'SIGKILL');
   }
+  stats.runs++;
+  if (slack.length) stats.tightest = Math.min(stats.tightest, ...slack);
   const tightest = slack.length ? `${Math.min(...slack)} ms` : 'n/a';
   console.log(`chaos run ${run} (${(performance.now() - started).toFixed(0)} ms): ${describeScenario(sc)}; ${slack.length} settles after deaths, tightest ${tightest} before its bound; ${problems.length} problems`);
   if (problems.length > 0) {
@@ -280,14 +349,34 @@ async function runScenario(sc: Scenario, run: number): Promise<void> {
   }
 }
 
-describe('chaos', () => {
-  it(`random 3-level trees, calls and streams in flight, random SIGKILL/SIGSTOP: everything settles once in time, exactly the killed subtrees die, reasons follow the rule (${RUNS} runs)`, async () => {
+/** The figures of the whole property, one line each. */
+function printStats(): void {
+  const max = (xs: number[]): string => (xs.length ? `${Math.max(...xs)} ms (of ${xs.length}; bound ${BOUNDS.SIGKILL} / ${BOUNDS.SIGSTOP} ms)` : 'n/a');
+  console.log(
+    [
+      `chaos figures over ${stats.runs} runs:`,
+      `  calls and receivers settled: ${stats.settled} tracked + ${stats.flowing} flowing, 0 unsettled`,
+      `  orphans: ${stats.orphans}`,
+      `  death known in the master after SIGKILL: max ${max(stats.detect.SIGKILL)}`,
+      `  death known in the master after SIGSTOP: max ${max(stats.detect.SIGSTOP)}`,
+      `  tightest settle: ${Number.isFinite(stats.tightest) ? `${stats.tightest} ms before its bound` : 'n/a'}`,
+    ].join('\n'),
+  );
+}
+
+describeHosts('chaos', () => {
+  it(`random 3-level trees with an ssh level, calls and streams in flight, random SIGKILL/SIGSTOP/pause: everything settles once in time, exactly the killed subtrees die, reasons follow the rule (${RUNS} runs)`, async () => {
     let run = 0;
-    await assertProperty(
-      fc.asyncProperty(scenarioArb, async (sc) => {
-        await runScenario(sc, run++);
-      }),
-      { numRuns: RUNS, endOnFailure: true },
-    );
-  }, 60_000);
+    try {
+      await assertProperty(
+        fc.asyncProperty(scenarios(true), async (sc) => {
+          await runScenario(sc, run++);
+        }),
+        { numRuns: RUNS, endOnFailure: true },
+      );
+    } finally {
+      printStats();
+    }
+    expect(stats.orphans).toBe(0);
+  }, TIMEOUT);
 });
