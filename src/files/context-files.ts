@@ -17,9 +17,14 @@ import { noteTemp, removeTemp, tempPathFor } from './temp-files.js';
 import { FileTransfer, type TransferControl } from './transfer.js';
 import type { ReceiveRequest } from './file-service.js';
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-/** The FileService module, served to children from the master. */
-export const FILE_SERVICE = new URL(`./file-service${ext}`, import.meta.url).href;
+/**
+ * The FileService module, served to children from the master: next to this file when tendril
+ * runs from its sources, dist/files/file-service.js when it runs built (dist/index.js is one
+ * bundle; scripts/build.mjs builds that file on top of it).
+ */
+export const FILE_SERVICE = (
+  import.meta.url.endsWith('.ts') ? new URL('./file-service.ts', import.meta.url) : new URL('./files/file-service.js', import.meta.url)
+).href;
 
 /** What a local source is: an open file, its size, mode and mtime. */
 export interface LocalSource {
