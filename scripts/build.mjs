@@ -170,6 +170,25 @@ await build({
   logLevel: 'warning',
 });
 
+// FileService (src/files/file-service.ts), served to targets by file transfer: its own file
+// in dist/files/, on top of dist/index.js (imported as '../index.js', which stays external).
+await build({
+  entryPoints: [join(root, 'src/files/file-service.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: join(dist, 'files'),
+  packages: 'external',
+  plugins: [{
+    name: 'package-root-files',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) => (args.resolveDir === join(root, 'src/files') ? { path: '../index.js', external: true } : undefined));
+    },
+  }],
+  logLevel: 'warning',
+});
+
 if (!skipTypes) {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   writeFileSync(join(dist, 'index.d.ts'), "export * from './types/src/index.js';\n");
