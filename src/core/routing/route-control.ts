@@ -71,8 +71,13 @@ export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}, 
 
   // Each death is told once to every neighbour that may not know it: the parent unless the
   // news came from there, and every child except the one it came from (never echoed back).
+  // A unidirectional context routes nothing between its children, so no other child can
+  // await a context behind one of them: a death from a child goes only up, and one subtree's
+  // death costs O(depth x subtree) messages instead of O(tree x subtree) (bench/simulation.ts).
+  // News from the parent still goes down to every child: they may have talked to it upwards.
   router.addDeathListener((id, reason, from) => {
     if (from !== router.parent && router.parent?.alive) router.sendValue(router.parentId, DEL_ROUTE, [id, reason]);
+    if (router.unidirectional && from !== null && from !== router.parent) return;
     for (const link of router.childLinks()) {
       if (link !== from && link.remoteId !== id) router.sendValue(link.remoteId, DEL_ROUTE, [id, reason]);
     }
