@@ -24,6 +24,8 @@ import { benchModules } from './modules.js';
 import { benchTrees } from './trees.js';
 import { benchMethods } from './methods.js';
 import { benchFloor } from './floor.js';
+import { benchScale, lastLocalTree } from './scale.js';
+import { benchSimulation } from './simulation.js';
 
 const BOOT_RUNS = 10;
 const RTT_BLOCKS = 5;
@@ -219,6 +221,8 @@ async function more(): Promise<void> {
   await benchTrees();
   await benchMethods();
   await benchFloor();
+  await benchScale();
+  await benchSimulation(lastLocalTree);
 }
 
 main()
