@@ -5,6 +5,8 @@
 // Run alone with `node --import tsx bench/scale.ts [--no-ssh]`, or through bench/run.ts.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { bareSpawnMs } from './limits.js';
 import { median, msSince, now, sleep } from './stats.js';
 import { Router, type Context } from './tendril.js';
@@ -25,10 +27,12 @@ export interface ScaleRun {
   failures: string[];
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
+// A full GC before each heap reading, without needing node --expose-gc.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 async function measure(label: string, contexts: number, limitMs: number, run: (router: Router) => Promise<string[]>): Promise<ScaleRun> {
-  gc?.();
+  gc();
   await sleep(50);
   const rss0 = process.memoryUsage.rss();
   const heap0 = process.memoryUsage().heapUsed;
@@ -38,7 +42,7 @@ async function measure(label: string, contexts: number, limitMs: number, run: (r
   const failures = await run(router);
   const ms = msSince(t0);
   const cpu = process.cpuUsage(cpu0);
-  gc?.();
+  gc();
   const rss1 = process.memoryUsage.rss();
   const heap1 = process.memoryUsage().heapUsed;
   await router.shutdown();
