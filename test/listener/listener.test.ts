@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { ChannelError, StreamError, connectUnix, type Context } from '../../src/index.js';
+import { CallError, ChannelError, Router, StreamError, connectUnix, type Context } from '../../src/index.js';
 import { describeHosts } from '../support/hosts-suite.js';
 import { withRouter } from '../support/router.js';
 
@@ -129,6 +129,43 @@ describeHosts('Unix listener', () => {
     }
     // Detaching is a death the listener sees.
     await expect.poll(() => fx.router.contextById(r.myself().id)?.state, { timeout: 20_000 }).toBe('dead');
+  }, 60_000);
+
+  it('the listener\'s side can shut down or disconnect an attached process', async () => {
+    const { grandchild } = await tree();
+    const l = await fx.router.listen();
+    const { router: r } = await connectUnix(l.path);
+    const attached = fx.router.contextById(r.myself().id)!;
+    await attached.shutdown({ wait: true });
+    await expect.poll(() => r.closedReason, { timeout: 20_000 }).toBe('shutdown requested by the listener');
+    expect(await settled(r.contextById(grandchild.id)!.call('node:os', 'hostname'))).toBeInstanceOf(ChannelError);
+
+    const { router: r2 } = await connectUnix(l.path);
+    const pending = settled(r2.contextById(grandchild.id)!.call('node:timers/promises', 'setTimeout', 120_000));
+    fx.router.disconnect(fx.router.contextById(r2.myself().id)!);
+    expect(await pending).toBeInstanceOf(ChannelError);
+    expect(r2.closedReason).toMatch(/disconnected/);
+    expect(l.attachedCount).toBe(0);
+  }, 60_000);
+
+  it('the listener\'s import policy applies to the attached process\'s calls', async () => {
+    const tasks = fileURLToPath(new URL('../fixtures/listener/tasks.ts', import.meta.url));
+    const strict = fx.track(new Router({ printLogs: false, shutdownTimeout: 2000, importPolicy: { deny: [/fixtures\/listener\/tasks/] } }));
+    const child = await strict.local({ name: 'strict-child' });
+    const l = await strict.listen();
+    const { router: r } = await connectUnix(l.path);
+    try {
+      const c = r.contextById(child.id)!;
+      const e = await settled(c.call(tasks, 'greet', 'x'));
+      expect(e).toBeInstanceOf(CallError);
+      expect((e as Error).message).toMatch(/fixtures\/listener\/tasks/);
+      // The listening router's own calls get the same answer; another router's tree serves the module.
+      expect(await settled(child.call(tasks, 'greet', 'x'))).toBeInstanceOf(CallError);
+      const open = await fx.router.local();
+      expect(await open.call(tasks, 'greet', 'x')).toMatch(/^hello x from \d+$/);
+    } finally {
+      await r.shutdown();
+    }
   }, 60_000);
 
   it('close() and shutdown() end attached routers: pending calls and later calls reject with ChannelError', async () => {

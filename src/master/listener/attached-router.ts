@@ -5,6 +5,7 @@ import type { Context } from '../../core/calls/context.js';
 import { StreamError } from '../../core/errors.js';
 import { delRouteHandle } from '../../core/handles/del-route.js';
 import { installHandle } from '../../core/handles/install.js';
+import { shutdownHandle } from '../../core/handles/shutdown.js';
 import { payloadOrDrop } from '../../core/handles/payload.js';
 import type { Stream } from '../../core/links/stream.js';
 import type { ConnectionMethod, MethodOptions, CommonOptions } from '../../core/routing/connection-options.js';
@@ -35,6 +36,11 @@ export class AttachedRouter extends CoreRouter {
     super({ id: welcome.id, name: welcome.name, parentIds: welcome.parentIds, maxMessageSize: welcome.maxMessageSize });
     this.learn(welcome.peer.id, welcome.peer.name, -1);
     for (const [id, name, parentId] of welcome.contexts) this.learn(id, name, parentId);
+    // Asked to shut down (ctx.shutdown() on the listener's side): detach.
+    installHandle(this, shutdownHandle, () => {
+      this.detached('shutdown requested by the listener');
+      void this.shutdown();
+    });
     // Deaths in the tree, told by the listener (its route control sends DEL_ROUTE to every link).
     installHandle(this, delRouteHandle, (msg) => {
       const v = payloadOrDrop(this, delRouteHandle, msg);

@@ -12,7 +12,8 @@ import { StreamError } from '../../core/errors.js';
 import { startHeartbeat } from '../../core/links/heartbeat.js';
 import { Stream } from '../../core/links/stream.js';
 import type { CoreRouter } from '../../core/routing/router.js';
-import { OFF_AUTH, frameSrc } from '../../core/wire/protocol.js';
+import { NO_REPLY, OFF_AUTH, encodeFrame, frameSrc } from '../../core/wire/protocol.js';
+import { encode } from '../../core/wire/codec.js';
 import type { ContextTreeNode } from '../actor-tree.js';
 import { HANDSHAKE_VERSION, type Welcome, newKey, newNonce, proofMatches, readRecord, sendRecord } from './handshake.js';
 
@@ -78,6 +79,11 @@ export class Listener {
     // Even if the process exits without closing it (not when a signal kills it).
     process.once('exit', this.removeFiles);
     this.forgetShutdown = host.onShutdown(() => this.closeFor("the listener's router shut down"));
+    // An attached context declared dead here (disconnect(), a heartbeat) loses its socket.
+    host.router.addDeathListener((id, reason) => {
+      const a = this.attached.get(id);
+      if (a) void this.detach(id, a, reason);
+    });
     // Contexts coming up later are told to every attached process (it knows the tree).
     host.router.lifecycle.listen((s) => {
       if (s.event !== 'BOOTSTRAPPED' || this.attached.size === 0) return;
@@ -177,15 +183,12 @@ export class Listener {
 
   /** Tells an attached process why it is detached (it reads it before the EOF), then closes its stream. */
   private async detach(id: number, a: Attached, reason: string): Promise<void> {
+    if (a.detachReason !== null) return;
     const { router } = this.host;
     a.detachReason = reason;
-    if (a.notices !== null) {
-      try {
-        router.sendValue(id, a.notices, ['detached', reason]);
-      } catch {
-        // its stream is gone already
-      }
-    }
+    this.attached.delete(id);
+    // Straight on its stream: the router may already hold it dead (and would not route to it).
+    if (a.notices !== null) a.stream.send(encodeFrame(id, router.myId, router.myId, a.notices, NO_REPLY, encode(['detached', reason])));
     a.stream.end();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, DETACH_WAIT_MS);
