@@ -189,7 +189,9 @@ export class ChildSet {
             router.linkDied(s, why);
           };
           // The exit code or signal says more than the end of the stream, and follows it closely.
-          if (!endedByItself || end.exit || end.lastWords || !this.records.has(id)) return settle();
+          // Not for a child asked to shut down: its reason is known, and calls made meanwhile
+          // would read 'no route' for up to EXIT_WAIT_MS (issue 15.8).
+          if (!endedByItself || end.asked || end.exit || end.lastWords || !this.records.has(id)) return settle();
           const timer = setTimeout(settle, EXIT_WAIT_MS);
           exitCame = () => {
             clearTimeout(timer);
