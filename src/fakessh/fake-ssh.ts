@@ -58,9 +58,11 @@ export async function fakeSsh(ctx: Context, argv: string[], opts: FakeSshOptions
   }
   ctx.assertAlive();
   const dir = mkdtempSync(join(tmpdir(), 'tendril-fakessh-'));
-  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
-  // Even if the master exits while the program runs.
-  process.once('exit', removeDir);
+  trackDir(dir);
+  const removeDir = (): void => {
+    rmSync(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
+  };
   const sessions = new Set<Promise<void>>();
   const sockets = new Set<Socket>();
   const server = createServer();
@@ -99,8 +101,21 @@ export async function fakeSsh(ctx: Context, argv: string[], opts: FakeSshOptions
     await Promise.allSettled([...sessions]);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     removeDir();
-    process.off('exit', removeDir);
   }
+}
+
+/** Private directories of fakeSsh() calls running now: removed even if the master exits meanwhile. */
+const liveDirs = new Set<string>();
+let exitHook = false;
+
+function trackDir(dir: string): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  liveDirs.add(dir);
 }
 
 /** scp and sftp run /usr/bin/ssh unless given `-S`: they get ours. */
