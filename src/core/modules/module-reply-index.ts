@@ -3,6 +3,7 @@
 // sources stay encoded; a reply is passed on as received, or reassembled from the encoded
 // modules a requester still lacks (byte copies, no UTF-8 decode or re-encode).
 import { decode, encode } from '../wire/codec.js';
+import { EXT_TIMESTAMP, EXT_UNDEFINED } from '../wire/msgpack-ext.js';
 
 /** A LOAD_MODULE reply with its modules left encoded. */
 export interface IndexedReply {
@@ -21,8 +22,8 @@ function malformed(what: string): never {
 }
 
 /**
- * Walks the kinds of values a reply holds (nil, strings, binaries, unsigned numbers, arrays,
- * maps); anything else is not something the master sends.
+ * Walks any msgpack value (the reply's own fields are nil, strings, arrays, maps and numbers;
+ * an import map may hold the codec's extensions); a byte msgpack does not define is refused.
  */
 class Cursor {
   private readonly view: DataView;
@@ -43,13 +44,24 @@ class Cursor {
     return size === 1 ? this.buf[at]! : size === 2 ? this.view.getUint16(at) : this.view.getUint32(at);
   }
 
-  /** The next value's kind (s: string, binary or a number's bytes; a: array, m: map, n: nil or fixint) and its length. */
-  head(): ['s' | 'a' | 'm' | 'n', number] {
+  /** The next value's kind (s: bytes to skip; a: array, m: map, x: an extension marker, n: nothing more) and its length. */
+  head(): ['s' | 'a' | 'm' | 'n' | 'x', number] {
     const t = this.uint(1);
-    // Unsigned integers (freshness tokens): a fixint, or 1, 2, 4, 8 bytes after the type byte.
-    if (t < 0x80) return ['n', 0];
+    // Scalars: fixints, nil and booleans stand alone; numbers have 1-8 bytes after the type.
+    if (t < 0x80 || t >= 0xe0 || t === 0xc2 || t === 0xc3) return ['n', 0];
     if (t >= 0xcc && t <= 0xcf) return ['s', 1 << (t - 0xcc)];
-    if (t === 0xcb) return ['s', 8];
+    if (t >= 0xd0 && t <= 0xd3) return ['s', 1 << (t - 0xd0)];
+    if (t === 0xca || t === 0xcb) return ['s', t === 0xca ? 4 : 8];
+    // The codec's extensions (wire/msgpack-ext.ts): a one-byte marker whose content is the
+    // next value (an exact object, a Map...), except undefined; a timestamp is data.
+    if (t === 0xd4) {
+      this.need(2);
+      const type = this.buf[this.pos]!;
+      this.pos += 2;
+      return type === EXT_UNDEFINED || type === EXT_TIMESTAMP ? ['n', 0] : ['x', 1];
+    }
+    if (t >= 0xd5 && t <= 0xd8) return ['s', 1 + (1 << (t - 0xd4))];
+    if (t >= 0xc7 && t <= 0xc9) return ['s', this.uint(1 << (t - 0xc7)) + 1];
     if (t >= 0xa0 && t < 0xc0) return ['s', t & 0x1f];
     if (t >= 0x90 && t < 0xa0) return ['a', t & 0x0f];
     if (t >= 0x80 && t < 0x90) return ['m', t & 0x0f];
@@ -71,6 +83,7 @@ class Cursor {
         this.pos += n;
       } else if (kind === 'a') left += n;
       else if (kind === 'm') left += 2 * n;
+      else if (kind === 'x') left += n;
     }
   }
 
