@@ -175,7 +175,7 @@ export class ModuleCache {
     graph.forEach((id, i) => tokenOf.set(id, tokens?.[i] ?? 0));
     for (const m of reply.modules) this.modules.set(m.id, { bytes: m.bytes, token: tokenOf.get(m.id) ?? 0 });
     const receivedIds = new Set(reply.modules.map((m) => m.id));
-    this.router.logger.debug('modules', `checked '${specifier}' with the parent: ${receivedIds.size} modules new or changed, ${data!.byteLength} bytes`);
+    this.router.logger.debug('modules', `fetched '${specifier}' from the parent: ${receivedIds.size} modules new or changed, ${data!.byteLength} bytes`);
     const res: Resolution = { root: reply.root, error: reply.error, graph, tokens, received: data!, receivedIds };
     if (res.error === null && graph.length === 0 && res.root !== null && (res.root.startsWith('node:') || res.root === TENDRIL_MODULE_ID)) {
       this.codeless.set(`${importer ?? ''}\0${specifier}`, res);
