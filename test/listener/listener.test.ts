@@ -5,7 +5,7 @@
 // (pending calls reject with ChannelError).
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,20 @@ describeHosts('Unix listener', () => {
     expect(await runClient(l2.path, grandchild.id)).toMatchObject({ grandchild: 'grandchild' });
   }, 90_000);
 
+  it('connecting where no listener is, or to a socket that is not one, says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'listener-none-'));
+    dirs.push(dir);
+    await expect(connectUnix(join(dir, 'sock'))).rejects.toThrow(/cannot connect to the listener at .*: no such socket/);
+    const other = createServer((s) => s.end('SSH-2.0-OpenSSH_9.2\r\n'));
+    await new Promise<void>((resolve) => other.listen(join(dir, 'other'), resolve));
+    try {
+      await expect(connectUnix(join(dir, 'other'))).rejects.toThrow(StreamError);
+      await expect(connectUnix(join(dir, 'other'))).rejects.toThrow(/not a tendril listener/);
+    } finally {
+      other.close();
+    }
+  });
+
   it('a peer that does not prove its uid is refused by the listener itself, with the reason', async () => {
     const l = await fx.router.listen();
     const answer = await new Promise<string>((resolve, reject) => {
@@ -124,6 +138,11 @@ describeHosts('Unix listener', () => {
       const later = await fx.router.local({ via: child, name: 'later' });
       await expect.poll(() => r.contextById(later.id)?.name, { timeout: 20_000 }).toBe('later');
       expect(await r.contextById(later.id)!.call('node:os', 'hostname')).toBe(await later.call('node:os', 'hostname'));
+      // It starts contexts through the tree (never by itself); the listener sees them come up.
+      await expect(r.local()).rejects.toThrow(/only through a context of the tree: pass via/);
+      const mine = await r.local({ via: r.contextById(child.id)!, name: 'from-attached' });
+      expect(await mine.call('node:os', 'hostname')).toBeTypeOf('string');
+      await expect.poll(() => fx.router.contextById(mine.id)?.state, { timeout: 20_000 }).toBe('running');
     } finally {
       await r.shutdown();
     }
