@@ -4,9 +4,10 @@
 // both protocols (SFTP and legacy); exit codes and signals; cleanup of the private directory.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Context } from '../../src/index.js';
 import { fakeSsh } from '../../src/fakessh/fake-ssh.js';
@@ -223,6 +224,15 @@ describeHosts('fakessh through ssh -> sudo', () => {
     expect(r.stderr).toMatch(/fakessh: cannot run the command in context 'doomed'/);
     expect(fakesshDirs()).toEqual(before);
   }, 60_000);
+
+  it('a master that exits while fakeSsh() runs leaves no private directory behind', async () => {
+    const script = fileURLToPath(new URL('../fixtures/fakessh/exit-midway.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(3);
+    const made = r.stdout.trim();
+    expect(made).toMatch(/^tendril-fakessh-/);
+    expect(existsSync(join(tmpdir(), made))).toBe(false);
+  }, 90_000);
 
   it('a program that cannot be run rejects, and leaves no private directory behind', async () => {
     const before = fakesshDirs();
