@@ -69,6 +69,19 @@ describe('files: bad input and faults, local', () => {
     expect(existsSync(join(dir, 'cancelled'))).toBe(false);
   });
 
+  it('cancel() of a get at 50% rejects, and leaves nothing on the master', async () => {
+    const ctx = await fx.local();
+    const big = join(dir, 'big-get');
+    randomFile(big, 64 << 20);
+    const get = ctx.files.get(big, join(dir, 'got-cancelled'));
+    get.progress$.subscribe((p) => {
+      if (p.total > 0 && p.bytes >= p.total / 2) get.cancel(new Error('enough of it'));
+    });
+    expect(await failure(get)).toMatchObject({ message: 'enough of it' });
+    expect(existsSync(join(dir, 'got-cancelled'))).toBe(false);
+    expect(tempFilesIn(dir)).toEqual([]);
+  });
+
   it('a target SIGKILLed at 50%: ChannelError within 1 s, and no file left after its next start', async () => {
     const ctx = await fx.local({ name: 'victim' });
     const big = join(dir, 'big2');
