@@ -27,7 +27,7 @@ export interface Served {
 /** Default chunk size: large enough to cost little per byte, small enough to interleave. */
 export const CHUNK_SIZE = 256 * 1024;
 /** Default number of chunks in flight per transfer (the memory bound: WINDOW * CHUNK_SIZE). */
-export const WINDOW = 8;
+export const WINDOW = 16;
 
 export const isFailure = (v: unknown): v is Failure =>
   typeof v === 'object' && v !== null && typeof (v as Failure).e === 'string' && typeof (v as Failure).m === 'string';
