@@ -1,8 +1,9 @@
 // Backpressure on a stream to a child (issue 15.9): bytes waiting to be written to a peer that
-// does not read (frozen, overloaded) are bounded. Past the bound, callNoReply (which has no
-// reply to wait for) throws a ChannelError at once, and frames routed there are answered as
-// dead (a call gets a ChannelError reply; a frame that expects none is dropped, logged once per
-// episode). Nothing queues without limit until the heartbeat declares the peer dead.
+// does not read (frozen, overloaded) are bounded for new work. Past the bound, callNoReply
+// (which has no reply to wait for) throws a ChannelError at once, and calls routed there are
+// answered as dead (a ChannelError reply; logged once per episode). Replies, stream values and
+// control frames still queue (stream.ts, refusable): dropping them would strand the peer's own
+// calls; they come only as answers to work it was given, which is what is bounded.
 import { ChannelError } from '../errors.js';
 import type { CoreRouter } from '../routing/router.js';
 

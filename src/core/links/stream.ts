@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { FrameParser } from '../wire/frame-parser.js';
 import { WriteBatch } from './write-batch.js';
 import { bufferedBytesLimit, overflowReason } from './backpressure.js';
+import { CALL_FUNCTION, CALL_SERVICE, frameHandle } from '../wire/protocol.js';
 
 /** Anything a router can hand a frame to: a stream to another process, or the dispatcher thread. */
 export interface Link {
@@ -138,14 +139,14 @@ export class Stream implements Link {
 
   send(frame: Uint8Array): void {
     if (!this.alive) return;
-    if (this.bufferLimit !== 0 && this.overflowing()) return this.refuse(frame);
+    if (this.bufferLimit !== 0 && this.overflowing() && refusable(frame)) return this.refuse(frame);
     this.batch.add(frame);
   }
 
   sendPieces(pieces: Uint8Array[], total: number): void {
     if (!this.alive) return;
     // The first piece starts with the frame's header: all a refusal reads.
-    if (this.bufferLimit !== 0 && this.overflowing()) return this.refuse(pieces[0]!);
+    if (this.bufferLimit !== 0 && this.overflowing() && refusable(pieces[0]!)) return this.refuse(pieces[0]!);
     this.batch.addPieces(pieces, total);
   }
 
@@ -224,6 +225,16 @@ export class Stream implements Link {
       else s.unref?.();
     }
   }
+}
+
+/**
+ * Only new work is refused past the bound (calls, service calls: their caller gets a dead
+ * reply or, for callNoReply, a throw). Replies, stream values and control frames still queue:
+ * dropping them would leave the peer's own calls waiting forever once it reads again.
+ */
+function refusable(frame: Uint8Array): boolean {
+  const handle = frameHandle(frame);
+  return handle === CALL_FUNCTION || handle === CALL_SERVICE;
 }
 
 function isInputFd(input: Readable | InputFd): input is InputFd {
