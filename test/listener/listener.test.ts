@@ -3,7 +3,8 @@
 // at the socket (mode 0600) and, where the socket lets it connect, by the uid proof; the
 // listener's close(), its router's shutdown and its process's death end the attached router
 // (pending calls reject with ChannelError).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,18 @@ function runClient(path: string, grandchild: number, user?: string): Promise<Rec
         reject(new Error(`client exited ${code} without a JSON line; stdout: ${out} stderr: ${err}`));
       }
     });
+  });
+}
+
+/** The first line a process prints on stdout, as JSON. */
+function firstLine<T>(p: ChildProcessByStdio<Writable, Readable, null>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as T);
+    });
+    p.on('exit', (code) => reject(new Error(`listener master exited ${code}`)));
   });
 }
 
@@ -108,6 +121,22 @@ describeHosts('Unix listener', () => {
       other.close();
     }
   });
+
+  it('a listener run by a test account refuses root, which could read its key, by the uid it declares', async () => {
+    const master = spawn('runuser', ['-u', 'alice', '--', process.execPath, '--import', 'tsx', listenerMaster], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const info = await firstLine<{ path: string; grandchild: number }>(master);
+      expect(statSync(info.path).uid).not.toBe(0);
+      const e = await settled(connectUnix(info.path));
+      expect(e).toBeInstanceOf(StreamError);
+      expect((e as Error).message).toMatch(/refused by the listener at .*: this listener accepts only processes of uid \d+ \(the peer says it is uid 0\)/);
+      // Its own user gets in and reaches the grandchild, which runs as alice.
+      expect(await runClient(info.path, info.grandchild, 'alice')).toMatchObject({ grandchild: 'grandchild', user: 'alice' });
+    } finally {
+      master.stdin.end();
+      await new Promise((resolve) => master.once('close', resolve));
+    }
+  }, 90_000);
 
   it('a peer that does not prove its uid is refused by the listener itself, with the reason', async () => {
     const l = await fx.router.listen();
@@ -214,14 +243,7 @@ describeHosts('Unix listener', () => {
 
   it('the listener\'s process dies (SIGKILL): the attached router ends, its pending calls reject with ChannelError', async () => {
     const master = spawn(process.execPath, ['--import', 'tsx', listenerMaster], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
-    const info = await new Promise<{ path: string; grandchild: number }>((resolve, reject) => {
-      let out = '';
-      master.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as { path: string; grandchild: number });
-      });
-      master.on('exit', (code) => reject(new Error(`listener master exited ${code}`)));
-    });
+    const info = await firstLine<{ path: string; grandchild: number }>(master);
     const { router: r, peer } = await connectUnix(info.path);
     const g = r.contextById(info.grandchild)!;
     expect(g.name).toBe('grandchild');
