@@ -68,7 +68,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   } finally {
     process.off('SIGINT', onSigint);
     logs?.unsubscribe();
-    await router.shutdown();
+    // shutdown() forces what does not drain within shutdownTimeout; past that, stop waiting.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([router.shutdown(), new Promise((r) => (timer = setTimeout(r, 15_000).unref()))]);
+    clearTimeout(timer);
   }
 }
 

@@ -14,7 +14,12 @@ export interface Connected {
 
 export interface Connector {
   connect(spec: HostSpec): Promise<Connected>;
+  /** The longest a connection may take: each hop and the become have their own connectTimeout. */
+  deadline(spec: HostSpec): number;
 }
+
+/** The library's default connectTimeout. */
+const CONNECT_TIMEOUT = 30_000;
 
 /** The become of a host: its inventory entry over the command line's -b options. */
 export function becomeOf(spec: HostSpec, req: Pick<CommonRequest, 'become'>): Become | null {
@@ -55,6 +60,10 @@ export function connector(router: Router, req: CommonRequest, password: string |
   };
 
   return {
+    deadline(spec) {
+      const steps = 1 + (spec.local ? 0 : (spec.via ?? req.via).length) + (becomeOf(spec, req) ? 1 : 0);
+      return steps * (req.timeout ?? CONNECT_TIMEOUT) + 10_000;
+    },
     async connect(spec) {
       const become = becomeOf(spec, req);
       const withPassword = password === undefined ? {} : { password };

@@ -73,7 +73,7 @@ export async function runFleet(hosts: HostSpec[], connector: Connector, work: Wo
     reporter.state(spec.label, 'connecting');
     let conn;
     try {
-      conn = await connector.connect(spec);
+      conn = await withDeadline(connector.connect(spec), connector.deadline(spec));
     } catch (e) {
       return end('unreachable', {}, describeError(e));
     }
@@ -97,6 +97,18 @@ export async function runFleet(hosts: HostSpec[], connector: Connector, work: Wo
   // The summary lists hosts in the order given, whatever order they finished in.
   const order = new Map(hosts.map((h, i) => [h.label, i]));
   return done.sort((a, b) => order.get(a.host)! - order.get(b.host)!);
+}
+
+/**
+ * Nothing waits forever: a connection still pending past every connectTimeout it is made of
+ * is given up (router.shutdown() at the end ends whatever is left of it).
+ */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection after ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** 3 when a host could not be reached, else 2 when one failed, else 0. */

@@ -65,7 +65,7 @@ export class LiveReporter implements Reporter {
 
   result(record: HostRecord, display?: string): void {
     const l = this.lines.get(record.host);
-    if (l) Object.assign(l, { state: record.status, ended: Date.now(), detail: record.status === 'ok' ? summaryOf(record) : firstLine(record.error) });
+    if (l) Object.assign(l, { state: record.status, ended: Date.now(), detail: record.status === 'ok' ? summaryOf(record) : shortError(record.error) });
     if (display && !this.streamLines) {
       const head = this.paint('bold', `── ${record.host} ──`) + (record.status === 'ok' ? '' : ` ${this.paint('red', record.status)}`);
       this.above(`${head}\n${display.endsWith('\n') || display === '' ? display : `${display}\n`}`);
@@ -117,6 +117,14 @@ export function firstLine(text: string | undefined): string {
   return (text ?? '').split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
 }
 
+/**
+ * The first line of an error, without what the host column already says (the error's
+ * "ssh context 'x' (...): ") and without a dangling "; last output:".
+ */
+export function shortError(text: string | undefined): string {
+  return firstLine(text).replace(/^\w+ context '[^']*'(?: \([^)]*\))?: /, '').replace(/;? last output:$/, '');
+}
+
 function summaryOf(r: HostRecord): string {
   return typeof r.code === 'number' ? `exit ${r.code}` : '';
 }
@@ -133,9 +141,7 @@ export function summaryTable(records: HostRecord[], columns: number): string {
   });
   for (const r of records) {
     const code = typeof r.code === 'number' ? String(r.code) : typeof r.signal === 'string' ? r.signal : '';
-    // The host column already says which context: drop the error's "ssh context 'x' (...): ".
-    const error = firstLine(r.error).replace(/^\w+ context '[^']*'(?: \([^)]*\))?: /, '');
-    table.push([r.host, r.status, code, `${(r.elapsedMs / 1000).toFixed(1)}s`, error]);
+    table.push([r.host, r.status, code, `${(r.elapsedMs / 1000).toFixed(1)}s`, shortError(r.error)]);
   }
   return table.toString();
 }

@@ -9,6 +9,8 @@ import xterm from '@xterm/headless';
 export const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../..');
 /** The command from the sources (tsx), so the tests see the tree as it is. */
 export const CLI = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+/** The built command, as the package's bin runs it. */
+export const BIN = [join(ROOT, 'bin/tendril.mjs')];
 
 export interface Piped {
   code: number | null;
@@ -80,11 +82,11 @@ export function plain(raw: string): string {
 
 export function runOnPty(
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number; answers?: Array<{ when: RegExp; send: string }>; cols?: number; rows?: number } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number; answers?: Array<{ when: RegExp; send: string }>; cols?: number; rows?: number; cli?: string[] } = {},
 ): Promise<OnPty> {
   return new Promise((resolve, reject) => {
     const [cols, rows] = [opts.cols ?? 120, opts.rows ?? 40];
-    const term = pty.spawn(process.execPath, [...CLI, ...args], {
+    const term = pty.spawn(process.execPath, [...(opts.cli ?? CLI), ...args], {
       name: 'xterm-256color',
       cols,
       rows,
