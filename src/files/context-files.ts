@@ -26,6 +26,12 @@ export const FILE_SERVICE = (
   import.meta.url.endsWith('.ts') ? new URL('./file-service.ts', import.meta.url) : new URL('./files/file-service.js', import.meta.url)
 ).href;
 
+/**
+ * The options of a transfer's call: no timeout (a large file takes what it takes; the
+ * router's callTimeout is for calls), ended by cancel() or by a death like any call.
+ */
+export const TRANSFER_CALL = (signal: AbortSignal): { signal: AbortSignal; timeout: number } => ({ signal, timeout: 0 });
+
 /** What a local source is: an open file, its size, mode and mtime. */
 export interface LocalSource {
   file: FileHandle;
@@ -91,7 +97,7 @@ export class MasterContextFiles implements ContextFiles {
     control.progress(0, src.size);
     try {
       const req = receiveRequest(src, remotePath, opts, new Sender(router.myself(), source.handle), null);
-      const r = (await callServiceWith(ctx, { signal: control.signal }, FILE_SERVICE, 'FileService', 'receive', [req])) as TransferResult;
+      const r = (await callServiceWith(ctx, TRANSFER_CALL(control.signal), FILE_SERVICE, 'FileService', 'receive', [req])) as TransferResult;
       return { bytes: r.bytes, sha256: r.sha256 };
     } finally {
       control.signal.removeEventListener('abort', onAbort);
@@ -109,7 +115,7 @@ export class MasterContextFiles implements ContextFiles {
     } catch (e) {
       throw localError(e, `cannot write ${dest}`);
     }
-    const stream = this.ctx.with({ highWaterMark: WINDOW, signal: control.signal }).stream<unknown>(FILE_SERVICE, 'readFile', remotePath, CHUNK_SIZE, this.allowed());
+    const stream = this.ctx.with({ ...TRANSFER_CALL(control.signal), highWaterMark: WINDOW }).stream<unknown>(FILE_SERVICE, 'readFile', remotePath, CHUNK_SIZE, this.allowed());
     const temp = tempPathFor(dest);
     let file: FileHandle | null = null;
     try {

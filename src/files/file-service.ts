@@ -85,13 +85,16 @@ export class FileService extends Service {
     try {
       const below = await Promise.all(
         req.children.map((c) =>
+          // No timeout (the router's callTimeout is inherited by children): a death or
+          // the master's cancel ends it. The service entry directly, as callService does.
           c.ctx
-            .callService(req.fsUrl, 'FileService', 'relay', {
+            .with({ timeout: 0, signal })
+            .call(req.fsUrl, 'FileService.__tendrilService', 'relay', [{
               ...req,
               dest: c.dest,
               children: c.children,
               source: new Sender(router.myself(), source.handle),
-            } satisfies RelayRequest)
+            } satisfies RelayRequest])
             .then((r) => r as RelayReport[], (e: unknown) => failAll({ ...req, dest: c.dest, children: c.children, ctx: c.ctx }, e)),
         ),
       );

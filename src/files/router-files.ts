@@ -9,7 +9,7 @@ import { Sender } from '../core/messaging/sender.js';
 import type { Message } from '../core/messaging/message.js';
 import type { CoreRouter } from '../core/routing/router.js';
 import { ChunkSource } from './chunk-source.js';
-import { FILE_SERVICE, MasterContextFiles, openSource, receiveRequest } from './context-files.js';
+import { FILE_SERVICE, MasterContextFiles, TRANSFER_CALL, openSource, receiveRequest } from './context-files.js';
 import { planPush, targetIds } from './push-plan.js';
 import type { RelayReport, RelayRequest } from './file-service.js';
 import { FileTransfer } from './transfer.js';
@@ -85,7 +85,7 @@ export class RouterFiles {
           await Promise.all(
             plan.map((node) => {
               const req: RelayRequest = { ...receiveRequest(src, node.dest, opts, sender, progress), children: node.children, fsUrl: FILE_SERVICE };
-              return callServiceWith(node.ctx, { signal: control.signal }, FILE_SERVICE, 'FileService', 'relay', [req]).then(
+              return callServiceWith(node.ctx, TRANSFER_CALL(control.signal), FILE_SERVICE, 'FileService', 'relay', [req]).then(
                 (r) => r as RelayReport[],
                 (e: unknown) => targetIds([node]).map((id): RelayReport => ({ id, error: { code: String((e as CallError).code ?? 'ECONNRESET'), message: String((e as Error).message ?? e) } })),
               );
