@@ -226,9 +226,13 @@ export function openSsh2(opts: SshOptions, command: string, io: LaunchIO, connec
       if (channel) {
         try {
           channel.signal('KILL');
+        } catch {
+          // not supported by the server: closing the channel gives node EOF
+        }
+        try {
           channel.close();
         } catch {
-          // not supported by the server, or the connection is gone: closing gives node EOF
+          // the connection is gone already
         }
         // A frozen node (or a stuck session) may never let the server close the channel: the
         // launch ends anyway, and with it the connection when it was the last user.
