@@ -97,10 +97,12 @@ describeHosts('tendril sh', () => {
     // Where they sit in the tree: behind both hops, one ssh context per hop for both hosts.
     const t = await runPiped(['tree', targets, ...SSH, '--via', `${ALICE},${BOB}`]);
     expect(t.code, t.stdout + t.stderr).toBe(0);
-    const paths = t.json().map((l) => (l.path as { name: string; state: string }[]).map((n) => n.name));
-    expect(paths).toHaveLength(2);
-    for (const p of paths) expect(p.slice(1, 3)).toEqual([`ssh.${HOST_A}:${PORT}`, `ssh.${HOST_B}:${PORT}`]);
-    expect(paths.map((p) => p[3])).toEqual([`ssh.${HOST_A}:${PORT}`, `ssh.${HOST_B}:${PORT}`]);
+    // JSON lines come as hosts finish: look them up by host.
+    const byHost = new Map(t.json().map((l) => [l.host, (l.path as { name: string; state: string }[]).map((n) => n.name)]));
+    expect(byHost.size).toBe(2);
+    for (const p of byHost.values()) expect(p.slice(1, 3)).toEqual([`ssh.${HOST_A}:${PORT}`, `ssh.${HOST_B}:${PORT}`]);
+    expect(byHost.get(`carol@${HOST_A}:${PORT}`)![3]).toBe(`ssh.${HOST_A}:${PORT}`);
+    expect(byHost.get(`carol@${HOST_B}:${PORT}`)![3]).toBe(`ssh.${HOST_B}:${PORT}`);
     const hopIds = t.json().map((l) => (l.path as { id: number }[])[2]!.id);
     expect(hopIds[0]).toBe(hopIds[1]);
   }, 120_000);
