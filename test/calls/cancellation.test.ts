@@ -128,11 +128,12 @@ describe('call options: timeouts and aborts reach the callee', () => {
     expect((await seenWithin(ctx, 'import-opts', 500, (s) => s.abortedAfter !== null))?.reason?.name).toBe('TimeoutError');
   });
 
-  it('callAsync through a view: the receiver ends with words saying why; the callee is told', async () => {
+  it('callAsync through a view: the receiver fails with a TimeoutError saying why; the callee is told', async () => {
     const ctx = await fx.shared();
     const receiver = ctx.with({ timeout: 200 }).callAsync(TASKS, 'sleepLong', 'async-timeout');
     const error = await receiver.get().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ChannelError);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(receiver.state).toBe('dead');
     expect((error as Error).message).toMatch(/#sleepLong in context 'shared' timed out after 200 ms/);
     expect((await seenWithin(ctx, 'async-timeout', 500, (s) => s.abortedAfter !== null))?.reason?.name).toBe('TimeoutError');
     // A reply that comes first wins; the timer then does nothing.

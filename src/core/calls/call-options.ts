@@ -8,8 +8,8 @@ import { normalizeModuleSpec } from './module-spec.js';
 import { NO_REPLY } from '../wire/protocol.js';
 import { encodeCall } from './call-message.js';
 import { CALL_FUNCTION } from '../wire/protocol.js';
-import { Receiver } from '../messaging/receiver.js';
-import { awaitCall, type CallLifecycle } from './call-lifecycle.js';
+import { Receiver, failReceiver, onReceiverSettled } from '../messaging/receiver.js';
+import { startCall, type Disarm } from './call-lifecycle.js';
 import type { CoreRouter } from '../routing/router.js';
 import { assertRoomTowards } from '../links/backpressure.js';
 
@@ -83,7 +83,7 @@ interface GiveUp {
  * holds the reply handle, not the receiver: a callAsync() receiver whose reply was taken is
  * not kept alive by a timer still pending.
  */
-class ArmedCall {
+class ArmedCall implements Disarm {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -184,8 +184,10 @@ export function limitOf(timeout: number | undefined): number | null {
 }
 
 /**
- * Starts a call with `opts`; `giveUp` (null: the receiver gets a dead message with the words)
- * is told if the call times out or is aborted before its reply.
+ * Starts a call with `opts` whose reply a Receiver takes (callAsync, or callNoReply with a
+ * signal: `noReply`, the reply is dropped). On a timeout or abort the callee is told and the
+ * receiver fails with the TimeoutError or the abort reason (callNoReply: it just closes).
+ * Its first message or its end disarms the timer and the signal watch.
  */
 function startArmed(
   ctx: Context,
@@ -195,63 +197,67 @@ function startArmed(
   args: unknown[],
   timeout: number | undefined,
   signal: AbortSignal | undefined,
-  giveUp: GiveUp | null,
-): { receiver: Receiver; armed: ArmedCall | null } {
+  noReply: boolean,
+): Receiver | null {
   const router = ctx.router;
   if (signal?.aborted) {
     // Given up before it started: nothing is sent.
     encodeCall(chainId, module, fn, args); // the same TypeErrors as a call that is sent
+    if (noReply) return null;
     const receiver = new Receiver(router, { persist: false, respondent: ctx });
     const words = `${normalizeModuleSpec(module)}#${fn} in context '${ctx.name}' was aborted: ${describeReason(signal.reason)}`;
-    if (giveUp !== null) {
-      receiver.close();
-      giveUp(signal.reason, words);
-    } else {
-      router.route(router.buildDeadFrame(router.myId, ctx.id, receiver.handle, words), null);
-    }
-    return { receiver, armed: null };
+    failReceiver(receiver, signal.reason, words, ctx.id);
+    return receiver;
   }
   const receiver = ctx.callInChain(chainId, module, fn, args, limitOf(timeout));
-  const handle = receiver.handle;
-  const onGiveUp: GiveUp =
-    giveUp === null
-      ? (_e, words) => router.route(router.buildDeadFrame(router.myId, ctx.id, handle, words), null)
-      : (e, words) => {
-          // call() and callNoReply() disarm on their reply: holding the receiver here is brief.
+  const giveUp: GiveUp = noReply ? () => receiver.close() : (e, words) => failReceiver(receiver, e, words, ctx.id);
+  const armed = new ArmedCall(ctx, receiver.handle, module, fn, timeout, signal, giveUp);
+  onReceiverSettled(
+    receiver,
+    noReply
+      ? () => {
+          armed.disarm();
           receiver.close();
-          giveUp(e, words);
-        };
-  return { receiver, armed: new ArmedCall(ctx, handle, module, fn, timeout, signal, onGiveUp) };
+        }
+      : () => armed.disarm(),
+  );
+  return receiver;
 }
 
 /**
- * `callAsync` with options: on a timeout or abort the receiver gets a dead message saying so
- * (get() rejects with a ChannelError carrying those words) and the callee is told.
+ * `callAsync` with options: on a timeout the receiver fails with a TimeoutError naming
+ * `module#fn` and the context, on an abort with `signal.reason` (its dead message carries
+ * the same words), and the callee is told.
  */
 export function callAsyncWith(ctx: Context, chainId: string | null, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): Receiver {
   const timeout = timeoutOf(ctx.router, opts);
   if (timeout === undefined && opts.signal === undefined) return ctx.callInChain(chainId, module, fn, args);
-  return startArmed(ctx, chainId, module, fn, args, timeout, opts.signal, null).receiver;
+  return startArmed(ctx, chainId, module, fn, args, timeout, opts.signal, false)!;
 }
 
 /**
  * `call` with options: resolves with the result; rejects with a TimeoutError naming
  * `module#fn` and the context, with `signal.reason` on an abort, or as the call fails.
  */
-export async function callWith(ctx: Context, chainId: string | null, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): Promise<unknown> {
-  const timeout = timeoutOf(ctx.router, opts);
-  if (timeout === undefined && opts.signal === undefined) return awaitCall(ctx.callInChain(chainId, module, fn, args));
-  // The timer or the signal settles the call's lifecycle as TIMEOUT or ABORT, if first.
-  let life: CallLifecycle | null = null;
-  let early: unknown;
-  const giveUp: GiveUp = (error) => {
-    if (life === null) early = error;
-    else life.send({ type: error instanceof TimeoutError ? 'TIMEOUT' : 'ABORT', outcome: error });
-  };
-  const { receiver, armed } = startArmed(ctx, chainId, module, fn, args, timeout, opts.signal, giveUp);
-  // Aborted before it started: nothing was sent.
-  if (armed === null) throw early;
-  return awaitCall(receiver, (l) => void (life = l)).finally(() => armed.disarm());
+export function callWith(ctx: Context, chainId: string | null, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): Promise<unknown> {
+  try {
+    const timeout = timeoutOf(ctx.router, opts);
+    const signal = opts.signal;
+    if (timeout === undefined && signal === undefined) return startCall(ctx, chainId, module, fn, args);
+    if (signal?.aborted) {
+      // Given up before it started: nothing is sent.
+      encodeCall(chainId, module, fn, args); // the same TypeErrors as a call that is sent
+      return Promise.reject(signal.reason);
+    }
+    // The timer or the signal settles the call's lifecycle as TIMEOUT or ABORT, if first.
+    return startCall(ctx, chainId, module, fn, args, limitOf(timeout), (life, handle) =>
+      new ArmedCall(ctx, handle, module, fn, timeout, signal, (error) => {
+        life.send({ type: error instanceof TimeoutError ? 'TIMEOUT' : 'ABORT', outcome: error });
+      }),
+    );
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /**
@@ -268,11 +274,6 @@ export function callNoReplyWith(ctx: Context, chainId: string | null, module: st
     ctx.router.sendFrame(ctx.id, CALL_FUNCTION, data, NO_REPLY);
     return;
   }
-  const { receiver, armed } = startArmed(ctx, chainId, module, fn, args, timeout, signal, () => undefined);
-  if (armed === null) return;
-  const drop = (): void => {
-    armed.disarm();
-    receiver.close();
-  };
-  receiver.get().then(drop, drop);
+  // No holdOpen: a call nobody awaits must not keep the process alive.
+  startArmed(ctx, chainId, module, fn, args, timeout, signal, true);
 }

@@ -28,6 +28,13 @@ export interface GetOptions {
   signal?: AbortSignal;
 }
 
+const NO_GET_OPTIONS: GetOptions = Object.freeze({});
+
+/** The handler of every receiver (the receiver is `this`): no closure per receiver. */
+function deliverToReceiver(this: unknown, msg: Message): void {
+  (this as Receiver).deliver(msg);
+}
+
 interface Waiter {
   resolve(msg: Message): void;
   reject(err: Error): void;
@@ -50,6 +57,11 @@ let selectSide: {
   poll(r: Receiver): Message | undefined;
   deadMessage(r: Receiver): Message | null;
 };
+// What a call with options needs of its receiver (src/core/calls/call-options.ts).
+let callSide: {
+  fail(r: Receiver, error: unknown, words: string, srcId: number): void;
+  onSettled(r: Receiver, fn: () => void): void;
+};
 
 /** The arrival callback of the Select that owns `r`, or null. */
 export const selectOwner = (r: Receiver): ((r: Receiver) => void) | null => selectSide.owner(r);
@@ -57,6 +69,13 @@ export const selectOwner = (r: Receiver): ((r: Receiver) => void) | null => sele
 export const setSelectOwner = (r: Receiver, notify: ((r: Receiver) => void) | null): void => selectSide.setOwner(r, notify);
 /** Takes a queued message of `r` without waiting (undefined when none). */
 export const pollReceiver = (r: Receiver): Message | undefined => selectSide.poll(r);
+/**
+ * Ends `r` as dead with `words` (its dead message) where get(), iteration and messages$
+ * reject with `error` itself (a call's TimeoutError or abort reason); nothing if it ended.
+ */
+export const failReceiver = (r: Receiver, error: unknown, words: string, srcId: number): void => callSide.fail(r, error, words, srcId);
+/** `fn` runs once, when `r` takes its first message or ends (a call's options disarm). */
+export const onReceiverSettled = (r: Receiver, fn: () => void): void => callSide.onSettled(r, fn);
 /** The dead message that ended `r`, if any. */
 export const deadMessageOf = (r: Receiver): Message | null => selectSide.deadMessage(r);
 
@@ -68,8 +87,15 @@ export class Receiver implements AsyncIterable<Message> {
   /** The handle it receives on: what a {@link Sender} (see toSender()) addresses. */
   readonly handle: number;
   private readonly life: Lifecycle<typeof receiverTable, Receiver, ReceiverEvent>;
-  private readonly queue: Message[] = [];
-  private readonly waiters: Waiter[] = [];
+  /** Messages not taken yet, and get() calls waiting with options (made on first use). */
+  private queue: Message[] | null = null;
+  private waiters: Waiter[] | null = null;
+  /**
+   * The one waiter of a plain get() (no timeout, no signal) while no other waits: no closures
+   * or waiter object per call, just the promise's own functions.
+   */
+  private plainResolve: ((msg: Message) => void) | null = null;
+  private plainReject: ((err: Error) => void) | null = null;
   private deadMsg: Message | null = null;
   private closeReason = '';
   /** Select that owns this receiver, notified of each arrival. */
@@ -88,6 +114,9 @@ export class Receiver implements AsyncIterable<Message> {
   /** The sender of the last message, and every sending context watched for its death. */
   private lastSender = -1;
   private senders: Map<number, Subscription> | null = null;
+  /** What it ends with instead of a ChannelError (failReceiver), and who waits for it to settle. */
+  private failure: { error: unknown } | null = null;
+  private settled: (() => void) | null = null;
 
   /** Starts receiving on `opts.handle`, or on a new handle of `router`. */
   constructor(
@@ -98,11 +127,7 @@ export class Receiver implements AsyncIterable<Message> {
     this.respondentId = opts.respondent?.id ?? -1;
     this.persist = opts.persist ?? true;
     this.life = createLifecycle<typeof receiverTable, Receiver, ReceiverEvent>(receiverTable, implementation, this);
-    this.handle = router.addHandler((msg) => this.deliver(msg), {
-      handle: opts.handle,
-      persist: this.persist,
-      respondent: opts.respondent ?? null,
-    });
+    this.handle = router.delivery.addFor(deliverToReceiver, this, opts.handle, this.persist, this.respondentId);
   }
 
   static {
@@ -111,8 +136,19 @@ export class Receiver implements AsyncIterable<Message> {
       setOwner: (r, notify) => {
         r.notify = notify;
       },
-      poll: (r) => r.queue.shift(),
+      poll: (r) => r.queue?.shift(),
       deadMessage: (r) => r.deadMsg,
+    };
+    callSide = {
+      fail: (r, error, words, srcId) => {
+        if (r.life.done) return;
+        r.failure = { error };
+        r.deliver(Message.dead(r.router, r.router.myId, srcId, r.handle, words));
+      },
+      onSettled: (r, fn) => {
+        if (r.life.done || (!r.persist && r.delivered > 0)) fn();
+        else r.settled = fn;
+      },
     };
     implementation = {
       actions: {
@@ -144,7 +180,8 @@ export class Receiver implements AsyncIterable<Message> {
     return this.life.state === 'closed' || (this.deadMsg !== null && this.deadMsg.isClose);
   }
 
-  private deliver(msg: Message): void {
+  /** @internal A message for this receiver (its handler: deliverToReceiver). */
+  deliver(msg: Message): void {
     if (this.life.done) return;
     if (msg.isDead) {
       this.life.send({ type: 'DEAD', reason: msg.deadReason, msg });
@@ -168,12 +205,29 @@ export class Receiver implements AsyncIterable<Message> {
     const subs = this.subscribers;
     if (subs !== null && subs.length > 0) {
       for (const s of subs) s.next(msg);
+    } else if (this.plainResolve !== null) {
+      const resolve = this.plainResolve;
+      this.plainResolve = this.plainReject = null;
+      this.router.release();
+      resolve(msg);
     } else {
-      const w = this.waiters.shift();
+      const w = this.waiters?.shift();
       if (w !== undefined) w.resolve(msg);
-      else this.queue.push(msg);
+      else (this.queue ??= []).push(msg);
     }
     this.notify?.(this);
+    if (!this.persist) this.runSettled();
+  }
+
+  private runSettled(): void {
+    const fn = this.settled;
+    this.settled = null;
+    fn?.();
+  }
+
+  /** The error get() and the others fail with once it ended abnormally. */
+  private endError(): Error {
+    return this.failure !== null ? (this.failure.error as Error) : new ChannelError(this.closeReason);
   }
 
   /**
@@ -199,23 +253,39 @@ export class Receiver implements AsyncIterable<Message> {
     this.router.delHandler(this.handle);
     if (this.senders !== null) for (const watch of this.senders.values()) watch.unsubscribe();
     this.senders = null;
-    for (const w of this.waiters.splice(0)) w.reject(new ChannelError(this.closeReason));
+    const reject = this.plainReject;
+    if (reject !== null) {
+      this.plainResolve = this.plainReject = null;
+      this.router.release();
+      reject(this.endError());
+    }
+    const waiters = this.waiters;
+    this.waiters = null;
+    if (waiters !== null) for (const w of waiters) w.reject(this.endError());
     const subs = this.subscribers;
     this.subscribers = null;
     if (subs !== null) for (const s of subs) this.endSubscriber(s);
     this.notify?.(this);
+    this.runSettled();
   }
 
   private endSubscriber(sub: Subscriber<Message>): void {
     if (this.endedNormally) sub.complete();
-    else sub.error(new ChannelError(this.closeReason));
+    else sub.error(this.endError());
   }
 
   /** The next message. Rejects with ChannelError once closed or dead, TimeoutError after `timeout`. */
-  get(opts: GetOptions = {}): Promise<Message> {
-    const queued = this.queue.shift();
+  get(opts: GetOptions = NO_GET_OPTIONS): Promise<Message> {
+    const queued = this.queue?.shift();
     if (queued !== undefined) return Promise.resolve(queued);
-    if (this.life.done) return Promise.reject(new ChannelError(this.closeReason));
+    if (this.life.done) return Promise.reject(this.endError());
+    if (opts.timeout === undefined && opts.signal === undefined && this.plainResolve === null && (this.waiters === null || this.waiters.length === 0)) {
+      return new Promise<Message>((resolve, reject) => {
+        this.router.holdOpen();
+        this.plainResolve = resolve;
+        this.plainReject = reject;
+      });
+    }
     return new Promise<Message>((resolve, reject) => {
       this.router.holdOpen();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -229,8 +299,8 @@ export class Receiver implements AsyncIterable<Message> {
         reject: (e) => { done(); reject(e); },
       };
       const drop = (err: Error): void => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
+        const i = this.waiters?.indexOf(waiter) ?? -1;
+        if (i >= 0) this.waiters!.splice(i, 1);
         waiter.reject(err);
       };
       const onAbort = (): void => drop(opts.signal!.reason instanceof Error ? opts.signal!.reason : new ChannelError('get() aborted'));
@@ -241,7 +311,7 @@ export class Receiver implements AsyncIterable<Message> {
         if (opts.signal.aborted) return onAbort();
         opts.signal.addEventListener('abort', onAbort, { once: true });
       }
-      this.waiters.push(waiter);
+      (this.waiters ??= []).push(waiter);
     });
   }
 
@@ -252,7 +322,7 @@ export class Receiver implements AsyncIterable<Message> {
 
   /** True when no message is waiting to be taken. */
   empty(): boolean {
-    return this.queue.length === 0;
+    return this.queue === null || this.queue.length === 0;
   }
 
   /** A Sender that delivers to this receiver, to pass to another context. */
@@ -281,7 +351,7 @@ export class Receiver implements AsyncIterable<Message> {
    */
   get messages$(): Observable<Message> {
     return new Observable<Message>((sub) => {
-      for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) sub.next(m);
+      for (let m = this.queue?.shift(); m !== undefined; m = this.queue?.shift()) sub.next(m);
       if (this.life.done) {
         this.endSubscriber(sub);
         return undefined;

@@ -26,14 +26,35 @@ export interface HandlerOptions {
   policy?: Policy;
 }
 
+/** One handler: `fn` runs with `target` as `this`; a call's reply handler says what was called (dump()). */
 export interface HandlerEntry {
-  fn: Handler;
+  fn: (this: unknown, msg: Message) => void;
+  target?: unknown;
   persist: boolean;
   /** The awaited context's id, or -1. */
   respondent: number;
   policy: Policy | undefined;
   /** For the reply handler of a call: what was called and when (router.dump()). */
-  call?: { module: string | URL; fn: string; since: number };
+  callModule?: string | URL | null;
+  callFn?: string;
+  since?: number;
+}
+
+/**
+ * The entries routers make: every field set (one shape, no per-call objects). Receivers and
+ * pending calls register a shared function with themselves as `target` (no closure per call).
+ */
+export class Entry implements HandlerEntry {
+  constructor(
+    readonly fn: (this: unknown, msg: Message) => void,
+    readonly target: unknown,
+    readonly persist: boolean,
+    readonly respondent: number,
+    readonly policy: Policy | undefined,
+    public callModule: string | URL | null,
+    public callFn: string,
+    public since: number,
+  ) {}
 }
 
 /** A call waiting for its reply, as dump() shows it. */
@@ -113,8 +134,8 @@ export class HandlerTable {
       if (set.size === 0) continue;
       const calls: PendingCall[] = [];
       for (const h of set) {
-        const c = this.entries.get(h)?.call;
-        if (c) calls.push({ call: `${String(c.module)}#${c.fn}`, ageMs: Math.round(now - c.since) });
+        const c = this.entries.get(h);
+        if (c?.callModule != null) calls.push({ call: `${String(c.callModule)}#${c.callFn ?? ''}`, ageMs: Math.round(now - (c.since ?? now)) });
       }
       out.set(id, { handlers: set.size, calls });
     }

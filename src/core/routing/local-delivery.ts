@@ -5,7 +5,7 @@
 import type { Link } from '../links/stream.js';
 import { Message } from '../messaging/message.js';
 import { IS_DEAD, describeHandle, frameHandle, frameReplyTo, frameSrc } from '../wire/protocol.js';
-import { HandlerTable, type Handler, type HandlerOptions, type PendingCall } from './handler-table.js';
+import { Entry, HandlerTable, type HandlerEntry, type Handler, type HandlerOptions, type PendingCall } from './handler-table.js';
 import type { CoreRouter } from './router.js';
 
 export class LocalDelivery {
@@ -25,16 +25,34 @@ export class LocalDelivery {
 
   /** Adds a handler; one awaiting a context already dead gets its dead message at once. */
   add(fn: Handler, opts: HandlerOptions): number {
-    const router = this.router;
-    const handle = opts.handle ?? this.handlers.alloc();
     const respondent = opts.respondent ? opts.respondent.id : -1;
+    return this.addFor(fn as (this: unknown, msg: Message) => void, undefined, opts.handle, opts.persist ?? true, respondent, opts.policy);
+  }
+
+  /**
+   * add() without an options object: `fn` runs with `target` as `this` (receivers and pending
+   * calls pass a shared function and themselves: nothing allocated per handler but its entry);
+   * `callModule`/`callFn` mark the reply handler of a call for dump().
+   */
+  addFor(
+    fn: (this: unknown, msg: Message) => void,
+    target: unknown,
+    handle: number | undefined,
+    persist: boolean,
+    respondent: number,
+    policy?: HandlerEntry['policy'],
+    callModule: string | URL | null = null,
+    callFn = '',
+  ): number {
+    const router = this.router;
+    const h = handle ?? this.handlers.alloc();
     const reason = respondent >= 0 ? router.deadReason(respondent) : undefined;
     if (reason !== undefined) {
-      queueMicrotask(() => fn(Message.dead(router, router.myId, respondent, handle, `${router.describeContext(respondent)} is dead: ${reason}`)));
-      return handle;
+      queueMicrotask(() => fn.call(target, Message.dead(router, router.myId, respondent, h, `${router.describeContext(respondent)} is dead: ${reason}`)));
+      return h;
     }
-    this.handlers.add(handle, { fn, persist: opts.persist ?? true, respondent, policy: opts.policy });
-    return handle;
+    this.handlers.add(h, new Entry(fn, target, persist, respondent, policy, callModule, callFn, callModule === null ? 0 : performance.now()));
+    return h;
   }
 
   delete(handle: number): boolean {
@@ -68,21 +86,24 @@ export class LocalDelivery {
       return;
     }
     if (!entry.persist) this.handlers.delete(handle);
-    this.invoke(entry.fn, msg);
+    this.invoke(entry, msg);
   }
 
   /** Every handler awaiting `id` gets one dead message and is removed. */
   respondentDied(id: number, reason: string): void {
     const router = this.router;
     for (const [h, entry] of this.handlers.takeAwaiting(id)) {
-      this.invoke(entry.fn, Message.dead(router, router.myId, id, h, `${router.describeContext(id)} is dead: ${reason}`));
+      this.invoke(entry, Message.dead(router, router.myId, id, h, `${router.describeContext(id)} is dead: ${reason}`));
     }
   }
 
   /** Marks the handler of `handle` as the reply handler of a call of `module#fn` (dump()). */
   noteCall(handle: number, module: string | URL, fn: string): void {
     const entry = this.handlers.get(handle);
-    if (entry !== undefined) entry.call = { module, fn, since: performance.now() };
+    if (entry === undefined) return;
+    entry.callModule = module;
+    entry.callFn = fn;
+    entry.since = performance.now();
   }
 
   /** Per awaited context: handlers waiting on it and the calls among them (dump()). */
@@ -102,9 +123,9 @@ export class LocalDelivery {
     return router.linkTowards(src) === router.linkTowards(respondent);
   }
 
-  private invoke(fn: Handler, msg: Message): void {
+  private invoke(entry: HandlerEntry, msg: Message): void {
     try {
-      fn(msg);
+      entry.fn.call(entry.target, msg);
     } catch (e) {
       this.router.log('error', `handler ${describeHandle(msg.handle)} threw: ${(e as Error)?.stack ?? e}`);
     }
