@@ -82,7 +82,7 @@ export function factsRows(records: { host: string; facts?: unknown }[]): string[
     const f = r.facts as Facts | undefined;
     if (!f) return [];
     const up = f.uptimeSeconds >= 86400 ? `${(f.uptimeSeconds / 86400).toFixed(1)} d` : `${(f.uptimeSeconds / 3600).toFixed(1)} h`;
-    const disk = f.disk ? `${(f.disk.availableBytes / GiB).toFixed(1)}/${(f.disk.totalBytes / GiB).toFixed(1)} GiB free` : '?';
-    return [[r.host, f.hostname, f.os, f.node, up, f.load.join(' '), disk]];
+    const disk = f.disk ? `${(f.disk.availableBytes / GiB).toFixed(0)}/${(f.disk.totalBytes / GiB).toFixed(0)} GiB free` : '?';
+    return [[r.host, f.hostname, f.os, f.node, up, f.load.map((l) => l.toFixed(1)).join(' '), disk]];
   });
 }

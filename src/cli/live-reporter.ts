@@ -126,7 +126,8 @@ export function shortError(text: string | undefined): string {
 }
 
 function summaryOf(r: HostRecord): string {
-  return typeof r.code === 'number' ? `exit ${r.code}` : '';
+  if (typeof r.code === 'number') return `exit ${r.code}`;
+  return typeof r.bytes === 'number' ? `${(r.bytes / 1024 / 1024).toFixed(1)} MiB` : '';
 }
 
 /** host, status, exit code, time, first line of the error. */
