@@ -60,8 +60,11 @@ export interface ChildSetHooks {
 }
 
 const DEFAULT_CONNECT_TIMEOUT = 30_000;
-/** The longest a local start holds its place in the boot gate (a node boot takes ~0.1 s). */
-const LOCAL_BOOT_HOLD_MS = 1000;
+/**
+ * The longest a local start holds its place in the boot gate: a node boot takes ~0.1 s, over
+ * a second on a loaded machine; one waiting on something else (a prompt) must not hold it.
+ */
+const LOCAL_BOOT_HOLD_MS = 5000;
 /**
  * How long the end of a child's stream waits for its process's exit (code, signal), which
  * usually follows within milliseconds: well below the 1 s in which pending calls must settle.

@@ -269,15 +269,29 @@ export function killTree(proc: ChildProcess): void {
  */
 export const LOCAL_BOOTS_PER_CORE = 2;
 
-/** A counting gate: at most `limit` holders; the rest wait in order (or give up on `signal`). */
+/**
+ * A counting gate: at most `limit` holders; the rest wait in order (or give up on `signal`).
+ * Places are granted one per event-loop turn: each holder spawns at once, and a spawn blocks
+ * (150 ms each on a loaded machine here), so timers (heartbeats) and I/O run between two.
+ */
 export class LaunchGate {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(readonly limit: number) {}
 
   /** Resolves with the release (idempotent) once a place is free; rejects if `signal` aborts first. */
-  acquire(signal?: AbortSignal): Promise<() => void> {
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    const release = await this.place(signal);
+    // An immediate set from the check phase runs in the next turn: one grant per turn.
+    const turn = this.turn.then(() => new Promise<void>((r) => setImmediate(r)));
+    this.turn = turn;
+    await turn;
+    return release;
+  }
+
+  private place(signal?: AbortSignal): Promise<() => void> {
     const grant = (): (() => void) => {
       this.active++;
       let held = true;

@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { LaunchGate } from '../../src/parent/connection.js';
 import { StreamError } from '../../src/core/errors.js';
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Enough event-loop turns for every grant due (one per turn). */
+const tick = async (): Promise<void> => {
+  for (let i = 0; i < 8; i++) await new Promise((r) => setImmediate(r));
+};
 
 describe('LaunchGate', () => {
   it('admits at most `limit` holders, the rest in arrival order', async () => {
@@ -47,5 +50,20 @@ describe('LaunchGate', () => {
     aborted.abort();
     // An already aborted signal is only refused while it would have to wait.
     (await gate.acquire(aborted.signal))();
+  });
+
+  it('grants one place per event-loop turn, so timers and I/O run between two spawns', async () => {
+    const gate = new LaunchGate(3);
+    // A counter bumped once per turn (an immediate set from the check phase runs in the next).
+    let turn = 0;
+    let counting = true;
+    const bump = (): void => {
+      turn++;
+      if (counting) setImmediate(bump);
+    };
+    setImmediate(bump);
+    const seen = await Promise.all([0, 1, 2].map(() => gate.acquire().then(() => turn)));
+    counting = false;
+    expect(new Set(seen).size).toBe(3);
   });
 });
