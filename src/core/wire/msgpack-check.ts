@@ -19,8 +19,9 @@ const PARTS = 2; // the parts of an error's content (its property maps): not lev
 
 /** Wire nesting bound: an error is three wire levels (marker, content, property map) per value level. */
 const WIRE_MAX = 3 * MAX_DEPTH + 8;
-const left = new Float64Array(WIRE_MAX + 2); // items still to read at each open level
-const total = new Float64Array(WIRE_MAX + 2);
+// Counts fit 32 bits: a count is checked against the bytes left before it is stored.
+const left = new Uint32Array(WIRE_MAX + 2); // items still to read at each open level
+const total = new Uint32Array(WIRE_MAX + 2);
 const isMap = new Uint8Array(WIRE_MAX + 2);
 const mode = new Uint8Array(WIRE_MAX + 2);
 const extOf = new Uint8Array(WIRE_MAX + 2); // the extension a PAYLOAD level belongs to
@@ -29,8 +30,8 @@ const keyAt = new Int32Array(WIRE_MAX + 2); // offset of the last key read at a 
 const headAt = new Int32Array(WIRE_MAX + 2); // offset of a level's map or array header
 const protoSeen = new Uint8Array(WIRE_MAX + 2); // a map level that has a "__proto__" key
 
-const CONTAINER_EXT = new Set([EXT_MAP, EXT_SET, EXT_EXACT_OBJECT, EXT_ERROR, EXT_CALL_ERROR]);
-const LEAF_EXT = new Set([EXT_REF, EXT_BIGINT, EXT_REGEXP, EXT_BOM_STRING]);
+const CONTAINER_EXT = [EXT_MAP, EXT_SET, EXT_EXACT_OBJECT, EXT_ERROR, EXT_CALL_ERROR];
+const LEAF_EXT = [EXT_REF, EXT_BIGINT, EXT_REGEXP, EXT_BOM_STRING];
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function bad(what: string): never {
@@ -45,9 +46,9 @@ const refused = (type: number): never => {
  * offsets of the maps that have a "__proto__" key, or null (almost always).
  */
 export function checkMessage(b: Uint8Array): number[] | null {
+  // One flat loop, locals only: this runs on every message received.
   let protoMaps: number[] | null = null;
   const end = b.byteLength;
-  const view = new DataView(b.buffer, b.byteOffset, end);
   let pos = 0;
   let level = 0;
   left[0] = 1;
@@ -55,35 +56,6 @@ export function checkMessage(b: Uint8Array): number[] | null {
   isMap[0] = 0;
   mode[0] = NORMAL;
   depthOf[0] = 0;
-
-  const need = (n: number): void => {
-    if (n > end - pos) bad(`needs ${n} more bytes at offset ${pos}, has ${end - pos}`);
-  };
-  const open = (map: boolean, items: number, counted: boolean, childMode: number, ext: number, head: number): void => {
-    if (level >= WIRE_MAX) bad(`nested deeper than ${WIRE_MAX} wire levels at offset ${pos}`);
-    const depth = depthOf[level]! + (counted ? 1 : 0);
-    if (depth > MAX_DEPTH) bad(`${pathOf(b, level)}: nested deeper than ${MAX_DEPTH} levels`);
-    level++;
-    left[level] = items;
-    total[level] = items;
-    isMap[level] = map ? 1 : 0;
-    mode[level] = childMode;
-    extOf[level] = ext;
-    depthOf[level] = depth;
-    headAt[level] = head;
-    protoSeen[level] = 0;
-  };
-  const container = (map: boolean, n: number, head: number): void => {
-    need(map ? n * 2 : n); // every item takes a byte at least: a larger count is a lie
-    const m = mode[level]!;
-    const childMode = m === PAYLOAD && (extOf[level] === EXT_ERROR || extOf[level] === EXT_CALL_ERROR) ? PARTS : NORMAL;
-    open(map, map ? n * 2 : n, m === NORMAL, childMode, 0, head);
-  };
-  const str = (n: number): void => {
-    need(n);
-    pos += n;
-  };
-
   for (;;) {
     while (left[level] === 0) {
       if (level === 0) {
@@ -93,19 +65,21 @@ export function checkMessage(b: Uint8Array): number[] | null {
       level--;
     }
     left[level]!--;
-    need(1);
+    if (pos >= end) short(pos, 1, end);
     const t = b[pos++]!;
-    if (isMap[level] && left[level]! % 2 === 1) {
+    let n = 0; // bytes to skip, or items of a container
+    let map = false;
+    if (isMap[level] === 1 && (left[level]! & 1) === 1) {
       // A key: a string.
       keyAt[level] = pos - 1;
-      let n: number;
       if (t >= 0xa0 && t < 0xc0) n = t & 0x1f;
-      else if (t === 0xd9) (need(1), (n = b[pos++]!));
-      else if (t === 0xda) (need(2), (n = view.getUint16(pos)), (pos += 2));
-      else if (t === 0xdb) (need(4), (n = view.getUint32(pos)), (pos += 4));
+      else if (t === 0xd9 && pos < end) n = b[pos++]!;
+      else if (t === 0xda && pos + 2 <= end) (n = u16(b, pos)), (pos += 2);
+      else if (t === 0xdb && pos + 4 <= end) (n = u32(b, pos)), (pos += 4);
+      else if (t >= 0xd9 && t <= 0xdb) short(pos, t - 0xd8, end);
       else bad('a map key that is not a string (plain objects only; Map travels as an extension)');
-      need(n);
-      if (n === 9 && !protoSeen[level] && utf8.decode(b.subarray(pos, pos + 9)) === '__proto__') {
+      if (n > end - pos) short(pos, n, end);
+      if (n === 9 && protoSeen[level] === 0 && isProtoKey(b, pos)) {
         protoSeen[level] = 1;
         (protoMaps ??= []).push(headAt[level]!);
       }
@@ -113,62 +87,118 @@ export function checkMessage(b: Uint8Array): number[] | null {
       continue;
     }
     if (t < 0x80 || t >= 0xe0) continue;
-    if (t < 0x90) { container(true, t & 0x0f, pos - 1); continue; }
-    if (t < 0xa0) { container(false, t & 0x0f, pos - 1); continue; }
-    if (t < 0xc0) { str(t & 0x1f); continue; }
-    switch (t) {
-      case 0xc0: case 0xc2: case 0xc3: continue;
-      case 0xc4: need(1); str(b[pos++]!); continue;
-      case 0xc5: need(2); pos += 2; str(view.getUint16(pos - 2)); continue;
-      case 0xc6: need(4); pos += 4; str(view.getUint32(pos - 4)); continue;
-      case 0xca: case 0xce: case 0xd2: str(4); continue;
-      case 0xcb: case 0xcf: case 0xd3: str(8); continue;
-      case 0xcc: case 0xd0: str(1); continue;
-      case 0xcd: case 0xd1: str(2); continue;
-      case 0xd9: need(1); str(b[pos++]!); continue;
-      case 0xda: need(2); pos += 2; str(view.getUint16(pos - 2)); continue;
-      case 0xdb: need(4); pos += 4; str(view.getUint32(pos - 4)); continue;
-      case 0xdc: need(2); pos += 2; container(false, view.getUint16(pos - 2), pos - 3); continue;
-      case 0xdd: need(4); pos += 4; container(false, view.getUint32(pos - 4), pos - 5); continue;
-      case 0xde: need(2); pos += 2; container(true, view.getUint16(pos - 2), pos - 3); continue;
-      case 0xdf: need(4); pos += 4; container(true, view.getUint32(pos - 4), pos - 5); continue;
-      case 0xd4: {
-        need(2);
+    const head = pos - 1;
+    if (t < 0xa0) {
+      map = t < 0x90;
+      n = t & 0x0f;
+    } else if (t < 0xc0) {
+      n = t & 0x1f;
+      if (n > end - pos) short(pos, n, end);
+      pos += n;
+      continue;
+    } else {
+      const fixed = FIXED[t - 0xc0]!;
+      if (fixed >= 0) {
+        // Scalars of a fixed size.
+        if (fixed > end - pos) short(pos, fixed, end);
+        pos += fixed;
+        continue;
+      }
+      const lenBytes = LEN_BYTES[t - 0xc0]!;
+      if (lenBytes > 0) {
+        if (lenBytes > end - pos) short(pos, lenBytes, end);
+        n = lenBytes === 1 ? b[pos]! : lenBytes === 2 ? u16(b, pos) : u32(b, pos);
+        pos += lenBytes;
+        if (t >= 0xdc) {
+          map = t >= 0xde;
+        } else if (t >= 0xc7 && t <= 0xc9) {
+          if (pos >= end) short(pos, 1, end);
+          if (b[pos] !== EXT_TIMESTAMP) refused(b[pos]!);
+          if (n !== 12) bad(`timestamp of length ${n}`);
+          if (13 > end - pos) short(pos, 13, end);
+          pos += 13;
+          continue;
+        } else {
+          // str, bin
+          if (n > end - pos) short(pos, n, end);
+          pos += n;
+          continue;
+        }
+      } else if (t === 0xd4) {
+        if (2 > end - pos) short(pos, 2, end);
         const type = b[pos]!;
         pos += 2;
         if (type === EXT_UNDEFINED || type === EXT_TIMESTAMP) continue;
-        if (!CONTAINER_EXT.has(type) && !LEAF_EXT.has(type)) refused(type);
+        const container = CONTAINER_EXT.includes(type);
+        if (!container && !LEAF_EXT.includes(type)) refused(type);
         // The marker is a level of the value for containers; its content comes next.
         const m = mode[level]!;
-        const counted = CONTAINER_EXT.has(type) && !(m === PARTS && type === EXT_EXACT_OBJECT) && m !== PAYLOAD;
-        open(false, 1, counted, PAYLOAD, type, pos - 3);
+        const counted = container && m !== PAYLOAD && !(m === PARTS && type === EXT_EXACT_OBJECT);
+        open(level, counted, b, head);
+        level++;
+        left[level] = 1;
+        total[level] = 1;
+        isMap[level] = 0;
+        mode[level] = PAYLOAD;
+        extOf[level] = type;
         continue;
-      }
-      case 0xd6: case 0xd7: {
-        need(1);
+      } else if (t === 0xd6 || t === 0xd7) {
+        if (pos >= end) short(pos, 1, end);
         if (b[pos] !== EXT_TIMESTAMP) refused(b[pos]!);
-        str(1 + (t === 0xd6 ? 4 : 8));
+        const size = t === 0xd6 ? 5 : 9;
+        if (size > end - pos) short(pos, size, end);
+        pos += size;
         continue;
-      }
-      case 0xc7: case 0xc8: case 0xc9: {
-        const h = t === 0xc7 ? 1 : t === 0xc8 ? 2 : 4;
-        need(h + 1);
-        const n = h === 1 ? b[pos]! : h === 2 ? view.getUint16(pos) : view.getUint32(pos);
-        const type = b[pos + h]!;
-        if (type !== EXT_TIMESTAMP) refused(type);
-        if (n !== 12) bad(`timestamp of length ${n}`);
-        pos += h + 1;
-        str(n);
-        continue;
-      }
-      case 0xd5: case 0xd8:
-        need(1);
+      } else if (t === 0xd5 || t === 0xd8) {
+        if (pos >= end) short(pos, 1, end);
         return refused(b[pos]!);
-      default:
+      } else {
         return bad(`byte 0x${t.toString(16)} at offset ${pos - 1}`);
+      }
     }
+    // An array or a map of n entries: every item takes a byte at least, a larger count is a lie.
+    const items = map ? n * 2 : n;
+    if (items > end - pos) short(pos, items, end);
+    const m = mode[level]!;
+    const e = extOf[level]!;
+    open(level, m === NORMAL, b, head);
+    level++;
+    left[level] = items;
+    total[level] = items;
+    isMap[level] = map ? 1 : 0;
+    mode[level] = m === PAYLOAD && (e === EXT_ERROR || e === EXT_CALL_ERROR) ? PARTS : NORMAL;
+    extOf[level] = 0;
   }
 }
+
+/** Checks the depth of a container opened at `level` and sets its value depth and header offset. */
+function open(level: number, counted: boolean, b: Uint8Array, head: number): void {
+  if (level >= WIRE_MAX) bad(`nested deeper than ${WIRE_MAX} wire levels at offset ${head}`);
+  const depth = depthOf[level]! + (counted ? 1 : 0);
+  if (depth > MAX_DEPTH) bad(`${pathOf(b, level)}: nested deeper than ${MAX_DEPTH} levels`);
+  depthOf[level + 1] = depth;
+  headAt[level + 1] = head;
+  protoSeen[level + 1] = 0;
+}
+
+function short(pos: number, n: number, end: number): never {
+  return bad(`needs ${n} more bytes at offset ${pos}, has ${end - pos}`);
+}
+
+const u16 = (b: Uint8Array, at: number): number => (b[at]! << 8) | b[at + 1]!;
+const u32 = (b: Uint8Array, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+const PROTO = [0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f]; // "__proto__"
+function isProtoKey(b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 9; i++) if (b[at + i] !== PROTO[i]) return false;
+  return true;
+}
+
+// For bytes 0xc0..0xdf: the size of what follows when fixed (-1: it is not), and the size of
+// the length that follows (0: none). 0xc1 is never valid.
+// prettier-ignore
+const FIXED = [0, -1, 0, 0, -1, -1, -1, -1, -1, -1, 4, 8, 1, 2, 4, 8, 1, 2, 4, 8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+// prettier-ignore
+const LEN_BYTES = [0, 0, 0, 0, 1, 2, 4, 1, 2, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 2, 4, 2, 4];
 
 /**
  * `b` with each map at `maps` (offsets of their headers) rewritten as the exact-object

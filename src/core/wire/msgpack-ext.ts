@@ -19,9 +19,11 @@ export const EXT_TIMESTAMP = 0xff; // -1
 
 /**
  * The deepest nesting a value may have, in containers (arrays, objects, Map, Set, errors,
- * class instances): deeper is a TypeError naming the path, on encode and on decode.
+ * class instances): deeper is a TypeError naming the path, on encode and on decode. 500
+ * leaves room on Node's default stack (msgpackr's frames are large: plain objects overflow
+ * it near 1,240 levels, errors nested through `cause` near 640).
  */
-export const MAX_DEPTH = 1000;
+export const MAX_DEPTH = 500;
 
 /** Binaries this large are sent from the caller's buffer by a gathered encode. */
 export const GATHER_MIN = 64 * 1024;

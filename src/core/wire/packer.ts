@@ -12,7 +12,7 @@ import {
   EXT_TIMESTAMP, GATHER_MIN, WIRE_REF, type HasWireRef,
 } from './msgpack-ext.js';
 import { BigBox, BomString, boxed, ExactObject, MapBox, NegZero, RefBox, SetBox } from './value-box.js';
-import { canTravel, checkValue, stackError } from './value-scan.js';
+import { canTravel, checkValue, isOddKey, stackError } from './value-scan.js';
 
 type Alloc = (size: number) => { target: Uint8Array; targetView: DataView; position: number };
 interface Ext {
@@ -59,11 +59,16 @@ register({
 });
 register({
   Class: Error,
-  type: EXT_ERROR,
-  write(e: Error) {
+  pack(e: Error, alloc: Alloc, pack: (v: unknown) => void) {
     const base = errorBase(e);
     const props = Object.keys(e).map((k): [string, unknown] => [k, (e as unknown as Record<string, unknown>)[k]]);
-    return boxed([base, errorName(e, base), entriesObject(hiddenEntries(e)), entriesObject(props)]);
+    const hidden = named(hiddenEntries(e));
+    const own = named(props);
+    head(alloc, EXT_ERROR, 4);
+    pack(base);
+    pack(errorName(e, base));
+    pack(hidden);
+    pack(own);
   },
 });
 register({
@@ -75,17 +80,20 @@ register({
       .filter((k) => canTravel(o.remoteProps[k]))
       .map((k): [string, unknown] => [k, o.remoteProps[k]]);
     const c = o.context;
-    return boxed([
-      o.remoteType, o.remoteMessage, o.remoteStack, c ? c.id : null, c ? c.name : null, o.code ?? null,
-      entriesObject(props), o.cause ?? null,
-    ]);
+    return boxed([o.remoteType, o.remoteMessage, o.remoteStack, c ? c.id : null, c ? c.name : null, o.code ?? null, entriesObject(props), o.cause ?? null]);
   },
 });
 register({ Class: RegExp, type: EXT_REGEXP, write: (r: RegExp) => [r.source, r.flags] });
-register({ Class: Set, type: EXT_SET, write: (s: Set<unknown>) => Array.from(s) });
-register({ Class: SetBox, type: EXT_SET, write: (b: SetBox) => b.values });
-register({ Class: MapBox, type: EXT_MAP, write: (b: MapBox) => b.entries });
-register({ Class: ExactObject, type: EXT_EXACT_OBJECT, write: (b: ExactObject) => b.entries });
+// Containers write their marker and list themselves (not as `write` results): one msgpackr
+// frame less per level, so that MAX_DEPTH levels fit the stack. msgpackr's `alloc` may be
+// called once per extension.
+register({ Class: Set, pack: (s: Set<unknown>, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_SET, s.size, s) });
+register({ Class: SetBox, pack: (b: SetBox, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_SET, b.values.length, b.values) });
+register({ Class: MapBox, pack: (b: MapBox, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_MAP, b.entries.length, b.entries) });
+register({
+  Class: ExactObject,
+  pack: (b: ExactObject, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_EXACT_OBJECT, b.entries.length, b.entries),
+});
 register({ Class: RefBox, type: EXT_REF, write: ({ ref: r }: RefBox) => (r.kind === 'context' ? [0, r.id, r.name] : [1, r.contextId, r.contextName, r.handle]) });
 register({ Class: BigBox, type: EXT_BIGINT, write: (b: BigBox) => bigintBytes(b.n) });
 register({ Class: BomString, type: EXT_BOM_STRING, write: (b: BomString) => Buffer.from(b.s, 'utf8') });
@@ -109,6 +117,30 @@ register({
 });
 register({ Class: Date, pack: writeDate });
 register({ Class: Uint8Array, pack: writeBin });
+
+/** `d4 <type> 00` then the header of an array of `n` items. */
+function head(alloc: Alloc, type: number, n: number): void {
+  const size = n < 16 ? 1 : n < 0x10000 ? 3 : 5;
+  const { target, targetView, position } = alloc(3 + size);
+  target[position] = 0xd4;
+  target[position + 1] = type;
+  target[position + 2] = 0;
+  if (n < 16) target[position + 3] = 0x90 | n;
+  else if (n < 0x10000) (target[position + 3] = 0xdc), targetView.setUint16(position + 4, n);
+  else (target[position + 3] = 0xdd), targetView.setUint32(position + 4, n);
+}
+
+function list(alloc: Alloc, pack: (v: unknown) => void, type: number, n: number, items: Iterable<unknown>): void {
+  head(alloc, type, n);
+  for (const x of items) pack(x);
+}
+
+/** An error's map of named values (boxed here: an error's content is not boxed beforehand). */
+function named(list: [string, unknown][]): unknown {
+  return list.some(([k]) => isOddKey(k))
+    ? new ExactObject(list.flatMap(([k, v]) => [boxed(k), boxed(v)]))
+    : entriesObject(list.map(([k, v]) => [k, boxed(v)]));
+}
 
 /** A map of named values, every key an own data property (`__proto__` included). */
 function entriesObject(list: [string, unknown][]): Record<string, unknown> {

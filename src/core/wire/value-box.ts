@@ -1,6 +1,7 @@
 // The copy msgpackr writes when checkValue() said a value needs one (value-scan.ts): what
 // msgpackr cannot write exactly by itself is swapped for a box that its extension writes
-// (packer.ts), and the containers around it are copied. Plain data never comes here.
+// (packer.ts), and the containers on the way to it are copied (only those). Plain data never
+// comes here.
 import { isOddKey, MAX_U64, MIN_I64 } from './value-scan.js';
 import { WIRE_REF, type HasWireRef, type WireRef } from './msgpack-ext.js';
 import { fromOtherRealm } from './other-realm.js';
@@ -52,9 +53,14 @@ export function boxed(v: unknown): unknown {
 function boxObject(o: object): unknown {
   if (o instanceof Uint8Array) return o;
   if (Array.isArray(o)) {
-    const out = new Array<unknown>(o.length);
-    for (let i = 0; i < o.length; i++) out[i] = boxed(o[i]);
-    return out;
+    let out: unknown[] | null = null;
+    for (let i = 0; i < o.length; i++) {
+      const x: unknown = o[i];
+      const y = boxed(x);
+      if (y !== x && out === null) out = o.slice(0, i);
+      if (out !== null) out[i] = y;
+    }
+    return out ?? o;
   }
   const proto = Object.getPrototypeOf(o) as object | null;
   if (proto === Object.prototype || proto === null) {
@@ -69,8 +75,13 @@ function boxObject(o: object): unknown {
   }
   if (o instanceof Set) {
     const values: unknown[] = [];
-    for (const val of o) values.push(boxed(val));
-    return new SetBox(values);
+    let same = true;
+    for (const val of o) {
+      const y = boxed(val);
+      if (y !== val) same = false;
+      values.push(y);
+    }
+    return same ? o : new SetBox(values);
   }
   const foreign = fromOtherRealm(o, proto);
   if (foreign !== undefined) return boxed(foreign);
@@ -84,7 +95,16 @@ function boxProps(o: Record<string, unknown>): unknown {
     for (const k of keys) entries.push(boxed(k), boxed(o[k]));
     return new ExactObject(entries);
   }
-  const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = boxed(o[k]);
-  return out;
+  let out: Record<string, unknown> | null = null;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = o[k];
+    const y = boxed(x);
+    if (y !== x && out === null) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = o[keys[j]!];
+    }
+    if (out !== null) out[k] = y;
+  }
+  return out ?? o;
 }

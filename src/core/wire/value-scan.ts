@@ -18,6 +18,12 @@ export const MIN_I64 = -0x8000000000000000n;
 
 /** Containers being walked, only during the walk that looks for a cycle. */
 let ancestors: object[] | null = null;
+/** Whether Object.prototype has enumerable keys (someone added some): then for-in would see them. */
+let inherited = false;
+const hasEnumerable = (o: object): boolean => {
+  for (const _ in o) return true;
+  return false;
+};
 
 /** Whether an object key must go through the exact-object extension. */
 export const isOddKey = (k: string): boolean => k === '__proto__' || k.charCodeAt(0) === 0xfeff;
@@ -27,6 +33,7 @@ export const isOddKey = (k: string): boolean => k === '__proto__' || k.charCodeA
  * throws a TypeError naming the first unsupported part.
  */
 export function checkValue(value: unknown, root: string): boolean {
+  inherited = hasEnumerable(Object.prototype);
   try {
     return scan(value, 0);
   } catch (e) {
@@ -49,6 +56,7 @@ export function checkValue(value: unknown, root: string): boolean {
 
 /** Whether `value` can travel (as an error's property must to be sent), without the path. */
 export function canTravel(value: unknown): boolean {
+  inherited = hasEnumerable(Object.prototype);
   try {
     scan(value, 0);
     return true;
@@ -117,7 +125,9 @@ function scanObject(o: object, d: number): boolean {
     return box;
   }
   const proto = Object.getPrototypeOf(o) as object | null;
-  if (proto === Object.prototype || proto === null) return WIRE_REF in o ? true : scanProps(o as Record<string, unknown>, d);
+  if (proto === Object.prototype || proto === null) {
+    return WIRE_REF in o ? true : inherited ? scanProps(o as Record<string, unknown>, d) : scanPlain(o as Record<string, unknown>, d);
+  }
   if (WIRE_REF in o || o instanceof Date || o instanceof RegExp) return false;
   if (o instanceof Map) return scanMap(o, d);
   if (o instanceof Set) return scanSet(o, d);
@@ -140,6 +150,24 @@ function scanObject(o: object, d: number): boolean {
   if (isRefusedInstance(o, proto)) throw new Unsupported(typeName(o), '');
   // Any other class instance: its own enumerable data, as structuredClone copies it.
   return scanProps(o as Record<string, unknown>, d);
+}
+
+/** scanProps() for a plain object when no inherited key can show: for-in, no key list. */
+function scanPlain(o: Record<string, unknown>, d: number): boolean {
+  enter(o, d);
+  let box = false;
+  let key = '';
+  try {
+    for (const k in o) {
+      key = k;
+      if (isOddKey(k)) box = true;
+      if (scan(o[k], d)) box = true;
+    }
+  } catch (e) {
+    throw Unsupported.prefix(e, keyPath(key));
+  }
+  leave();
+  return box;
 }
 
 function scanProps(o: Record<string, unknown>, d: number): boolean {
