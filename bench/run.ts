@@ -26,6 +26,7 @@ import { benchMethods } from './methods.js';
 import { benchFloor } from './floor.js';
 import { benchScale, lastLocalTree } from './scale.js';
 import { benchSimulation } from './simulation.js';
+import { benchCodec, printCodec } from './codec.js';
 
 const BOOT_RUNS = 10;
 const RTT_BLOCKS = 5;
@@ -223,6 +224,7 @@ async function more(): Promise<void> {
   await benchFloor();
   await benchScale();
   await benchSimulation(lastLocalTree);
+  printCodec(benchCodec());
 }
 
 main()
