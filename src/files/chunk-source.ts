@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { CoreRouter } from '../core/routing/router.js';
 import type { Message } from '../core/messaging/message.js';
 import { DONE, READ, type Failure, type Served } from './chunk-protocol.js';
+import type { Gate } from './gate.js';
 
 interface Reader {
   next: number;
@@ -18,6 +19,8 @@ export interface ChunkSourceOptions {
   allows(contextId: number): boolean;
   /** Bytes served so far to a context (for progress). */
   onServed?(contextId: number, bytes: number): void;
+  /** A file still arriving: reads wait for their bytes, the end for its verification. */
+  gate?: Gate;
 }
 
 export class ChunkSource {
@@ -83,6 +86,7 @@ export class ChunkSource {
       this.readers.set(src, reader);
     }
     if (kind === DONE) {
+      if (this.opts.gate) await this.opts.gate.done;
       const done: Served = { bytes: reader.next, sha256: reader.hash.digest('hex') };
       this.readers.delete(src);
       return done;
@@ -91,6 +95,7 @@ export class ChunkSource {
       return { e: 'EPROTO', m: `chunk request out of order (offset ${offset}, expected ${reader.next})` };
     }
     const want = Math.min(length, this.size - offset);
+    if (this.opts.gate) await this.opts.gate.wait(offset + want);
     const buf = Buffer.allocUnsafe(Math.max(want, 0));
     let got = 0;
     while (got < want) {

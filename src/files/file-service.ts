@@ -12,6 +12,7 @@ import { Sender, Service, currentCall, currentRouter, expose, type Context } fro
 import { CHUNK_SIZE, codedError } from './chunk-protocol.js';
 import { pullInto } from './chunk-sink.js';
 import { ChunkSource } from './chunk-source.js';
+import { Gate } from './gate.js';
 import { isAllowed } from './allow-list.js';
 import { noteTemp, removeTemp, sweepStale, tempPathFor } from './temp-files.js';
 
@@ -66,23 +67,25 @@ export class FileService extends Service {
     return result;
   }
 
-  /** receive(), then serves the copy to `req.children` (each a relay itself); one report per target. */
+  /**
+   * receive(), serving the copy to `req.children` (each a relay itself) as it arrives: each
+   * chunk is read here from what was written, after its bytes are, and a child's end waits
+   * for this copy's verification. One report per target of this subtree.
+   */
   @expose() async relay(req: RelayRequest): Promise<RelayReport[]> {
     const router = currentRouter();
     const signal = currentCall().signal;
-    let got: { path: string; result: { bytes: number; sha256: string } };
-    try {
-      got = await receiveFile(req, signal);
-    } catch (e) {
-      return failAll(req, e);
-    }
-    const reports: RelayReport[] = req.dest === null ? [] : [{ id: router.myId, ...got.result }];
-    if (req.children.length === 0) return reports;
-    const file = await open(got.path, 'r');
+    const gate = new Gate();
     const ids = new Set(req.children.map((c) => c.ctx.id));
-    const source = new ChunkSource(router, file, req.size, { allows: (id) => ids.has(id) });
-    signal.addEventListener('abort', () => source.fail('ECANCELED', 'push cancelled'), { once: true });
-    try {
+    let forwarding: Promise<{ below: RelayReport[][]; close(): Promise<void> }> | null = null;
+    const forward = async (temp: string): Promise<{ below: RelayReport[][]; close(): Promise<void> }> => {
+      const file = await open(temp, 'r');
+      const source = new ChunkSource(router, file, req.size, { allows: (id) => ids.has(id), gate });
+      signal.addEventListener('abort', () => source.fail('ECANCELED', 'push cancelled'), { once: true });
+      const close = async (): Promise<void> => {
+        source.close();
+        await file.close();
+      };
       const below = await Promise.all(
         req.children.map((c) =>
           // No timeout (the router's callTimeout is inherited by children): a death or
@@ -98,11 +101,36 @@ export class FileService extends Service {
             .then((r) => r as RelayReport[], (e: unknown) => failAll({ ...req, dest: c.dest, children: c.children, ctx: c.ctx }, e)),
         ),
       );
-      return reports.concat(...below);
+      return { below, close };
+    };
+    const hooks: ReceiveHooks = {
+      opened: (temp) => {
+        if (req.children.length === 0) return;
+        // The copy may fail (and its file go) before it is opened here: the children fail too.
+        forwarding = forward(temp).catch((e: unknown) => ({
+          below: req.children.map((c) => failAll({ ...c }, e)),
+          close: async () => undefined,
+        }));
+      },
+      written: (bytes) => gate.advance(bytes),
+    };
+    let got: { path: string; result: { bytes: number; sha256: string } } | null = null;
+    let failed: unknown = null;
+    try {
+      got = await receiveFile(req, signal, hooks);
+      gate.finish();
+    } catch (e) {
+      failed = e;
+      gate.fail(e);
+    }
+    try {
+      const done = forwarding === null ? null : await (forwarding as Promise<{ below: RelayReport[][]; close(): Promise<void> }>);
+      await done?.close();
+      if (failed !== null || got === null) return failAll(req, failed);
+      const own: RelayReport[] = req.dest === null ? [] : [{ id: router.myId, ...got.result }];
+      return own.concat(...(done?.below ?? []));
     } finally {
-      source.close();
-      await file.close();
-      if (req.dest === null) removeTemp(got.path);
+      if (req.dest === null && got !== null) removeTemp(got.path);
     }
   }
 }
@@ -115,7 +143,13 @@ function failAll(node: { dest: string | null; children: RelayNode[]; ctx?: Conte
   return out;
 }
 
-async function receiveFile(req: ReceiveRequest, signal: AbortSignal): Promise<{ path: string; result: { bytes: number; sha256: string } }> {
+/** What relay() learns while a copy arrives: its temporary file, and how much is written. */
+interface ReceiveHooks {
+  opened(temp: string): void;
+  written(bytes: number): void;
+}
+
+async function receiveFile(req: ReceiveRequest, signal: AbortSignal, hooks?: ReceiveHooks): Promise<{ path: string; result: { bytes: number; sha256: string } }> {
   if (req.dest !== null && (typeof req.dest !== 'string' || !isAbsolute(req.dest))) {
     throw codedError('EINVAL', `destination must be an absolute path (got ${String(req.dest)})`);
   }
@@ -130,6 +164,7 @@ async function receiveFile(req: ReceiveRequest, signal: AbortSignal): Promise<{ 
   let file: FileHandle | null = null;
   try {
     file = await open(temp, 'wx', 0o666);
+    hooks?.opened(temp);
     const router = currentRouter();
     let last = 0;
     const report = req.progress;
@@ -140,7 +175,9 @@ async function receiveFile(req: ReceiveRequest, signal: AbortSignal): Promise<{ 
       chunk: Math.min(req.chunk || CHUNK_SIZE, 16 * 1024 * 1024),
       window: Math.max(1, Math.min(req.window || 1, 64)),
       signal,
-      onProgress: report === null || req.dest === null ? undefined : (bytes) => {
+      onProgress: (bytes) => {
+        hooks?.written(bytes);
+        if (report === null || req.dest === null) return;
         const now = Date.now();
         if (now - last < PROGRESS_EVERY_MS && bytes !== req.size) return;
         last = now;

@@ -44,6 +44,15 @@ describe('files: bad input and faults, local', () => {
     expect(tempFilesIn(FULL_DIR)).toEqual([]);
   });
 
+  it('a push into a full disk fails with ENOSPC for the intermediate and the context it serves while receiving', async () => {
+    const i1 = await fx.local({ name: 'full-i1' });
+    const t1 = await fx.router.local({ name: 'full-t1', via: i1 });
+    const push = fx.router.files.push([i1, t1], src, join(FULL_DIR, 'pushed'));
+    expect(await failure(push)).toMatchObject({ name: 'CallError', code: 'ENOSPC' });
+    expect(existsSync(join(FULL_DIR, 'pushed'))).toBe(false);
+    expect(tempFilesIn(FULL_DIR)).toEqual([]);
+  });
+
   it('a path not allowed is refused with EPERM once allow() was used', async () => {
     const ctx = await fx.local();
     mkdirSync(join(dir, 'shared'), { recursive: true });
