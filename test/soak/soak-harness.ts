@@ -1,11 +1,11 @@
 // Soak cycles (issue 15): start a context, call it, shut it down, many times from one Router;
 // the master's fds, heap and processes are compared before and after. CI form by default,
 // the long form with SOAK=long (`npm run soak`), or an exact count with SOAK_CYCLES.
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Context, Router } from '../../src/index.js';
-import { descendantsOf, isGone, waitFor, waitGone } from '../support/processes.js';
+import { descendantsOf, isGone, waitFor } from '../support/processes.js';
 
 export const LONG = process.env.SOAK === 'long';
 
@@ -18,6 +18,21 @@ export function cycles(ci: number, long: number): number {
 // A full GC before each heap reading, without starting the test process with --expose-gc.
 setFlagsFromString('--expose-gc');
 const fullGc = runInNewContext('gc') as () => void;
+
+/** A process's start time (/proc/PID/stat field 22), so a reused pid is not taken for it. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Still the same process, still running (pids wrap at 32768 here: 1,000 cycles reuse some). */
+function stillRunning(pid: number, started: string | null): boolean {
+  return !isGone(pid) && started !== null && startTime(pid) === started;
+}
 
 export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
@@ -46,14 +61,19 @@ export interface SoakFigures {
  * The baseline is taken after the warm-up (lazily made pools, JIT, module caches).
  */
 export async function soak(router: Router, n: number, start: (i: number) => Promise<Context>, warmup = 3): Promise<SoakFigures> {
-  const pids = new Set<number>();
+  // Keyed by pid and start time: a pid our own later child reuses is a new entry.
+  const pids = new Map<string, [number, string | null]>();
+  const note = (pid: number): void => {
+    const started = startTime(pid);
+    pids.set(`${pid}:${started}`, [pid, started]);
+  };
   // What ran before the soak (an intermediate the cycles go through) is not the soak's.
   const before = new Set([...router.childPids().values(), ...descendantsOf(process.pid)]);
   const cycle = async (i: number): Promise<void> => {
     const ctx = await start(i);
-    for (const pid of [...router.childPids().values(), ...descendantsOf(process.pid)]) if (!before.has(pid)) pids.add(pid);
+    for (const pid of [...router.childPids().values(), ...descendantsOf(process.pid)]) if (!before.has(pid)) note(pid);
     // The context's own pid (over ssh it is not our descendant: sshd started it).
-    pids.add(Number(await ctx.call('node:fs', 'readlinkSync', '/proc/self')));
+    note(Number(await ctx.call('node:fs', 'readlinkSync', '/proc/self')));
     await ctx.shutdown({ wait: true });
   };
   for (let i = 0; i < warmup; i++) await cycle(-1 - i);
@@ -74,13 +94,14 @@ export async function soak(router: Router, n: number, start: (i: number) => Prom
     fdsBefore,
     fdsAfter,
     heapGrowthMiB: (heapAfter - heapBefore) / 2 ** 20,
-    left: [...pids].filter((p) => !isGone(p)),
+    left: [...pids.values()].filter(([p, started]) => stillRunning(p, started)).map(([p]) => p),
   };
 }
 
 /** Every process seen so far gone (a bound, then the check reports what is left). */
-async function settle(pids: Set<number>): Promise<void> {
-  await waitGone(pids, 15_000).catch(() => undefined);
+async function settle(pids: Map<string, [number, string | null]>): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  while ([...pids.values()].some(([p, started]) => stillRunning(p, started)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 export function describeFigures(label: string, f: SoakFigures): string {
