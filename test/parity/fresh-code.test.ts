@@ -75,6 +75,20 @@ describe('fresh code down the tree', () => {
     expect(await b.call(path('broken.ts'), 'ok')).toBe('fixed');
   }, 60_000);
 
+  it('a module created after a miss reaches a new context below the same intermediate; the context that missed keeps its miss', async () => {
+    const later = path('created-later.ts');
+    rmSync(later, { force: true });
+    const a = await fx.local({ name: 'a' });
+    const b1 = await fx.router.local({ name: 'b1', via: a });
+    const miss = await b1.call(later, 'here').then(() => null, (e: Error) => e.message);
+    expect(miss).toMatch(/created-later/);
+    writeFileSync(later, "export function here(): string { return 'here'; }\n");
+    const b2 = await fx.router.local({ name: 'b2', via: a });
+    expect(await b2.call(later, 'here')).toBe('here');
+    // The documented rule: a specifier that failed in a context stays failed there.
+    expect(await b1.call(later, 'here').then(() => null, (e: Error) => e.message)).toBe(miss);
+  }, 60_000);
+
   it('unchanged files cost a check, no code: the module stats say so', async () => {
     writeVersion(5);
     const a = await fx.local({ name: 'a' });
