@@ -35,8 +35,9 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   files: ['core', 'files', 'master'],
 };
 
-const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-const DEPENDENCIES = Object.keys(pkg.dependencies ?? {});
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+// Optional ones (node-pty: it compiles from source) are runtime dependencies that may be missing.
+const DEPENDENCIES = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})];
 
 /**
  * Packages a layer may load. node-pty and ssh2 are loaded with createRequire only in the
