@@ -1,6 +1,6 @@
 // scripts/build-stamp.mjs: the build is skipped only when every input is byte-for-byte what
 // the last complete build saw, and its files are all there.
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,8 @@ describe('build stamp', () => {
       // A touch alone changes nothing: contents count, not times.
       utimesSync(join(root, 'src/core/a.ts'), new Date(), new Date(Date.now() + 60_000));
       expect(stampOf(root, true).fresh()).toBe(true);
+      // ...and the outputs are given a newer mtime than the touched input (mtime checks agree).
+      expect(statSync(join(root, 'dist/index.js')).mtimeMs).toBeGreaterThanOrEqual(Date.now() - 5_000);
       writeFileSync(join(root, 'src/core/a.ts'), 'export const a = 2;\n');
       expect(stampOf(root, true).fresh()).toBe(false);
       stampOf(root, true).save();
