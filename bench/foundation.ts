@@ -96,7 +96,28 @@ export function payloadFile(): { file: string; bytes: number } {
   return { file: 'dist/core.bundle.* (missing: run npm run build)', bytes: NaN };
 }
 
-/** RSS (KiB) of a fresh child after a few calls. */
+/**
+ * RSS (KiB) of a fresh child after a few calls.
+ *
+ * What was tried for smaller, faster children (issue 12 part 4; 2-core machine, one run each,
+ * `node --import tsx` scripts alternating bare node and tendril, median of 10 boots):
+ * - V8 flags on the child's command line (--max-semi-space-size=1, --lite-mode, --jitless,
+ *   --max-lazy, --no-opt): every one made bootstrap + first call 25-45 ms SLOWER (1.6x ->
+ *   2.0-2.35x bare node) because Node's built-in code cache for its own modules is rejected
+ *   when the V8 flag hash differs (bare `node -e ''` is unaffected; a script loading
+ *   worker_threads/net/child_process/zlib went 88-95 -> 110-129 ms). --lite-mode/--jitless
+ *   saved 2.5 MiB RSS (56.4 -> 53.9). --experimental-vm-modules is a Node flag: neutral. Dropped.
+ * - Worker resourceLimits (maxYoungGenerationSizeMb 1, stackSizeMb 1), --v8-pool-size=1:
+ *   RSS unchanged. An idle worker thread alone costs 12 MiB (bare node 39.4 MiB, + one empty
+ *   worker 51.3 MiB): with the eager dispatcher thread the 45 MiB target is out of reach;
+ *   tendril's own part is ~5 MiB (56.4 MiB).
+ * - Boot timeline (spawn = 0): first-stage marker 67 ms (= bare node), READY 80 ms, first
+ *   call answered 104 ms; the worker's own boot is the critical path. Compile of the 114 KiB
+ *   core: 4-5 ms per thread (1 ms with a V8 code cache: not done, it needs a first-stage
+ *   format change for ~8 ms). Eager requires of builtins: ~2-3 ms per thread.
+ * - CPU per child to its first call: 90-100 ms (bare node 66 ms, node + a worker 99 ms):
+ *   the floor of 300 contexts started at once is ~1.5x "300 x bare start / cores".
+ */
 export async function childRssKiB(router: Router): Promise<number> {
   const ctx = await localWithRetry(router, 'rss');
   for (let i = 0; i < 10; i++) await ctx.call('node:os', 'uptime');
