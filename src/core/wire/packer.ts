@@ -51,8 +51,10 @@ class GatherRoot {
   constructor(readonly value: unknown) {}
 }
 
-// Registered first: checked last of ours. Anything else that is an object: a reference, or a
-// class instance that travels as its own enumerable data (checkValue refused the rest).
+// msgpackr checks extensions newest first, one instanceof each (slow: megamorphic), so the
+// most frequent classes are registered last. Registered first, checked last of ours: anything
+// else that is an object, a reference or a class instance that travels as its own enumerable
+// data (checkValue refused the rest).
 register({
   Class: Object,
   write: (o: object) => (WIRE_REF in o ? new RefBox((o as HasWireRef)[WIRE_REF]()) : o),
@@ -84,16 +86,6 @@ register({
   },
 });
 register({ Class: RegExp, type: EXT_REGEXP, write: (r: RegExp) => [r.source, r.flags] });
-// Containers write their marker and list themselves (not as `write` results): one msgpackr
-// frame less per level, so that MAX_DEPTH levels fit the stack. msgpackr's `alloc` may be
-// called once per extension.
-register({ Class: Set, pack: (s: Set<unknown>, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_SET, s.size, s) });
-register({ Class: SetBox, pack: (b: SetBox, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_SET, b.values.length, b.values) });
-register({ Class: MapBox, pack: (b: MapBox, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_MAP, b.entries.length, b.entries) });
-register({
-  Class: ExactObject,
-  pack: (b: ExactObject, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_EXACT_OBJECT, b.entries.length, b.entries),
-});
 register({ Class: RefBox, type: EXT_REF, write: ({ ref: r }: RefBox) => (r.kind === 'context' ? [0, r.id, r.name] : [1, r.contextId, r.contextName, r.handle]) });
 register({ Class: BigBox, type: EXT_BIGINT, write: (b: BigBox) => bigintBytes(b.n) });
 register({ Class: BomString, type: EXT_BOM_STRING, write: (b: BomString) => Buffer.from(b.s, 'utf8') });
@@ -115,6 +107,16 @@ register({
     pack(root.value);
   },
 });
+// Containers write their marker and list themselves (not as `write` results): one msgpackr
+// frame less per level, so that MAX_DEPTH levels fit the stack. msgpackr's `alloc` may be
+// called once per extension.
+register({ Class: SetBox, pack: (b: SetBox, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_SET, b.values.length, b.values) });
+register({ Class: MapBox, pack: (b: MapBox, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_MAP, b.entries.length, b.entries) });
+register({
+  Class: ExactObject,
+  pack: (b: ExactObject, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_EXACT_OBJECT, b.entries.length, b.entries),
+});
+register({ Class: Set, pack: (s: Set<unknown>, alloc: Alloc, pack: (v: unknown) => void) => list(alloc, pack, EXT_SET, s.size, s) });
 register({ Class: Date, pack: writeDate });
 register({ Class: Uint8Array, pack: writeBin });
 
