@@ -18,9 +18,12 @@ export function shWork(script: string, stream: boolean): Work {
       const p = view.spawn(script);
       const out: string[] = [];
       const err: string[] = [];
-      p.lines$.subscribe(({ stream: s, line }) => {
-        (s === 'stdout' ? out : err).push(line);
-        ui.line(s, line);
+      p.lines$.subscribe({
+        next: ({ stream: s, line }) => {
+          (s === 'stdout' ? out : err).push(line);
+          ui.line(s, line);
+        },
+        error: () => undefined, // done rejects with the same reason
       });
       await p.end();
       ({ code, signal } = await p.done);

@@ -56,3 +56,24 @@ describeHosts('tendril facts and tree', () => {
     expect(tty.screen).toMatch(/└─ sudo\.bob \(#\d+\) running\n/);
   }, 120_000);
 });
+
+describeHosts('tendril interrupted', () => {
+  it('Ctrl-C on the terminal stops the work, leaves no process behind on the host, exits 130', async () => {
+    const marker = `tendril-cli-ctrl-c-${process.pid}`;
+    // The shell's command line carries the marker; Ctrl-C once it has really started.
+    const r = await runOnPty(['sh', ALICE, ...SSH, '--stream', '--', `echo started; sleep 60; echo ${marker}`], {
+      answers: [{ when: / \| started/, send: '\x03' }],
+      timeout: 60_000,
+    });
+    expect(r.code).toBe(130);
+    expect(r.screen).toMatch(new RegExp(`✘ ${ALICE}\\s+failed`));
+    const { execFileSync } = await import('node:child_process');
+    let left = '';
+    try {
+      left = execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' });
+    } catch {
+      // pgrep exits 1 when nothing matches
+    }
+    expect(left).toBe('');
+  }, 90_000);
+});
