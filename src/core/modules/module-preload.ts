@@ -3,6 +3,7 @@
 // link on the way (intermediates included) receives the graph once and keeps it for its
 // subtree; later calls below load nothing more from the master than a check.
 import { CallError } from '../errors.js';
+import { NO_REPLY } from '../wire/protocol.js';
 import { installHandle } from '../handles/install.js';
 import { forwardModuleHandle } from '../handles/forward-module.js';
 import { readPayload } from '../handles/payload.js';
@@ -28,5 +29,5 @@ async function preload(router: CoreRouter, cache: ModuleCache, msg: Message): Pr
   } catch (e) {
     answer = CallError.fromThrown(e, self);
   }
-  if (msg.replyTo !== 0) router.sendValue(msg.srcId, msg.replyTo, answer);
+  if (msg.replyTo !== NO_REPLY) router.sendValue(msg.srcId, msg.replyTo, answer);
 }
