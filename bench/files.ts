@@ -9,15 +9,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { Router, type Context } from '../src/index.js';
+import { Router, isMain, type Context } from '../src/index.js';
 import { HOST_A, KEY, KNOWN_HOSTS, PORT } from '../test/hosts/hosts.js';
 import { median } from './stats.js';
 
-const LOCAL_MIB = Number(process.argv[2] ?? 1024);
-const SSH_MIB = Number(process.argv[3] ?? 256);
 const MiB = 1 << 20;
-const dir = mkdtempSync('/var/tmp/tendril-bench-files-');
-chmodSync(dir, 0o1777);
 
 function makeFile(path: string, mib: number): void {
   const fd = openSync(path, 'w', 0o644);
@@ -79,59 +75,66 @@ async function measured(ctx: Context, pid: number, run: () => PromiseLike<unknow
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 const line = (label: string, value: string, note = ''): void => console.log(`${label.padEnd(46)} ${value.padStart(14)}  ${note}`);
 
-try {
-  const big = join(dir, 'big');
-  makeFile(big, LOCAL_MIB);
-  const pipes: number[] = [];
-  for (let i = 0; i < 3; i++) pipes.push(await rawPipe(LOCAL_MIB));
-  const pipe = median(pipes);
-  console.log(`file transfer, ${LOCAL_MIB} MiB local, ${SSH_MIB} MiB over ssh and push`);
-  line('raw pipe (node child -> master, median of 3)', `${pipe.toFixed(0)} MiB/s`);
-
-  await using router = new Router({ printLogs: false });
-  const ctx = await router.local({ name: 'bench-files' });
-  const pid = Number((await ctx.exec('echo $PPID')).stdout.trim());
-  // Warm up: FileService and its modules are loaded before the RSS baseline is taken.
-  makeFile(join(dir, 'warm'), 4);
-  await ctx.files.put(join(dir, 'warm'), join(dir, 'warm-put'));
-  await ctx.files.get(join(dir, 'warm-put'), join(dir, 'warm-got'));
-  const put = await measured(ctx, pid, () => ctx.files.put(big, join(dir, 'put')));
-  line('local put', `${mbps(LOCAL_MIB * MiB, put.ms).toFixed(0)} MiB/s`, `${((mbps(LOCAL_MIB * MiB, put.ms) / pipe) * 100).toFixed(0)}% of the raw pipe (target >= 70%)`);
-  line('  RSS growth, master / target', `${(put.masterRss / MiB).toFixed(1)} / ${(put.targetRss / MiB).toFixed(1)} MiB`, 'target < 64 MiB each');
-  line('  call round trip during the put, median/p99/max', `${median(put.rtts).toFixed(1)}/${pct(put.rtts, 0.99).toFixed(1)}/${Math.max(...put.rtts).toFixed(1)} ms`, `${put.rtts.length} calls (target < 50 ms)`);
-  rmSync(join(dir, 'put'), { force: true });
-  const get = await measured(ctx, pid, () => ctx.files.get(big, join(dir, 'got')));
-  line('local get', `${mbps(LOCAL_MIB * MiB, get.ms).toFixed(0)} MiB/s`, `${((mbps(LOCAL_MIB * MiB, get.ms) / pipe) * 100).toFixed(0)}% of the raw pipe`);
-  line('  RSS growth, master / target', `${(get.masterRss / MiB).toFixed(1)} / ${(get.targetRss / MiB).toFixed(1)} MiB`);
-  line('  call round trip during the get, median/p99/max', `${median(get.rtts).toFixed(1)}/${pct(get.rtts, 0.99).toFixed(1)}/${Math.max(...get.rtts).toFixed(1)} ms`, `${get.rtts.length} calls`);
-  rmSync(join(dir, 'got'), { force: true });
-
-  const mid = join(dir, 'mid');
-  makeFile(mid, SSH_MIB);
+/** Prints the figures (npm run bench runs it after the others). */
+export async function benchFiles(LOCAL_MIB = 1024, SSH_MIB = 256): Promise<void> {
+  const dir = mkdtempSync('/var/tmp/tendril-bench-files-');
+  chmodSync(dir, 0o1777);
   try {
-    const ssh = await router.ssh({ hostname: HOST_A, port: PORT, username: 'carol', identityFile: KEY, knownHostsFile: KNOWN_HOSTS, compression: false, name: 'carol' });
-    const t0 = performance.now();
-    await ssh.files.put(mid, join(dir, 'ssh-put'));
-    const tendrilMs = performance.now() - t0;
-    const t1 = performance.now();
-    execFileSync('scp', ['-q', '-o', 'Compression=no', '-i', KEY, '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-P', String(PORT), mid, `carol@${HOST_A}:${join(dir, 'scp-put')}`]);
-    const scpMs = performance.now() - t1;
-    line('ssh put (carol@127.0.0.2, no compression)', `${mbps(SSH_MIB * MiB, tendrilMs).toFixed(0)} MiB/s`, `${tendrilMs.toFixed(0)} ms`);
-    line('scp of the same file to the same account', `${mbps(SSH_MIB * MiB, scpMs).toFixed(0)} MiB/s`, `${scpMs.toFixed(0)} ms: tendril takes ${((tendrilMs / scpMs - 1) * 100).toFixed(0)}% longer (target within 10%)`);
-  } catch (e) {
-    line('ssh put vs scp', 'n/a', `test hosts not up (test/hosts/up.sh): ${(e as Error).message.split('\n')[0]}`);
-  }
+    const big = join(dir, 'big');
+    makeFile(big, LOCAL_MIB);
+    const pipes: number[] = [];
+    for (let i = 0; i < 3; i++) pipes.push(await rawPipe(LOCAL_MIB));
+    const pipe = median(pipes);
+    console.log(`\nfile transfer (bench/files.ts), ${LOCAL_MIB} MiB local, ${SSH_MIB} MiB over ssh and push`);
+    line('raw pipe (node child -> master, median of 3)', `${pipe.toFixed(0)} MiB/s`);
 
-  const i1 = await router.local({ name: 'push-mid' });
-  const targets = await Promise.all(Array.from({ length: 8 }, (_, n) => router.local({ name: `push-${n}`, via: i1 })));
-  const before = wchar();
-  const t2 = performance.now();
-  const pushed = await router.files.push(targets, mid, join(dir, 'pushed'));
-  const pushMs = performance.now() - t2;
-  const written = wchar() - before;
-  line('push to 8 contexts behind 1 intermediate', `${(pushMs / 1000).toFixed(2)} s`, `${mbps(SSH_MIB * MiB * 8, pushMs).toFixed(0)} MiB/s of copies`);
-  line("  bytes on the master's link (push's count)", `${(pushed.bytes / (SSH_MIB * MiB)).toFixed(2)} copies`, 'target: 1');
-  line("  the master's writes during the push (wchar)", `${(written / (SSH_MIB * MiB)).toFixed(2)} copies`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+    await using router = new Router({ printLogs: false });
+    const ctx = await router.local({ name: 'bench-files' });
+    const pid = Number((await ctx.exec('echo $PPID')).stdout.trim());
+    // Warm up: FileService and its modules are loaded before the RSS baseline is taken.
+    makeFile(join(dir, 'warm'), 4);
+    await ctx.files.put(join(dir, 'warm'), join(dir, 'warm-put'));
+    await ctx.files.get(join(dir, 'warm-put'), join(dir, 'warm-got'));
+    const put = await measured(ctx, pid, () => ctx.files.put(big, join(dir, 'put')));
+    line('local put', `${mbps(LOCAL_MIB * MiB, put.ms).toFixed(0)} MiB/s`, `${((mbps(LOCAL_MIB * MiB, put.ms) / pipe) * 100).toFixed(0)}% of the raw pipe (target >= 70%)`);
+    line('  RSS growth, master / target', `${(put.masterRss / MiB).toFixed(1)} / ${(put.targetRss / MiB).toFixed(1)} MiB`, 'target < 64 MiB each');
+    line('  call round trip during the put, median/p99/max', `${median(put.rtts).toFixed(1)}/${pct(put.rtts, 0.99).toFixed(1)}/${Math.max(...put.rtts).toFixed(1)} ms`, `${put.rtts.length} calls (target < 50 ms)`);
+    rmSync(join(dir, 'put'), { force: true });
+    const get = await measured(ctx, pid, () => ctx.files.get(big, join(dir, 'got')));
+    line('local get', `${mbps(LOCAL_MIB * MiB, get.ms).toFixed(0)} MiB/s`, `${((mbps(LOCAL_MIB * MiB, get.ms) / pipe) * 100).toFixed(0)}% of the raw pipe`);
+    line('  RSS growth, master / target', `${(get.masterRss / MiB).toFixed(1)} / ${(get.targetRss / MiB).toFixed(1)} MiB`);
+    line('  call round trip during the get, median/p99/max', `${median(get.rtts).toFixed(1)}/${pct(get.rtts, 0.99).toFixed(1)}/${Math.max(...get.rtts).toFixed(1)} ms`, `${get.rtts.length} calls`);
+    rmSync(join(dir, 'got'), { force: true });
+
+    const mid = join(dir, 'mid');
+    makeFile(mid, SSH_MIB);
+    try {
+      const ssh = await router.ssh({ hostname: HOST_A, port: PORT, username: 'carol', identityFile: KEY, knownHostsFile: KNOWN_HOSTS, compression: false, name: 'carol' });
+      const t0 = performance.now();
+      await ssh.files.put(mid, join(dir, 'ssh-put'));
+      const tendrilMs = performance.now() - t0;
+      const t1 = performance.now();
+      execFileSync('scp', ['-q', '-o', 'Compression=no', '-i', KEY, '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`, '-P', String(PORT), mid, `carol@${HOST_A}:${join(dir, 'scp-put')}`]);
+      const scpMs = performance.now() - t1;
+      line('ssh put (carol@127.0.0.2, no compression)', `${mbps(SSH_MIB * MiB, tendrilMs).toFixed(0)} MiB/s`, `${tendrilMs.toFixed(0)} ms`);
+      line('scp of the same file to the same account', `${mbps(SSH_MIB * MiB, scpMs).toFixed(0)} MiB/s`, `${scpMs.toFixed(0)} ms: tendril ${tendrilMs >= scpMs ? `takes ${((tendrilMs / scpMs - 1) * 100).toFixed(0)}% longer` : `is ${((1 - tendrilMs / scpMs) * 100).toFixed(0)}% faster`} (target within 10%)`);
+    } catch (e) {
+      line('ssh put vs scp', 'n/a', `test hosts not up (test/hosts/up.sh): ${(e as Error).message.split('\n')[0]}`);
+    }
+
+    const i1 = await router.local({ name: 'push-mid' });
+    const targets = await Promise.all(Array.from({ length: 8 }, (_, n) => router.local({ name: `push-${n}`, via: i1 })));
+    const before = wchar();
+    const t2 = performance.now();
+    const pushed = await router.files.push(targets, mid, join(dir, 'pushed'));
+    const pushMs = performance.now() - t2;
+    const written = wchar() - before;
+    line('push to 8 contexts behind 1 intermediate', `${(pushMs / 1000).toFixed(2)} s`, `${mbps(SSH_MIB * MiB * 8, pushMs).toFixed(0)} MiB/s of copies`);
+    line("  bytes on the master's link (push's count)", `${(pushed.bytes / (SSH_MIB * MiB)).toFixed(2)} copies`, 'target: 1');
+    line("  the master's writes during the push (wchar)", `${(written / (SSH_MIB * MiB)).toFixed(2)} copies`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+if (isMain(import.meta)) await benchFiles(Number(process.argv[2] ?? 1024), Number(process.argv[3] ?? 256));
