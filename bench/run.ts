@@ -26,6 +26,7 @@ import { benchMethods } from './methods.js';
 import { benchFloor } from './floor.js';
 import { benchScale, lastLocalTree } from './scale.js';
 import { benchSimulation } from './simulation.js';
+import { benchFiles } from './files.js';
 import { benchCodec, printCodec } from './codec.js';
 
 const BOOT_RUNS = 10;
@@ -224,6 +225,7 @@ async function more(): Promise<void> {
   await benchFloor();
   await benchScale();
   await benchSimulation(lastLocalTree);
+  await benchFiles();
   printCodec(benchCodec());
 }
 
