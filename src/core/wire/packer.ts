@@ -12,7 +12,7 @@ import {
   EXT_TIMESTAMP, GATHER_MIN, WIRE_REF, type HasWireRef,
 } from './msgpack-ext.js';
 import { BigBox, BomString, boxed, ExactObject, MapBox, NegZero, RefBox, SetBox } from './value-box.js';
-import { canTravel, checkValue, isOddKey, stackError } from './value-scan.js';
+import { bigBinary, canTravel, checkValue, isOddKey, stackError } from './value-scan.js';
 
 type Alloc = (size: number) => { target: Uint8Array; targetView: DataView; position: number };
 interface Ext {
@@ -193,7 +193,8 @@ function writeDate(d: Date, alloc: Alloc): void {
 /** bin; in a gathered encode a large one is left out, to be written from the caller's buffer. */
 function writeBin(b: Uint8Array, alloc: Alloc): void {
   const len = b.byteLength;
-  const left = gathering && len >= GATHER_MIN;
+  // (Without a GatherRoot, the start is not known: copied. checkValue sees every large one.)
+  const left = gathering && rootTarget !== null && len >= GATHER_MIN;
   const head = len < 0x100 ? 2 : len < 0x10000 ? 3 : 5;
   const { target, targetView, position } = alloc(head + (left ? 0 : len));
   if (len < 0x100) {
@@ -220,7 +221,8 @@ function run(value: unknown, root: string, reserve: number, gather: boolean): Ui
   const v = checkValue(value, root) ? boxed(value) : value;
   let out: Uint8Array;
   try {
-    const w = gather ? new GatherRoot(v) : v;
+    // Only a message with a large binary needs to know where it starts.
+    const w = gather && bigBinary ? new GatherRoot(v) : v;
     out = reserve > 0 ? packr.pack(w, RESERVE_START_SPACE | reserve) : packr.pack(w);
   } catch (e) {
     throw stackError(e, root);

@@ -102,7 +102,8 @@ read(EXT_REGEXP, (a) => {
 /** Decodes one message; binaries are Buffer views of `bytes`. */
 export function unpack(bytes: Uint8Array, h: DecodeHooks | null): unknown {
   const protoMaps = checkMessage(bytes);
-  // A Buffer of our own: msgpackr caches a DataView on its input, and bins are views of it.
+  // A Buffer of our own: msgpackr caches a DataView on its input (a `dataView` property the
+  // caller's bytes must not get), and bins are Buffer views of it.
   const src = protoMaps === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : exactObjects(bytes, protoMaps);
   const saved = hooks;
   hooks = h;

@@ -9,7 +9,7 @@
 import { CallError } from '../errors.js';
 import { isRefusedInstance } from './class-instance.js';
 import { hiddenEntries } from './error-value.js';
-import { MAX_DEPTH, WIRE_REF } from './msgpack-ext.js';
+import { GATHER_MIN, MAX_DEPTH, WIRE_REF } from './msgpack-ext.js';
 import { fromOtherRealm } from './other-realm.js';
 import { keyPath, typeName, Unsupported } from './unsupported-value.js';
 
@@ -18,6 +18,8 @@ export const MIN_I64 = -0x8000000000000000n;
 
 /** Containers being walked, only during the walk that looks for a cycle. */
 let ancestors: object[] | null = null;
+/** Whether the value last checked holds a binary of GATHER_MIN bytes or more. */
+export let bigBinary = false;
 /** Whether Object.prototype has enumerable keys (someone added some): then for-in would see them. */
 let inherited = false;
 const hasEnumerable = (o: object): boolean => {
@@ -34,6 +36,7 @@ export const isOddKey = (k: string): boolean => k === '__proto__' || k.charCodeA
  */
 export function checkValue(value: unknown, root: string): boolean {
   inherited = hasEnumerable(Object.prototype);
+  bigBinary = false;
   try {
     return scan(value, 0);
   } catch (e) {
@@ -111,7 +114,10 @@ function leave(): void {
 }
 
 function scanObject(o: object, d: number): boolean {
-  if (o instanceof Uint8Array) return false;
+  if (o instanceof Uint8Array) {
+    if (o.byteLength >= GATHER_MIN) bigBinary = true;
+    return false;
+  }
   if (Array.isArray(o)) {
     enter(o, d);
     let box = false;
