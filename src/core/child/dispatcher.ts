@@ -126,6 +126,26 @@ export function runDispatcher(data: DispatcherData): void {
     }
   };
 
+  /** A call ran: its reply (or the chain's failure), unless its caller gave up meanwhile. */
+  const finish = (msg: Message, call: CallTuple, rc: RunningCall, started: number, value: unknown, failed: boolean): void => {
+    const chainId = call[0];
+    rc.finish();
+    const gone = rc.gaveUpReason();
+    if (gone !== null) return abandoned(msg, call, gone);
+    let outcome = 'ok';
+    if (failed) {
+      const err = CallError.fromThrown(value, self);
+      outcome = err.remoteType;
+      if (chainId !== null) chainErrors.set(chainId, err);
+      value = err;
+    }
+    reply(msg, value);
+    if (config.profiling) {
+      // One record per call, through the usual log path (RouterOptions.profiling).
+      router.log('info', `profile ${call[1]}#${call[2]} ${(performance.now() - started).toFixed(3)} ms ${outcome}`, 'calls');
+    }
+  };
+
   /**
    * Runs one call. A call into a module already loaded whose function returns a plain value
    * runs and replies synchronously (no promise hops on the common path); anything else
@@ -147,23 +167,6 @@ export function runDispatcher(data: DispatcherData): void {
       return undefined;
     }
     const started = config.profiling ? performance.now() : 0;
-    const done = (value: unknown, failed: boolean): void => {
-      rc.finish();
-      const gone = rc.gaveUpReason();
-      if (gone !== null) return abandoned(msg, call, gone);
-      let outcome = 'ok';
-      if (failed) {
-        const err = CallError.fromThrown(value, self);
-        outcome = err.remoteType;
-        if (chainId !== null) chainErrors.set(chainId, err);
-        value = err;
-      }
-      reply(msg, value);
-      if (config.profiling) {
-        // One record per call, through the usual log path (RouterOptions.profiling).
-        router.log('info', `profile ${spec}#${fnPath} ${(performance.now() - started).toFixed(3)} ms ${outcome}`, 'calls');
-      }
-    };
     let result: unknown;
     try {
       const mod = loadedModule(spec);
@@ -172,16 +175,16 @@ export function runDispatcher(data: DispatcherData): void {
         return invoke(mod, spec, fnPath, args);
       });
     } catch (e) {
-      done(e, true);
+      finish(msg, call, rc, started, e, true);
       return undefined;
     }
     if (!isThenable(result)) {
-      done(result, false);
+      finish(msg, call, rc, started, result, false);
       return undefined;
     }
     return Promise.resolve(result).then(
-      (v) => done(v, false),
-      (e: unknown) => done(e, true),
+      (v) => finish(msg, call, rc, started, v, false),
+      (e: unknown) => finish(msg, call, rc, started, e, true),
     );
   };
 
@@ -239,6 +242,11 @@ type AnyFn = (...args: unknown[]) => unknown;
 
 
 function invoke(mod: unknown, spec: string, fnPath: string, args: unknown[]): unknown {
+  // The common case, a top-level function: no split path, no holder object per call.
+  if (fnPath.indexOf('.') < 0 && mod !== null && (typeof mod === 'object' || typeof mod === 'function')) {
+    const fn = (mod as Record<string, unknown>)[fnPath];
+    if (typeof fn === 'function') return (fn as AnyFn).apply(undefined, args);
+  }
   const { fn, thisArg } = resolveFunction(mod, spec, fnPath);
   return fn.apply(thisArg, args);
 }
