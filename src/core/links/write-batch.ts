@@ -8,6 +8,13 @@
 // within BURST_MS of a flush (values sent from a chain of microtasks: an async generator
 // streaming) wait for the check phase as before, so a burst still leaves as one write.
 
+/**
+ * A batch this big leaves at once, without waiting for the end of the run: the peer starts
+ * on it while more is queued (20,000 calls issued in one loop otherwise reached the child
+ * only once all were encoded). About a pipe's buffer.
+ */
+const EARLY_BYTES = 64 * 1024;
+
 /** A flush this soon after the previous one waits for the check phase (ms). */
 const BURST_MS = 0.025;
 
@@ -27,14 +34,16 @@ export class WriteBatch {
   add(frame: Uint8Array): void {
     this.frames.push(frame);
     this.bytes += frame.byteLength;
-    this.schedule();
+    if (this.bytes >= EARLY_BYTES) this.flush();
+    else this.schedule();
   }
 
   /** One frame given as pieces, written one after the other. */
   addPieces(pieces: Uint8Array[], total: number): void {
     for (const piece of pieces) this.frames.push(piece);
     this.bytes += total;
-    this.schedule();
+    if (this.bytes >= EARLY_BYTES) this.flush();
+    else this.schedule();
   }
 
   private schedule(): void {
