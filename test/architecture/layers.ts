@@ -1,5 +1,5 @@
 // The layers of tendril and what each may import (README "Layout", issue 9):
-//   core     runs in every context and is the child payload: core only, node builtins, rxjs;
+//   core     runs in every context and is the child payload: core only, node builtins, rxjs, msgpackr (the wire codec);
 //            from machines/ only what evaluates without xstate (generated tables), or types
 //   parent   creating children (shipped on demand): core, parent
 //   methods  one file per connection method (shipped on demand): core, parent, methods
@@ -44,7 +44,7 @@ const DEPENDENCIES = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg
  * master (src/master/methods.ts installs them), never bundled for a child.
  */
 const MAY_LOAD: Record<Layer, readonly string[]> = {
-  core: ['rxjs'],
+  core: ['rxjs', 'msgpackr'],
   parent: ['rxjs', 'node-pty'],
   methods: ['rxjs', 'ssh2'],
   master: DEPENDENCIES,
