@@ -48,7 +48,7 @@ let t: ReturnType<typeof tree>;
 afterEach(() => t.up.cut('test over'));
 
 describe('module cache of an intermediate (in-memory tree)', () => {
-  it('two children asking at once for one module cost the master one request; each gets the whole graph', async () => {
+  it('two children asking at once for one module: the master sends the code once (the second request is a freshness check); each gets the whole graph', async () => {
     t = tree();
     const [a, b] = await Promise.all([t.ask(t.leaves[0]!, shapes), t.ask(t.leaves[1]!, shapes)]);
     for (const reply of [a, b]) {
@@ -57,9 +57,12 @@ describe('module cache of an intermediate (in-memory tree)', () => {
       expect(ids(reply)).toEqual([geometry, shapes].sort());
       expect(reply.modules.find((m) => m[0] === shapes)![1]).toBe('esm');
     }
-    expect(t.responder.stats.requests).toBe(1);
+    // A request arriving while a check is in flight waits for a check of its own (an edit made
+    // meanwhile must reach it): two requests, the second answered 'up to date' without code.
+    expect(t.responder.stats.requests).toBe(2);
+    expect(t.responder.stats.upToDate).toBe(1);
     expect(t.responder.stats.modulesSent).toBe(2);
-    expect(t.cache.upstreamRequests).toBe(1);
+    expect(t.cache.upstreamRequests).toBe(2);
   });
 
   it('a child is never sent a module twice, and the master sends each module to the intermediate once', async () => {
@@ -78,7 +81,7 @@ describe('module cache of an intermediate (in-memory tree)', () => {
     expect(t.responder.stats.modulesSent).toBe(2);
   });
 
-  it('a module that cannot be served fails for every child, and the master is asked once', async () => {
+  it('a module that cannot be served fails for every child, each asking the master (a miss is not cached: the file may appear)', async () => {
     t = tree();
     const missing = fileURLToPath(new URL('./fixtures/no-such-module.ts', import.meta.url));
     const first = await t.ask(t.leaves[0]!, missing);
@@ -89,8 +92,9 @@ describe('module cache of an intermediate (in-memory tree)', () => {
       expect(reply.error).toContain('no-such-module');
     }
     expect(second.error).toBe(first.error);
-    expect(t.responder.stats.requests).toBe(1);
-    expect(t.cache.upstreamRequests).toBe(1);
+    expect(t.responder.stats.requests).toBe(2);
+    expect(t.responder.stats.modulesSent).toBe(0);
+    expect(t.cache.upstreamRequests).toBe(2);
   });
 
   it('a child that dies while its request is in flight does not disturb the others', async () => {
@@ -106,6 +110,8 @@ describe('module cache of an intermediate (in-memory tree)', () => {
     const reply = await kept;
     expect(reply.error).toBeNull();
     expect(ids(reply)).toEqual([geometry, shapes].sort());
-    expect(t.responder.stats.requests).toBe(1);
+    // Leaf 3's request waited for a check of its own; the code still left the master once.
+    expect(t.responder.stats.requests).toBe(2);
+    expect(t.responder.stats.modulesSent).toBe(2);
   });
 });
