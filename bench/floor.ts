@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 import { Packr } from 'msgpackr';
 import { EchoPeer } from './limits.js';
+import { perOp, threadTimes } from './cpu.js';
 import { median, now, quantile } from './stats.js';
 import { Router, type Context } from './tendril.js';
 
@@ -155,6 +156,16 @@ export interface FloorRow {
 }
 
 const ROUNDS = Number(process.env.FLOOR_ROUNDS ?? 5);
+/** CPU us per call (all threads, from /proc: insensitive to other load), pipelined 1,000 in flight, median of rounds. */
+export const floorCpu: string[] = [];
+const cpuOf = (pid: number | 'self', run: () => Promise<number>, calls: number): Promise<[number, number]> => {
+  const a = threadTimes(pid);
+  const s0 = threadTimes('self');
+  return run().then(() => {
+    const sum = (r: Record<string, number>): number => Object.values(r).reduce((x, y) => x + y, 0);
+    return [sum(perOp(s0, threadTimes('self'), calls).run), sum(perOp(a, threadTimes(pid), calls).run)];
+  });
+};
 const RTT_BLOCK = 400;
 const PIPE_TOTAL = 40_000;
 
@@ -180,16 +191,20 @@ export async function measureFloor(): Promise<FloorRow[]> {
     for (const c of [tRtt, vRtt, fCall, eRtt]) await roundTripsUs(c, 300);
     const rtt = { t: [] as number[], v: [] as number[], f: [] as number[], e: [] as number[] };
     const rate = { t1: [] as number[], f1: [] as number[], t20: [] as number[], f20: [] as number[] };
+    const cpu = { t: [] as [number, number][], f: [] as [number, number][] };
+    const childPid = router.childPids().get(ctx.id)!;
     for (let r = 0; r < ROUNDS; r++) {
       rtt.e.push(...(await echo.roundTripsUs(RTT_BLOCK)));
       rtt.t.push(...(await roundTripsUs(tRtt, RTT_BLOCK)));
       rtt.f.push(...(await roundTripsUs(fCall, RTT_BLOCK)));
       rtt.v.push(...(await roundTripsUs(vRtt, RTT_BLOCK)));
-      rate.t1.push(await pipelined(tCall, PIPE_TOTAL, 1000));
-      rate.f1.push(await pipelined(fCall, PIPE_TOTAL, 1000));
+      cpu.t.push(await cpuOf(childPid, async () => rate.t1.push(await pipelined(tCall, PIPE_TOTAL, 1000)), PIPE_TOTAL));
+      cpu.f.push(await cpuOf(floor.pid, async () => rate.f1.push(await pipelined(fCall, PIPE_TOTAL, 1000)), PIPE_TOTAL));
       rate.t20.push(await pipelined(tCall, PIPE_TOTAL, 20_000));
       rate.f20.push(await pipelined(fCall, PIPE_TOTAL, 20_000));
     }
+    const m = (xs: [number, number][], i: 0 | 1): string => median(xs.map((x) => x[i])).toFixed(1);
+    floorCpu.push(`CPU us per call, pipelined 1,000 in flight (median of rounds): tendril master ${m(cpu.t, 0)} + child ${m(cpu.t, 1)}; floor RPC master ${m(cpu.f, 0)} + child ${m(cpu.f, 1)}`);
     const e50 = quantile(rtt.e, 0.5);
     const e99 = quantile(rtt.e, 0.99);
     return [
@@ -229,6 +244,7 @@ export async function benchFloor(): Promise<void> {
   const rows = await measureFloor();
   console.log(`\nissue 12: tendril beside the floor RPC (msgpackr over a pipe + a worker hop, no routing), ${ROUNDS} alternating rounds, medians`);
   for (const l of floorTable(rows)) console.log(`  ${l}`);
+  for (const l of floorCpu) console.log(`  ${l}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
