@@ -56,6 +56,23 @@ describe('services', () => {
     const err = await a.call(COUNTER, 'callSibling', b).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CallError);
     expect((err as CallError).message).toMatch(/Counter\.bump refused/);
+    expect((err as CallError).message).toMatch(/policy 'parent'/);
+    // Nothing ran: b's counter is untouched.
+    await expect(b.callService(COUNTER, 'Counter', 'bump', 0)).resolves.toEqual({ calls: 0, instances: 1 });
+  });
+
+  it("admits a sibling to a method exposed with policy 'any' (CALL_SERVICE is open; the method's policy decides)", async () => {
+    const a = await fx.local({ name: 'any-a' });
+    const b = await fx.local({ name: 'any-b' });
+    // whoCalls answers the caller's id: a, not the master.
+    await expect(a.call(COUNTER, 'callSibling', b, 'whoCalls')).resolves.toBe(a.id);
+  });
+
+  it('takes the options of a ctx.with() view (callService and the service proxy)', async () => {
+    const ctx = await fx.local({ name: 'view' });
+    const slow = ctx.with({ timeout: 100 });
+    await expect(slow.callService(COUNTER, 'Slow', 'work', 2_000)).rejects.toThrow(/timeout|deadline|100 ms/i);
+    await expect(slow.service<typeof import('./fixtures/counter.js').Counter>(COUNTER, 'Counter').bump(1)).resolves.toEqual({ calls: 1, instances: 1 });
   });
 
   it('is reachable at depth, and from a parent that is itself a child', async () => {

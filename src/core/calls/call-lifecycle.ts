@@ -88,6 +88,8 @@ export function startCall(
   args: unknown[],
   limit?: number | null,
   arm?: (life: CallLifecycle, handle: number) => Disarm,
+  /** CALL_FUNCTION, or CALL_SERVICE for a service's entry (service-client.ts). */
+  callHandle: number = CALL_FUNCTION,
 ): Promise<unknown> {
   const data = encodeCall(chainId, module, fn, args, limit);
   const router = ctx.router;
@@ -97,7 +99,7 @@ export function startCall(
     call.handle = router.delivery.addFor(deliverToCall, call, undefined, false, ctx.id, undefined, module, fn);
     if (arm !== undefined) call.armed = arm(call.life, call.handle);
     try {
-      router.sendFrame(ctx.id, CALL_FUNCTION, data, call.handle);
+      router.sendFrame(ctx.id, callHandle, data, call.handle);
     } catch (e) {
       call.life.send({ type: e instanceof ChannelError ? 'DEAD' : 'ERROR_REPLY', outcome: e });
     }

@@ -239,11 +239,19 @@ export function callAsyncWith(ctx: Context, chainId: string | null, module: stri
  * `call` with options: resolves with the result; rejects with a TimeoutError naming
  * `module#fn` and the context, with `signal.reason` on an abort, or as the call fails.
  */
-export function callWith(ctx: Context, chainId: string | null, module: string | URL, fn: string, args: unknown[], opts: Readonly<CallOptions>): Promise<unknown> {
+export function callWith(
+  ctx: Context,
+  chainId: string | null,
+  module: string | URL,
+  fn: string,
+  args: unknown[],
+  opts: Readonly<CallOptions>,
+  callHandle: number = CALL_FUNCTION,
+): Promise<unknown> {
   try {
     const timeout = timeoutOf(ctx.router, opts);
     const signal = opts.signal;
-    if (timeout === undefined && signal === undefined) return startCall(ctx, chainId, module, fn, args);
+    if (timeout === undefined && signal === undefined) return startCall(ctx, chainId, module, fn, args, undefined, undefined, callHandle);
     if (signal?.aborted) {
       // Given up before it started: nothing is sent.
       encodeCall(chainId, module, fn, args); // the same TypeErrors as a call that is sent
@@ -254,6 +262,7 @@ export function callWith(ctx: Context, chainId: string | null, module: string | 
       new ArmedCall(ctx, handle, module, fn, timeout, signal, (error) => {
         life.send({ type: error instanceof TimeoutError ? 'TIMEOUT' : 'ABORT', outcome: error });
       }),
+      callHandle,
     );
   } catch (e) {
     return Promise.reject(e);

@@ -9,6 +9,7 @@ import { normalizeModuleSpec } from './module-spec.js';
 import { remoteModule, type RemoteModule } from './remote-module.js';
 import { startStream, type RemoteStream } from './remote-stream.js';
 import { execIn, spawnIn } from './shell-client.js';
+import { callServiceWith, serviceProxy, type ServiceProxy } from './service-client.js';
 import type { ExecOptions, ExecResult, ShellCommand, ShellOutput, SpawnOptions, SpawnedProcess } from './shell-types.js';
 
 /** A view of a context whose calls use some {@link CallOptions} (made by `ctx.with(opts)`). */
@@ -68,6 +69,17 @@ export class CallView {
   /** Like {@link Context.spawn}; the view's timeout and signal apply (those of `opts` on top). */
   spawn<O extends SpawnOptions = {}>(command: ShellCommand, opts?: O): SpawnedProcess<ShellOutput<O>> {
     return spawnIn(this.context, this.options, command, opts) as SpawnedProcess<ShellOutput<O>>;
+  }
+
+  /** Like {@link Context.callService}, with the view's options. */
+  callService(module: string | URL, className: string, method: string, ...args: unknown[]): Promise<unknown> {
+    return callServiceWith(this.context, this.options, module, className, method, args);
+  }
+
+  /** Like {@link Context.service}: a typed service proxy whose calls use the view's options. */
+  service<S>(module: string | URL, className: string): ServiceProxy<S> {
+    normalizeModuleSpec(module);
+    return serviceProxy<S>(this.context, this.options, module, className);
   }
 
   /** A chain whose calls use the view's options (see {@link Context.chain}). */

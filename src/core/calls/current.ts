@@ -33,6 +33,12 @@ export function callerContext(): Context {
   return s.caller;
 }
 
+/** @internal Whether the running call's sender had parent authority (service policies). */
+export function callerHasParentAuthority(): boolean {
+  const s = scope.getStore();
+  return s !== undefined && s.parentAuthority;
+}
+
 /**
  * The call currently running, inside a function called by another context (also after its
  * awaits; concurrent calls each see their own): who called, its deadline, and a `signal`

@@ -31,6 +31,11 @@ export class RunningCall {
   private givenUp: ((reason: Error) => void) | null = null;
   /** Settled: a signal asked for later (by code the call left running) registers nothing. */
   private finished = false;
+  /**
+   * Whether the message had parent authority: always for CALL_FUNCTION (its policy), read
+   * from the message for CALL_SERVICE (open to anyone: the service's policy decides).
+   */
+  parentAuthority = true;
 
   constructor(
     readonly router: CoreRouter,

@@ -1,11 +1,12 @@
 // The caller's side of services: `ctx.callService(module, 'Class', 'method', ...args)` and the
-// typed proxy `ctx.service<typeof Class>(module, 'Class')`. A service call is a CALL_FUNCTION
+// typed proxy `ctx.service<typeof Class>(module, 'Class')`. A service call is a CALL_SERVICE
 // of `Class.__tendrilService` in the service's module (service.ts); the words of the two
 // refusals that happen before the service runs are made to name the service and method.
 import type { Context } from './context.js';
 import { CallError, ChannelError } from '../errors.js';
 import { callWith, type CallOptions } from './call-options.js';
 import { SERVICE_ENTRY } from './service.js';
+import { CALL_SERVICE } from '../wire/protocol.js';
 import type { Wire } from './wire-type.js';
 
 /** The exposed surface of a service class `S` (`typeof MyService`): each method returns a Promise. */
@@ -26,7 +27,7 @@ export async function callServiceWith(
     throw new TypeError('callService(module, className, method, ...args): className and method must be non-empty strings');
   }
   try {
-    return await callWith(ctx, null, module, `${className}.${SERVICE_ENTRY}`, [method, args], opts);
+    return await callWith(ctx, null, module, `${className}.${SERVICE_ENTRY}`, [method, args], opts, CALL_SERVICE);
   } catch (e) {
     throw serviceError(e, ctx, String(module), className, method);
   }

@@ -2,14 +2,17 @@
 // files"). This is core because user modules in a child import `Service` and `expose` from
 // 'tendril', which there is the runtime built into the child (modules/child-api.ts).
 //
-// A call reaches a service through the ordinary CALL_FUNCTION path: the caller calls the
-// static `Class.__tendrilService(method, args)` of the service's module (service-client.ts),
-// so the module is loaded on demand like any other and the call has the usual options,
-// cancellation and death handling. The static entry checks exposure and policy, creates the
+// A call reaches a service as a CALL_SERVICE of the static `Class.__tendrilService(method,
+// args)` of the service's module (service-client.ts; the dispatcher runs it like a call), so
+// the module is loaded on demand like any other and the call has the usual options,
+// cancellation and death handling. CALL_SERVICE is open to any sender: the policy is checked here. The static entry checks exposure and policy, creates the
 // one instance of the class in this context, and runs the method (serially unless the class
 // says `static concurrency = 'concurrent'`).
 import type { Context } from './context.js';
-import { callerContext } from './current.js';
+import { callerContext, callerHasParentAuthority } from './current.js';
+import { SERVICE_ENTRY } from '../handles/call-service.js';
+
+export { SERVICE_ENTRY };
 
 /** Who may call an exposed method: the parents (default), anyone who can reach it, or a check. */
 export type ServicePolicy = 'parent' | 'any' | ((caller: Context) => boolean);
@@ -19,9 +22,6 @@ export interface ExposeOptions {
   /** Who may call the method (default `'parent'`: the context's parents). */
   policy?: ServicePolicy;
 }
-
-/** The name of the static entry a service call goes through (service-client.ts). */
-export const SERVICE_ENTRY = '__tendrilService';
 
 // Exposure is recorded on the method function itself: it works with and without
 // Symbol.metadata (Node 20 has none, and TypeScript then emits no metadata at all).
@@ -72,10 +72,10 @@ export class Service {
     const policy = exposed.get(fn);
     if (policy === undefined) throw new ServiceError(`${name} is not exposed (service ${cls.name}, method ${method}): mark it with @expose()`);
     const caller = callerContext();
-    if (typeof policy === 'function' && !policy(caller)) {
-      throw new ServiceError(`${name} refused the call from ${caller.name} (#${caller.id}) by its policy (service ${cls.name}, method ${method})`);
+    if (typeof policy === 'function' ? !policy(caller) : policy === 'parent' && !callerHasParentAuthority()) {
+      const rule = typeof policy === 'function' ? 'its policy' : "its policy 'parent' (the caller is not this context's parent)";
+      throw new ServiceError(`${name} refused the call from ${caller.name} (#${caller.id}) by ${rule} (service ${cls.name}, method ${method})`);
     }
-    // 'parent' and 'any': CALL_FUNCTION already admits only the parents' authority.
     let instance = instances.get(cls);
     if (instance === undefined) {
       instance = new cls();

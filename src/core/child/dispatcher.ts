@@ -22,6 +22,8 @@ import { onDispatcherThread } from '../handles/threads.js';
 import { installHandle } from '../handles/install.js';
 import { MalformedPayload, payloadOrDrop, readPayload } from '../handles/payload.js';
 import { callFunctionHandle } from '../handles/call-function.js';
+import { callServiceHandle } from '../handles/call-service.js';
+import { hasParentAuthority } from '../routing/policies.js';
 import { forgetChainHandle } from '../handles/forget-chain.js';
 import { cancelHandle } from '../handles/cancel.js';
 import { CoreRouter } from '../routing/router.js';
@@ -188,39 +190,40 @@ export function runDispatcher(data: DispatcherData): void {
     );
   };
 
-  installHandle(
-    router,
-    callFunctionHandle,
-    (msg) => {
-      let call: CallTuple;
-      try {
-        call = readPayload(callFunctionHandle, msg.data, router.decodeHooks);
-      } catch (e) {
-        // A wrong shape is the sender's fault: no stack of ours to show.
-        reply(msg, e instanceof MalformedPayload ? new CallError('TypeError', e.message, '', self) : CallError.fromThrown(e, self));
-        return;
-      }
-      const chainId = call[0];
-      const rc = begin(msg, call);
-      if (chainId === null) {
-        void execute(msg, call, rc);
-        return;
-      }
-      // Calls of one chain run in order, each after the previous settled. One its caller gives
-      // up on fails the chain at once, and the next call's turn comes (even if it never ends).
-      let givenUp: Promise<void> | null = null;
-      if (call.length === 5) givenUp = new Promise((resolve) => rc.onGiveUp((reason) => resolve(failChain(chainId, reason))));
-      const turn = (): Promise<void> | undefined => {
-        const ran = execute(msg, call, rc);
-        return ran === undefined || givenUp === null ? ran : Promise.race([ran, givenUp]);
-      };
-      const tail = (chainTails.get(chainId) ?? Promise.resolve()).then(turn);
-      chainTails.set(chainId, tail);
-      void tail.then(() => {
-        if (chainTails.get(chainId) === tail) chainTails.delete(chainId);
-      });
-    },
-  );
+  /** CALL_FUNCTION and CALL_SERVICE: the same call tuple, run the same way. */
+  const onCall = (handle: typeof callFunctionHandle, service: boolean) => (msg: Message): void => {
+    let call: CallTuple;
+    try {
+      call = readPayload(handle, msg.data, router.decodeHooks);
+    } catch (e) {
+      // A wrong shape is the sender's fault: no stack of ours to show.
+      reply(msg, e instanceof MalformedPayload ? new CallError('TypeError', e.message, '', self) : CallError.fromThrown(e, self));
+      return;
+    }
+    const chainId = call[0];
+    const rc = begin(msg, call);
+    // CALL_SERVICE admits anyone: the service's entry reads this for its 'parent' policy.
+    if (service) rc.parentAuthority = hasParentAuthority(msg);
+    if (chainId === null) {
+      void execute(msg, call, rc);
+      return;
+    }
+    // Calls of one chain run in order, each after the previous settled. One its caller gives
+    // up on fails the chain at once, and the next call's turn comes (even if it never ends).
+    let givenUp: Promise<void> | null = null;
+    if (call.length === 5) givenUp = new Promise((resolve) => rc.onGiveUp((reason) => resolve(failChain(chainId, reason))));
+    const turn = (): Promise<void> | undefined => {
+      const ran = execute(msg, call, rc);
+      return ran === undefined || givenUp === null ? ran : Promise.race([ran, givenUp]);
+    };
+    const tail = (chainTails.get(chainId) ?? Promise.resolve()).then(turn);
+    chainTails.set(chainId, tail);
+    void tail.then(() => {
+      if (chainTails.get(chainId) === tail) chainTails.delete(chainId);
+    });
+  };
+  installHandle(router, callFunctionHandle, onCall(callFunctionHandle, false));
+  installHandle(router, callServiceHandle, onCall(callServiceHandle, true));
 
   installHandle(router, forgetChainHandle, (msg) => {
     const id = payloadOrDrop(router, forgetChainHandle, msg);

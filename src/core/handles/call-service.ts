@@ -1,18 +1,32 @@
-// CALL_SERVICE: reserved, unused. No context installs a handler, so a frame for it gets a
-// "no handler" dead reply; the number stays reserved so that it keeps its meaning later.
+// CALL_SERVICE: a call of a service method (src/core/calls/service.ts). The data is a call
+// tuple like CALL_FUNCTION's, but the function must be a service's entry (`Class.__tendrilService`):
+// only exposed methods run, each checking its own policy. Unlike CALL_FUNCTION, anyone who can
+// reach the context may send it, so that `@expose({ policy: 'any' })` (or a policy function)
+// can admit a sibling; the entry refuses callers without parent authority for 'parent' methods.
+import type { CallTuple } from '../calls/call-message.js';
+import { callFunctionHandle } from './call-function.js';
 import { ANYONE } from './handle-policy.js';
 import { MALFORMED, type ReservedHandle } from './reserved-handle.js';
 
-/** CALL_SERVICE (10): reserved, no handler anywhere. */
-export const callServiceHandle: ReservedHandle<never> = {
+/** The static method every service call goes through (service.ts defines it on Service). */
+export const SERVICE_ENTRY = '__tendrilService';
+const ENTRY_SUFFIX = `.${SERVICE_ENTRY}`;
+
+/** CALL_SERVICE (10): `[chainId | nil, module, 'Class.__tendrilService', [method, args], limit?]`. */
+export const callServiceHandle: ReservedHandle<CallTuple> = {
   id: 10,
   name: 'CALL_SERVICE',
-  thread: 'broker',
-  handledIn: [],
+  thread: 'dispatcher',
+  handledIn: ['child'],
   policy: ANYONE,
-  data: 'not defined',
-  parse: () => MALFORMED,
+  data: "[chainId | nil, module, 'Class.__tendrilService', [method, args], limit?]",
+  reply: 'the result, or a CallError (extension 0x46)',
+  parse: (v) => {
+    const call = callFunctionHandle.parse(v);
+    return call !== MALFORMED && call[2].endsWith(ENTRY_SUFFIX) && call[2].length > ENTRY_SUFFIX.length ? call : MALFORMED;
+  },
 };
 
 /** docs/protocol.md's description (docs only: left out of the child payload). */
-export const callServicePurpose = 'reserved, unused: nothing sends it and no context handles it';
+export const callServicePurpose =
+  "call an exposed method of a service class (ctx.callService): open to any sender, the service's entry checks the method's policy (parent authority by default); the master never handles it";
