@@ -1,7 +1,10 @@
 import { StringDecoder } from 'node:string_decoder';
 
-/** The longest line handed out whole (characters); a longer one comes in pieces of this size. */
-export const LINE_CAP = 64 * 1024;
+/**
+ * The longest line handed out whole (characters, 1 Mi: a big JSON line still arrives as one
+ * record); a longer one comes in pieces of this size.
+ */
+export const LINE_CAP = 1024 * 1024;
 /** Ends every piece of an over-long line but its last. */
 export const LINE_CUT_MARK = ' [line continues]';
 /** Starts every piece of an over-long line but its first. */
