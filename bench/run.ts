@@ -1,5 +1,5 @@
 // `npm run bench`: every tendril figure beside its physical limit, measured in this same run,
-// with the ratio and the target. A benchmark reports; it never fails (exit code 0).
+// with the ratio and the target (issue 12's targets). A benchmark reports; it never fails (exit code 0).
 //
 // The machine this runs on is small (2 vCPUs) and often shared, so: tendril and its limit are
 // measured in alternating blocks (drift and other load hit both alike), medians everywhere,
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const t = median(boot);
     const l = median(bare);
     const r = t / l;
-    rows.push({ n: '1', what: 'bootstrap + first call, median (ms)', tendril: fmt(t), limit: `${fmt(l)} node -e ''`, ratio: `${fmt(r, 2)}x`, target: '<= 1.3x', pass: r <= 1.3, verdict: `${fmt(r, 2)}x` });
+    rows.push({ n: '1', what: 'bootstrap + first call, median (ms)', tendril: fmt(t), limit: `${fmt(l)} node -e ''`, ratio: `${fmt(r, 2)}x`, target: '<= 1.2x', pass: r <= 1.2, verdict: `${fmt(r, 2)}x` });
     notes.push(`1: fresh Router + local() + call('node:os','hostname'), shutdown not timed; min/max tendril ${fmt(Math.min(...boot))}/${fmt(Math.max(...boot))} ms, node -e '' ${fmt(Math.min(...bare))}/${fmt(Math.max(...bare))} ms; ${boot.length} runs each, alternated`);
   }
 
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   const [s1, p1] = both();
   const rateUptime = await pipelinedPerSec(ctx, PIPELINED_TOTAL / 2, PIPELINED_BATCH, 'uptime');
   done();
-  rows.push({ n: '3', what: `pipelined calls/s, ${PIPELINED_BATCH} in flight`, tendril: k(rate), limit: `${k(rawRate)} raw 64 B msgs`, ratio: `${fmt(rate / rawRate, 3)}x`, target: '>= 100k/s', pass: rate >= 100_000, verdict: `${k(rate)}/s` });
+  rows.push({ n: '3', what: `pipelined calls/s, ${PIPELINED_BATCH} in flight`, tendril: k(rate), limit: `${k(rawRate)} raw 64 B msgs`, ratio: `${fmt(rate / rawRate, 3)}x`, target: '>= 200k/s', pass: rate >= 200_000, verdict: `${k(rate)}/s` });
   notes.push(`3: ${PIPELINED_TOTAL / 1000}k callAsync('node:os','${PIPELINED_FN}') in batches of ${PIPELINED_BATCH}, each batch awaited and decoded; with 'uptime' (reads /proc/uptime, ~6 us of its own) ${k(rateUptime)}/s; limit = the same batches as 64-byte messages echoed by a child`);
   notes.push(`3: CPU us per call: master [${cpuText(perOp(s0, s1, PIPELINED_TOTAL))}], child [${cpuText(perOp(p0, p1, PIPELINED_TOTAL))}]`);
 
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     const t = median(big);
     const l = median(oneWay);
     const c = median(collect);
-    rows.push({ n: '4', what: '64 MiB Buffer argument (MiB/s)', tendril: fmt(t, 0), limit: `${fmt(l, 0)} raw one-way`, ratio: `${fmt((100 * t) / l, 0)}%`, target: '>= 50%', pass: t >= 0.5 * l, verdict: `${fmt((100 * t) / l, 0)}%` });
+    rows.push({ n: '4', what: '64 MiB Buffer argument (MiB/s)', tendril: fmt(t, 0), limit: `${fmt(l, 0)} raw one-way`, ratio: `${fmt((100 * t) / l, 0)}%`, target: '>= 70%', pass: t >= 0.7 * l, verdict: `${fmt((100 * t) / l, 0)}%` });
     notes.push(`4: ctx.call('node:buffer','Buffer.byteLength', <64 MiB Buffer>) vs one 64 MiB write to a child that counts the bytes and acks 1 byte; medians of ${BIG_RUNS}, alternated`);
     notes.push(`4: other limits: child gathers the bytes into one fresh Buffer (the least any receiver of a Buffer argument does) ${fmt(c, 0)} MiB/s (tendril = ${fmt((100 * t) / c, 0)}% of it); echo both ways ${fmt(echo, 0)} MiB/s`);
   }
@@ -176,8 +176,8 @@ async function main(): Promise<void> {
 
   // 5. Payload size (no physical limit: the original's 19 KB is the reference).
   const { file: payloadName, bytes: payload } = payloadFile();
-  rows.push({ n: '5', what: `payload, ${payloadName.endsWith('.br') ? 'brotli' : 'deflated'} (KiB)`, tendril: fmt(payload / 1024, 2), limit: '19 (the original)', ratio: `${fmt(payload / 1024 / 19, 2)}x`, target: '<= 24 KiB', pass: payload <= 24 * 1024, verdict: `${payload} B` });
-  notes.push(`5: ${payloadName}, ${payload} bytes; target read as 24 KiB = ${24 * 1024} bytes`);
+  rows.push({ n: '5', what: `payload, ${payloadName.endsWith('.br') ? 'brotli' : 'deflated'} (KiB)`, tendril: fmt(payload / 1024, 2), limit: '19 (the original)', ratio: `${fmt(payload / 1024 / 19, 2)}x`, target: '<= 32 KiB', pass: payload <= 32 * 1024, verdict: `${payload} B` });
+  notes.push(`5: ${payloadName}, ${payload} bytes; target read as 32 KiB = ${32 * 1024} bytes (issue 12, with msgpackr)`);
 
   // 6. Child RSS vs a bare idle node.
   done = step('6 memory');
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   const childKiB = await childRssKiB(rssRouter);
   await rssRouter.shutdown();
   done();
-  rows.push({ n: '6', what: 'child RSS after a few calls (MiB)', tendril: fmt(childKiB / 1024), limit: `${fmt(bareKiB / 1024)} idle node`, ratio: `${fmt(childKiB / bareKiB, 2)}x`, target: '<= 55 MiB', pass: childKiB / 1024 <= 55, verdict: `${fmt(childKiB / 1024)} MiB` });
+  rows.push({ n: '6', what: 'child RSS after a few calls (MiB)', tendril: fmt(childKiB / 1024), limit: `${fmt(bareKiB / 1024)} idle node`, ratio: `${fmt(childKiB / bareKiB, 2)}x`, target: '<= 45 MiB', pass: childKiB / 1024 <= 45, verdict: `${fmt(childKiB / 1024)} MiB` });
   notes.push(`6: VmRSS of a fresh child after 11 calls, vs node -e 'setInterval(()=>{},1000)' after 400 ms; MiB = 2^20 bytes`);
 
   const busy1 = machineBusy();
