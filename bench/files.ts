@@ -28,6 +28,11 @@ function makeFile(path: string, mib: number): void {
 
 const mbps = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+/** CPU seconds (user + system, all threads) of a process so far. */
+const cpuOf = (pid: number | 'self'): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 const wchar = (): number => Number(/wchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
 
 /** MiB/s of `mib` MiB from a bare node child's stdout to here. */
@@ -47,8 +52,9 @@ function rawPipe(mib: number): Promise<number> {
 }
 
 /** Times a transfer while sampling RSS of the master and the target and timing calls to the target. */
-async function measured(ctx: Context, pid: number, run: () => PromiseLike<unknown>): Promise<{ ms: number; masterRss: number; targetRss: number; rtts: number[] }> {
+async function measured(ctx: Context, pid: number, run: () => PromiseLike<unknown>): Promise<{ ms: number; masterRss: number; targetRss: number; rtts: number[]; cpu: [number, number] }> {
   const base = { master: process.memoryUsage().rss, target: rssOf(pid) };
+  const cpu0 = [cpuOf('self'), cpuOf(pid)];
   let peak = { ...base };
   const sampler = setInterval(() => {
     peak = { master: Math.max(peak.master, process.memoryUsage().rss), target: Math.max(peak.target, rssOf(pid)) };
@@ -66,10 +72,11 @@ async function measured(ctx: Context, pid: number, run: () => PromiseLike<unknow
   const t0 = performance.now();
   await run();
   const ms = performance.now() - t0;
+  const cpu: [number, number] = [cpuOf('self') - cpu0[0]!, cpuOf(pid) - cpu0[1]!];
   running = false;
   clearInterval(sampler);
   await pinger;
-  return { ms, masterRss: peak.master - base.master, targetRss: peak.target - base.target, rtts };
+  return { ms, masterRss: peak.master - base.master, targetRss: peak.target - base.target, rtts, cpu };
 }
 
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
@@ -97,11 +104,13 @@ export async function benchFiles(LOCAL_MIB = 1024, SSH_MIB = 256): Promise<void>
     await ctx.files.get(join(dir, 'warm-put'), join(dir, 'warm-got'));
     const put = await measured(ctx, pid, () => ctx.files.put(big, join(dir, 'put')));
     line('local put', `${mbps(LOCAL_MIB * MiB, put.ms).toFixed(0)} MiB/s`, `${((mbps(LOCAL_MIB * MiB, put.ms) / pipe) * 100).toFixed(0)}% of the raw pipe (target >= 70%)`);
+    line('  CPU s, master / target', `${put.cpu[0].toFixed(2)} / ${put.cpu[1].toFixed(2)} s`, 'user + system, all threads');
     line('  RSS growth, master / target', `${(put.masterRss / MiB).toFixed(1)} / ${(put.targetRss / MiB).toFixed(1)} MiB`, 'target < 64 MiB each');
     line('  call round trip during the put, median/p99/max', `${median(put.rtts).toFixed(1)}/${pct(put.rtts, 0.99).toFixed(1)}/${Math.max(...put.rtts).toFixed(1)} ms`, `${put.rtts.length} calls (target < 50 ms)`);
     rmSync(join(dir, 'put'), { force: true });
     const get = await measured(ctx, pid, () => ctx.files.get(big, join(dir, 'got')));
     line('local get', `${mbps(LOCAL_MIB * MiB, get.ms).toFixed(0)} MiB/s`, `${((mbps(LOCAL_MIB * MiB, get.ms) / pipe) * 100).toFixed(0)}% of the raw pipe`);
+    line('  CPU s, master / target', `${get.cpu[0].toFixed(2)} / ${get.cpu[1].toFixed(2)} s`, 'user + system, all threads');
     line('  RSS growth, master / target', `${(get.masterRss / MiB).toFixed(1)} / ${(get.targetRss / MiB).toFixed(1)} MiB`);
     line('  call round trip during the get, median/p99/max', `${median(get.rtts).toFixed(1)}/${pct(get.rtts, 0.99).toFixed(1)}/${Math.max(...get.rtts).toFixed(1)} ms`, `${get.rtts.length} calls`);
     rmSync(join(dir, 'got'), { force: true });

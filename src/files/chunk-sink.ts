@@ -1,7 +1,8 @@
 // The receiving side of a pull (chunk-protocol.ts), in the target: keeps at most `window`
 // chunk requests in flight, writes each chunk at its offset as it arrives (in order: the
 // source answers in order on one route), hashes it, and at the end checks size and sha256
-// against what the source says it served. Memory: window * chunk, whatever the size.
+// against what the source says it served. Memory: window * chunk, whatever the size: chunks
+// asked for, arriving and waiting to be written all count against the window.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { CoreRouter } from '../core/routing/router.js';
@@ -26,11 +27,15 @@ export function pullInto(router: CoreRouter, file: FileHandle, o: PullOptions): 
     const offsets: number[] = [];
     let requested = 0;
     let written = 0;
-    let writing: Promise<void> = Promise.resolve();
+    // Chunks arrived and not yet written: they count against the window with those asked for,
+    // so a disk slower than the link holds the sender back instead of piling chunks up here.
+    const queue: { buf: Uint8Array; offset: number }[] = [];
+    let writing = false;
     let finished = false;
     const end = (err: Error | null, v?: Served): void => {
       if (finished) return;
       finished = true;
+      queue.length = 0;
       router.delHandler(handle);
       o.signal?.removeEventListener('abort', onAbort);
       if (err) reject(err);
@@ -39,13 +44,34 @@ export function pullInto(router: CoreRouter, file: FileHandle, o: PullOptions): 
     const onAbort = (): void => end(codedError('ECANCELED', `transfer cancelled: ${String(o.signal?.reason ?? 'aborted')}`));
     const ask = (req: ChunkRequest): void => router.sendValue(o.sourceId, o.sourceHandle, req, handle);
     const more = (): void => {
-      while (!finished && requested < o.size && offsets.length < o.window) {
+      while (!finished && requested < o.size && offsets.length + queue.length + (writing ? 1 : 0) < o.window) {
         const len = Math.min(o.chunk, o.size - requested);
         offsets.push(requested);
         ask([READ, requested, len]);
         requested += len;
       }
-      if (!finished && offsets.length === 0 && written === o.size) ask([DONE, 0, 0]);
+      if (!finished && offsets.length === 0 && !writing && written === o.size) ask([DONE, 0, 0]);
+    };
+    /** Writes the queued chunks one after the other (positional writes on the open file). */
+    const drain = async (): Promise<void> => {
+      writing = true;
+      try {
+        while (!finished && queue.length > 0) {
+          const { buf, offset } = queue.shift()!;
+          let done = 0;
+          while (done < buf.byteLength) {
+            const { bytesWritten } = await file.write(buf, done, buf.byteLength - done, offset + done);
+            done += bytesWritten;
+          }
+          written += buf.byteLength;
+          o.onProgress?.(written);
+          // Asked for before the next write starts, so the link stays busy while the disk works.
+          if (queue.length > 0) more();
+        }
+      } finally {
+        writing = false;
+      }
+      more();
     };
     const onReply = (msg: Message): void => {
       if (finished) return;
@@ -72,17 +98,8 @@ export function pullInto(router: CoreRouter, file: FileHandle, o: PullOptions): 
         return end(codedError('EPROTO', `bad chunk at offset ${offset}`));
       }
       hash.update(buf);
-      writing = writing.then(async () => {
-        if (finished) return;
-        let done = 0;
-        while (done < buf.byteLength) {
-          const { bytesWritten } = await file.write(buf, done, buf.byteLength - done, offset + done);
-          done += bytesWritten;
-        }
-        written += buf.byteLength;
-        o.onProgress?.(written);
-        more();
-      }).catch((e: unknown) => end(e as Error));
+      queue.push({ buf, offset });
+      if (!writing) drain().catch((e: unknown) => end(e as Error));
     };
     const handle = router.addHandler(onReply, { persist: true, respondent: { id: o.sourceId } });
     if (o.signal?.aborted) return onAbort();

@@ -1,7 +1,9 @@
 // The serving side of a pull (chunk-protocol.ts): one handler on a router answering chunk
 // requests for one open file, for the contexts it allows. Used by the master (put, push) and
-// by intermediates of a push (re-serving the copy they received). Reads run one at a time, in
-// arrival order, so that each requester is hashed in order and memory stays one chunk deep.
+// by intermediates of a push (re-serving the copy they received). Up to PREFETCH reads run at
+// once in the thread pool while this thread hashes and sends the chunks before them; hashing
+// and replies keep the arrival order, so each requester is hashed in order. Memory: the
+// requesters' windows (each asks for a window of chunks at most).
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { CoreRouter } from '../core/routing/router.js';
@@ -10,9 +12,15 @@ import { DONE, READ, type Failure, type Served } from './chunk-protocol.js';
 import type { Gate } from './gate.js';
 
 interface Reader {
+  /** Bytes asked for (requests are checked against it as they arrive). */
+  asked: number;
+  /** Bytes hashed and sent. */
   next: number;
   hash: Hash;
 }
+
+/** Reads running at once per source (each a chunk, in the thread pool); later requests read in turn. */
+const PREFETCH = 4;
 
 export interface ChunkSourceOptions {
   /** Whether this context may read (the targets of the transfer). */
@@ -28,6 +36,7 @@ export class ChunkSource {
   private readonly readers = new Map<number, Reader>();
   private chain: Promise<void> = Promise.resolve();
   private failure: Failure | null = null;
+  private prefetching = 0;
   /** Bytes served, to every requester together (what crossed this side's links). */
   served = 0;
 
@@ -59,10 +68,18 @@ export class ChunkSource {
     } catch {
       return;
     }
-    this.chain = this.chain.then(() => this.answer(src, req)).then(
-      (v) => this.reply(src, replyTo, v),
-      (e: unknown) => this.reply(src, replyTo, { e: String((e as { code?: unknown }).code ?? 'EIO'), m: String((e as Error).message ?? e) }),
-    );
+    // The read starts now (up to PREFETCH at once), in the thread pool, while this thread
+    // hashes and sends the chunks before it; the hash and the reply keep the arrival order.
+    const checked = this.check(src, req);
+    const reading = this.prefetching < PREFETCH ? this.read(checked) : null;
+    reading?.catch(() => undefined); // awaited in turn below: not an unhandled rejection meanwhile
+    this.chain = this.chain
+      .then(() => reading ?? this.read(checked))
+      .then((r) => this.finish(src, r))
+      .then(
+        (v) => this.reply(src, replyTo, v),
+        (e: unknown) => this.reply(src, replyTo, { e: String((e as { code?: unknown }).code ?? 'EIO'), m: String((e as Error).message ?? e) }),
+      );
   }
 
   private reply(dst: number, replyTo: number, value: unknown): void {
@@ -73,7 +90,8 @@ export class ChunkSource {
     }
   }
 
-  private async answer(src: number, req: unknown): Promise<unknown> {
+  /** Checks a request as it arrives (in order): a Failure, DONE, or the bytes to read. */
+  private check(src: number, req: unknown): Failure | typeof DONE | [offset: number, want: number] {
     if (this.failure) return this.failure;
     if (!this.opts.allows(src)) return { e: 'EACCES', m: `context #${src} may not read this transfer` };
     if (!Array.isArray(req) || req.length !== 3 || !req.every((n) => Number.isSafeInteger(n) && n >= 0)) {
@@ -82,32 +100,58 @@ export class ChunkSource {
     const [kind, offset, length] = req as [number, number, number];
     let reader = this.readers.get(src);
     if (reader === undefined) {
-      reader = { next: 0, hash: createHash('sha256') };
+      reader = { asked: 0, next: 0, hash: createHash('sha256') };
       this.readers.set(src, reader);
     }
-    if (kind === DONE) {
+    if (kind === DONE) return DONE;
+    if (kind !== READ || offset !== reader.asked || length > 16 * 1024 * 1024) {
+      return { e: 'EPROTO', m: `chunk request out of order (offset ${offset}, expected ${reader.asked})` };
+    }
+    const want = Math.max(0, Math.min(length, this.size - offset));
+    reader.asked += want;
+    return [offset, want];
+  }
+
+  /** The I/O of a checked request: its bytes (once a file still arriving has them). */
+  private async read(c: Failure | typeof DONE | [number, number]): Promise<Failure | typeof DONE | { chunk: Buffer }> {
+    if (c === DONE) {
       if (this.opts.gate) await this.opts.gate.done;
+      return DONE;
+    }
+    if (!Array.isArray(c)) return c;
+    const [offset, want] = c;
+    this.prefetching++;
+    try {
+      if (this.opts.gate) await this.opts.gate.wait(offset + want);
+      const buf = Buffer.allocUnsafe(want);
+      let got = 0;
+      while (got < want) {
+        const { bytesRead } = await this.file.read(buf, got, want - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      if (got !== want) return { e: 'ESTALE', m: `source file shrank while being sent (read ${offset + got} of ${this.size} bytes)` };
+      return { chunk: buf };
+    } finally {
+      this.prefetching--;
+    }
+  }
+
+  /** In arrival order: hashes a chunk read for `src`, or answers its DONE. */
+  private finish(src: number, r: Failure | typeof DONE | { chunk: Buffer }): unknown {
+    if (this.failure) return this.failure;
+    if (r !== DONE && 'e' in r) return r;
+    const reader = this.readers.get(src);
+    if (reader === undefined) return { e: 'EPROTO', m: 'chunk request after the end' };
+    if (r === DONE) {
       const done: Served = { bytes: reader.next, sha256: reader.hash.digest('hex') };
       this.readers.delete(src);
       return done;
     }
-    if (kind !== READ || offset !== reader.next || length > 16 * 1024 * 1024) {
-      return { e: 'EPROTO', m: `chunk request out of order (offset ${offset}, expected ${reader.next})` };
-    }
-    const want = Math.min(length, this.size - offset);
-    if (this.opts.gate) await this.opts.gate.wait(offset + want);
-    const buf = Buffer.allocUnsafe(Math.max(want, 0));
-    let got = 0;
-    while (got < want) {
-      const { bytesRead } = await this.file.read(buf, got, want - got, offset + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    if (got !== want) return { e: 'ESTALE', m: `source file shrank while being sent (read ${offset + got} of ${this.size} bytes)` };
-    reader.hash.update(buf);
-    reader.next += got;
-    this.served += got;
+    reader.hash.update(r.chunk);
+    reader.next += r.chunk.byteLength;
+    this.served += r.chunk.byteLength;
     this.opts.onServed?.(src, reader.next);
-    return buf;
+    return r.chunk;
   }
 }

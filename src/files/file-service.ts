@@ -212,15 +212,31 @@ export async function* readFile(path: string, chunk: number, allowed: string[] |
     yield { size: st.size, mode: st.mode & 0o7777, mtime: st.mtimeMs };
     const hash = createHash('sha256');
     const size = Math.max(1, Math.min(chunk || CHUNK_SIZE, 16 * 1024 * 1024));
-    let offset = 0;
-    while (offset < st.size) {
-      const buf = Buffer.allocUnsafe(Math.min(size, st.size - offset));
-      const { bytesRead } = await file.read(buf, 0, buf.byteLength, offset);
+    // One read ahead: the next chunk is read in the thread pool while this one is hashed and sent.
+    const readAt = async (at: number): Promise<Buffer> => {
+      const buf = Buffer.allocUnsafe(Math.min(size, st.size - at));
+      const { bytesRead } = await file.read(buf, 0, buf.byteLength, at);
       if (bytesRead === 0) throw codedError('ESTALE', `${path} shrank while being read`);
-      const piece = bytesRead === buf.byteLength ? buf : buf.subarray(0, bytesRead);
-      hash.update(piece);
-      offset += bytesRead;
-      yield piece;
+      return bytesRead === buf.byteLength ? buf : buf.subarray(0, bytesRead);
+    };
+    const readAhead = (at: number): Promise<Buffer> => {
+      const p = readAt(at);
+      p.catch(() => undefined); // awaited later: not an unhandled rejection meanwhile
+      return p;
+    };
+    let offset = 0;
+    let ahead: Promise<Buffer> | null = st.size > 0 ? readAhead(0) : null;
+    try {
+      while (ahead !== null) {
+        const piece = await ahead;
+        offset += piece.byteLength;
+        ahead = offset < st.size ? readAhead(offset) : null;
+        hash.update(piece);
+        yield piece;
+      }
+    } finally {
+      // A read still running when the stream ends early settles before the file closes.
+      await ahead?.catch(() => undefined);
     }
     yield { sha256: hash.digest('hex'), bytes: offset };
   } finally {
