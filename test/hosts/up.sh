@@ -193,6 +193,8 @@ alice ALL=(dora) ALL
 carol ALL=(bob) NOPASSWD: ALL
 dave ALL=(bob) ALL
 dave ALL=(dora) ALL
+# The CLI's plain -b (root) with -K answered on the PTY (test/cli/become-root.test.ts).
+dave ALL=(root) ALL
 EOF
 chmod 440 /etc/sudoers.d/tendril-tests.new
 visudo -cqf /etc/sudoers.d/tendril-tests.new
