@@ -5,7 +5,7 @@
 // the next contexts of a push, so each byte crosses each link once; readFile() streams a file
 // back for get(). Concurrent: transfers overlap.
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, stat, utimes, chmod, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, realpath, rename, stat, utimes, chmod, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Sender, Service, currentCall, currentRouter, expose, type Context } from '../index.js';
@@ -199,12 +199,24 @@ async function receiveFile(req: ReceiveRequest, signal: AbortSignal, hooks?: Rec
 }
 
 /**
+ * Whether `path` is allowed, checked as given and as the file it resolves to (a symbolic link
+ * in an allowed directory does not lead outside it); allowed prefixes are resolved too.
+ */
+async function allowedHere(path: string, allowed: string[] | null): Promise<boolean> {
+  if (allowed === null) return true;
+  if (!isAllowed(path, allowed)) return false;
+  const resolved = await Promise.all(allowed.map((p) => realpath(p).catch(() => p)));
+  const real = await realpath(path).catch(() => null);
+  return real === null || isAllowed(real, resolved);
+}
+
+/**
  * Streams a file for get(): first `{ size, mode, mtime }`, then its chunks, then
  * `{ sha256 }`. `allowed`: prefixes the master allows to be read (null: any path).
  */
 export async function* readFile(path: string, chunk: number, allowed: string[] | null): AsyncGenerator<unknown> {
   if (typeof path !== 'string' || !isAbsolute(path)) throw codedError('EINVAL', `source must be an absolute path (got ${String(path)})`);
-  if (!isAllowed(path, allowed)) throw codedError('EPERM', `${path} is not allowed (router.files.allow())`);
+  if (!(await allowedHere(path, allowed))) throw codedError('EPERM', `${path} is not allowed (router.files.allow())`);
   const file = await open(path, 'r');
   try {
     const st = await file.stat();

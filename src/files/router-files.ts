@@ -43,8 +43,12 @@ export class RouterFiles {
 
   /**
    * Allows get() to read `pathOrPrefix` (an absolute file, or a directory and everything
-   * below it). Until the first call everything may be read; after it, only what was allowed
-   * (a refused get is a CallError with code EPERM).
+   * below it). Until the first call everything may be read; after it, only what was allowed,
+   * checked as given and as resolved in the context (a link in an allowed directory does not
+   * lead out); a refused get is a CallError with code EPERM. An opt-in guard (for paths a user
+   * typed): the master can run any code in its contexts anyway. What protects the master's
+   * and intermediates' files from children is that nothing is served by path upwards: a
+   * context serves only the file of a transfer it started, to that transfer's targets.
    */
   allow(pathOrPrefix: string): void {
     if (typeof pathOrPrefix !== 'string' || !pathOrPrefix.startsWith('/')) throw new TypeError(`files.allow(): an absolute path, not ${String(pathOrPrefix)}`);
