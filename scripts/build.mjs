@@ -41,6 +41,59 @@ function writeFileSync(path, data) {
 
 // rxjs's package exports pick its CommonJS build for node, which cannot be tree-shaken.
 const rxjsEsm = join(dirname(require.resolve('rxjs/package.json')), 'dist/esm/index.js');
+// Parts of the core left out of the child payload: each is bundled into an on-demand bundle
+// (dist/<bundle>.bundle.br, served like the parent bundle) and replaced in the payload by
+// stubs that load it on first use, synchronously, on the dispatcher thread
+// (src/core/child/on-demand.ts). Only dispatcher-side modules whose exports are functions,
+// classes or constants (constants are inlined in the stub) may be listed.
+const ON_DEMAND = {
+  // What a child's user code reaches only through ctx.exec()/spawn()/stream()/service()/module()
+  // and what runs its shell and stream calls.
+  extras: ['calls/shell-runner', 'calls/stream-run', 'calls/remote-stream', 'calls/shell-client', 'calls/service-client', 'calls/remote-module'],
+};
+const onDemandOf = new Map(Object.entries(ON_DEMAND).flatMap(([bundle, mods]) => mods.map((m) => [m, bundle])));
+const coreRoot = join(root, 'src/core') + '/';
+
+/** The stub module standing in for on-demand core module `name` in the payload. */
+async function onDemandStub(name, bundle) {
+  const out = await build({
+    entryPoints: [join(coreRoot, `${name}.ts`)],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    write: false,
+    alias: { rxjs: rxjsEsm },
+    mainFields: ['module', 'main'],
+    logLevel: 'error',
+  });
+  // Its export names and constants, from evaluating it here (core modules have no side effects at load).
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, require);
+  const lines = [`import { onDemandExport } from ${JSON.stringify(join(coreRoot, 'child/on-demand.ts'))};`];
+  for (const [key, value] of Object.entries(mod.exports)) {
+    if (typeof value === 'function') lines.push(`export const ${key} = /* @__PURE__ */ onDemandExport(${JSON.stringify(`tendril:${bundle}`)}, ${JSON.stringify(name)}, ${JSON.stringify(key)});`);
+    else if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) lines.push(`export const ${key} = ${JSON.stringify(value)};`);
+    else throw new Error(`on-demand module ${name} exports ${key}, neither a function nor a constant`);
+  }
+  return lines.join('\n');
+}
+const onDemandStubs = {
+  name: 'on-demand-stubs',
+  setup(b) {
+    b.onResolve({ filter: /\.js$/ }, (args) => {
+      if (!args.resolveDir.startsWith(coreRoot.slice(0, -1))) return undefined;
+      const path = join(args.resolveDir, args.path);
+      const name = path.startsWith(coreRoot) ? path.slice(coreRoot.length).replace(/\.js$/, '') : null;
+      return name !== null && onDemandOf.has(name) ? { path: name, namespace: 'on-demand' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'on-demand' }, async (args) => ({
+      contents: await onDemandStub(args.path, onDemandOf.get(args.path)),
+      loader: 'js',
+      resolveDir: coreRoot,
+    }));
+  },
+};
+
 const core = await build({
   entryPoints: [join(root, 'src/core/child/child-main.ts')],
   bundle: true,
@@ -53,6 +106,7 @@ const core = await build({
   alias: { rxjs: rxjsEsm },
   mainFields: ['module', 'main'],
   define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [onDemandStubs],
   metafile: true,
 });
 const source = core.outputFiles[0].contents;
@@ -73,30 +127,49 @@ if (!quiet) {
     `child payload: ${(source.length / 1024).toFixed(1)} KiB minified, ${(compressed.length / 1024).toFixed(1)} KiB brotli (deflate -9 would be ${(deflated / 1024).toFixed(1)} KiB); ${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(1)} KiB brotli since the turn-2 baseline (${(PAYLOAD_BASELINE_BROTLI / 1024).toFixed(1)} KiB)`,
   );
 }
-writeFileSync(join(dist, 'core.meta.json'), JSON.stringify(core.metafile));
+// The on-demand stubs are generated, not files: listed apart, so inputs stay real files.
+const coreMeta = core.metafile;
+coreMeta.onDemandStubs = {};
+for (const [input, info] of Object.entries(coreMeta.inputs)) {
+  if (input.startsWith('on-demand:')) {
+    coreMeta.onDemandStubs[input.slice('on-demand:'.length)] = info;
+    delete coreMeta.inputs[input];
+  } else info.imports = info.imports.filter((i) => !i.path.startsWith('on-demand:'));
+}
+writeFileSync(join(dist, 'core.meta.json'), JSON.stringify(coreMeta));
 
 // The parent bundle: what a child needs to start children of its own, shipped on demand.
 // Imports of src/core/* become the broker's live modules (src/core/child/core-modules.ts).
 const coreDir = join(root, 'src/core') + '/';
-const shareCore = {
+/** `own`: core modules bundled in rather than shared (an on-demand bundle's own part of the core). */
+const shareCore = (own = []) => ({
   name: 'share-core',
   setup(b) {
-    b.onResolve({ filter: /\/core\/[\w/-]+\.js$/ }, (args) => {
+    // rxjs too: the payload's, so that a thread has one Observable class.
+    b.onResolve({ filter: /^rxjs$/ }, () => {
+      sharedCore.add('rxjs');
+      return { path: 'tendril-core:rxjs', external: true };
+    });
+    b.onResolve({ filter: /\.js$/ }, (args) => {
       const path = join(args.resolveDir, args.path);
       if (!path.startsWith(coreDir)) return undefined;
-      // Loaded by the broker's require() from its own modules (src/core/child/parent-side-loader.ts).
+      // Loaded by the broker's require() from its own modules (src/core/child/on-demand.ts).
       const name = path.slice(coreDir.length).replace(/\.js$/, '');
+      if (own.includes(name)) return undefined;
       sharedCore.add(name);
       return { path: `tendril-core:${name}`, external: true };
     });
   },
-};
+});
 /** The core modules the on-demand bundles take from the broker (each must be in core-modules.ts). */
 const sharedCore = new Set();
 /** Fails the build when a bundle needs a core module the broker does not share. */
 function checkSharedCore() {
   const table = readFileSync(join(root, 'src/core/child/core-modules.ts'), 'utf8');
   const offered = new Set([...table.matchAll(/^\s+'?([\w/-]+)'?[:,]/gm)].map((m) => m[1]));
+  // A stub is no use to a bundle: on the broker it cannot load what it stands for.
+  const stubbed = [...sharedCore].filter((n) => onDemandOf.has(n));
+  if (stubbed.length) throw new Error(`on-demand bundles share core modules that are themselves on demand: ${stubbed.join(', ')}`);
   const missing = [...sharedCore].filter((n) => !offered.has(n));
   if (missing.length) throw new Error(`on-demand bundles import core modules the broker does not share: ${missing.join(', ')} (add them to src/core/child/core-modules.ts)`);
 }
@@ -105,9 +178,9 @@ function checkSharedCore() {
  * An on-demand bundle: built against the broker's shared core modules, brotli-compressed
  * (it crosses as one message, so it must fit small maxMessageSize settings too).
  */
-async function onDemandBundle(entry, name, label) {
+async function onDemandBundle(entry, name, label, own = []) {
   const out = await build({
-    entryPoints: [join(root, entry)],
+    ...(typeof entry === 'string' ? { entryPoints: [join(root, entry)] } : { stdin: entry }),
     bundle: true,
     minify: true,
     format: 'cjs',
@@ -115,7 +188,9 @@ async function onDemandBundle(entry, name, label) {
     target: 'node16',
     write: false,
     legalComments: 'none',
-    plugins: [shareCore],
+    alias: { rxjs: rxjsEsm },
+    mainFields: ['module', 'main'],
+    plugins: [shareCore(own)],
     metafile: true,
   });
   const source = out.outputFiles[0].contents;
@@ -136,6 +211,14 @@ await onDemandBundle('src/methods/parent-entry.ts', 'parent', 'parent bundle');
 // The connection methods other than local, for intermediates: separate, so that the parent
 // bundle stays small (src/methods/remote-entry.ts).
 await onDemandBundle('src/methods/remote-entry.ts', 'methods', 'methods bundle');
+// The core's on-demand parts (ON_DEMAND above): `exports.modules` maps each name to its namespace.
+for (const [bundle, mods] of Object.entries(ON_DEMAND)) {
+  const contents = [
+    ...mods.map((m, i) => `import * as m${i} from './${m}.js';`),
+    `export const modules = { ${mods.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(', ')} };`,
+  ].join('\n');
+  await onDemandBundle({ contents, resolveDir: coreRoot, sourcefile: `${bundle}-entry.js`, loader: 'js' }, bundle, `${bundle} bundle`, mods);
+}
 checkSharedCore();
 
 await build({

@@ -3,8 +3,11 @@
 // ...) that the child's loader fetches and joins (src/core/child/parent-side-loader.ts), so an
 // intermediate can become a parent whatever its maxMessageSize.
 import { METHODS_BUNDLE_ID, PARENT_BUNDLE_ID } from '../core/child/parent-side-loader.js';
+import { EXTRAS_BUNDLE_ID } from '../core/child/on-demand.js';
 import type { LoadModuleReply } from '../core/modules/module-protocol.js';
-import { methodsBundle, parentBundle } from '../parent/payload.js';
+import { extrasBundle, methodsBundle, parentBundle } from '../parent/payload.js';
+
+const BUNDLES: Record<string, () => Uint8Array> = { [PARENT_BUNDLE_ID]: parentBundle, [METHODS_BUNDLE_ID]: methodsBundle, [EXTRAS_BUNDLE_ID]: extrasBundle };
 
 /** Room for the reply's own encoding around a part. */
 const REPLY_OVERHEAD = 1024;
@@ -12,8 +15,9 @@ const REPLY_OVERHEAD = 1024;
 /** The reply for `specifier` if it names a bundle or a part of one, else null. */
 export function bundleReply(specifier: string, maxMessageSize: number): LoadModuleReply | null {
   const [id, partText] = specifier.split('#');
-  if (id !== PARENT_BUNDLE_ID && id !== METHODS_BUNDLE_ID) return null;
-  const bundle = id === PARENT_BUNDLE_ID ? parentBundle() : methodsBundle();
+  const load = Object.prototype.hasOwnProperty.call(BUNDLES, id) ? BUNDLES[id] : undefined;
+  if (load === undefined) return null;
+  const bundle = load();
   const room = Math.max(REPLY_OVERHEAD, maxMessageSize - REPLY_OVERHEAD);
   const parts = Math.ceil(bundle.byteLength / room);
   if (partText === undefined) {

@@ -34,3 +34,8 @@ export function parentBundle(): Uint8Array {
 export function methodsBundle(): Uint8Array {
   return distFile('methods.bundle.br');
 }
+
+/** The dispatcher's on-demand core parts (src/core/child/on-demand.ts): shell runner, streams, 'tendril'. */
+export function extrasBundle(): Uint8Array {
+  return distFile('extras.bundle.br');
+}

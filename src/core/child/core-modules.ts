@@ -1,5 +1,6 @@
-// The broker's own core modules, by name, for the parent bundle (shipped on demand when a
-// child becomes a parent): it must share the live runtime (classes, routes), not bring copies.
+// The core modules of this thread, by name, for the on-demand bundles: the parent bundle
+// (shipped when a child becomes a parent) and the dispatcher's extras (child/on-demand.ts): they must
+// share the live runtime (classes, routes), not bring copies.
 // Keys are paths under src/core without extension (scripts/build.mjs, share-core).
 import { GRACE_EXPIRED } from '../routing/deaths.js';
 import * as codec from '../wire/codec.js';
@@ -16,6 +17,18 @@ import * as handlePayload from '../handles/payload.js';
 import { createChildHandle } from '../handles/create-child.js';
 import * as handleInstall from '../handles/install.js';
 import { lastWordsHandle } from '../handles/last-words.js';
+// What the dispatcher's on-demand extras bundle takes from the live core (src/core/child/on-demand.ts).
+import { Observable } from 'rxjs';
+import * as callOptions from '../calls/call-options.js';
+import * as current from '../calls/current.js';
+import * as moduleSpec from '../calls/module-spec.js';
+import * as runningCall from '../calls/running-call.js';
+import * as thenable from '../calls/thenable.js';
+import { SERVICE_ENTRY } from '../calls/service.js';
+import { cancelHandle } from '../handles/cancel.js';
+import { streamCallHandle } from '../handles/stream-call.js';
+import * as message from '../messaging/message.js';
+import * as moduleLoader from '../modules/module-loader.js';
 
 export const coreModules: Record<string, unknown> = {
   'wire/codec': codec,
@@ -35,4 +48,16 @@ export const coreModules: Record<string, unknown> = {
   'handles/install': handleInstall,
   'handles/last-words': { lastWordsHandle },
   'routing/deaths': { GRACE_EXPIRED },
+  // One rxjs in a thread: the extras' observables are the payload's.
+  rxjs: { Observable },
+  'calls/call-options': callOptions,
+  'calls/current': current,
+  'calls/module-spec': moduleSpec,
+  'calls/running-call': runningCall,
+  'calls/thenable': thenable,
+  'calls/service': { SERVICE_ENTRY },
+  'handles/cancel': { cancelHandle },
+  'handles/stream-call': { streamCallHandle },
+  'messaging/message': message,
+  'modules/module-loader': moduleLoader,
 };

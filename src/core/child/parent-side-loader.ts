@@ -1,19 +1,13 @@
 // Loads the parent bundle (src/methods/parent-entry.ts, built into dist/parent.bundle.js) the
 // first time this child must start a child of its own. It arrives like any module
 // (LOAD_MODULE 'tendril:parent') and runs in the broker with the broker's own core modules.
-import { createRequire } from 'node:module';
-import vm from 'node:vm';
-import { brotliDecompressSync } from 'node:zlib';
 import type { ChildConfig } from './child-config.js';
-import { coreModules } from './core-modules.js';
+import { runBundle } from './on-demand.js';
 import type { Message } from '../messaging/message.js';
 import type { ModuleCache } from '../modules/module-cache.js';
 import type { CoreRouter } from '../routing/router.js';
 
 export const PARENT_BUNDLE_ID = 'tendril:parent';
-/** How the parent bundle names the broker's core modules (scripts/build.mjs). */
-const CORE_PREFIX = 'tendril-core:';
-
 export interface ParentSide {
   createChild(msg: Message): Promise<void>;
   /** `cascade`: why this context is going down, when its parent did not ask it to. */
@@ -49,19 +43,5 @@ async function fetchBundle(cache: ModuleCache, id: string): Promise<Uint8Array |
 
 /** Fetches a bundle built by scripts/build.mjs through the module cache and runs it in the broker. */
 async function loadBundle(cache: ModuleCache, id: string): Promise<unknown> {
-  const packed = await fetchBundle(cache, id);
-  const source = packed instanceof Uint8Array ? brotliDecompressSync(packed).toString('utf8') : packed;
-  const module = { exports: {} as Record<string, unknown> };
-  const run = vm.runInThisContext(`(function (exports, module, require) {${source}\n})`, {
-    filename: id,
-  }) as (...args: unknown[]) => void;
-  const nodeRequire = createRequire(`${process.cwd()}/`);
-  const require = (spec: string): unknown => {
-    if (!spec.startsWith(CORE_PREFIX)) return nodeRequire(spec);
-    const mod = coreModules[spec.slice(CORE_PREFIX.length)];
-    if (!mod) throw new Error(`${spec} is not shared with the parent bundle (src/core/child/core-modules.ts)`);
-    return mod;
-  };
-  run(module.exports, module, require);
-  return module.exports;
+  return runBundle(await fetchBundle(cache, id), id);
 }

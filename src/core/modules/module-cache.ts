@@ -56,8 +56,8 @@ export class ModuleCache {
   private readonly modules = new Map<string, CachedModule>();
   private readonly checks = new Map<string, CheckSlot>();
   /**
-   * Resolutions that carry no code (to a builtin, or to tendril itself): nothing in them can
-   * go stale, so they are kept and answered here without asking.
+   * Resolutions that carry no code (to a builtin, or to tendril itself), or tendril's own
+   * bundles: nothing in them can go stale, so they are kept and answered here without asking.
    */
   private readonly codeless = new Map<string, Resolution>();
   /** Per requester: id -> token of the version it was sent. */
@@ -177,7 +177,9 @@ export class ModuleCache {
     const receivedIds = new Set(reply.modules.map((m) => m.id));
     this.router.logger.debug('modules', `fetched '${specifier}' from the parent: ${receivedIds.size} modules new or changed, ${data!.byteLength} bytes`);
     const res: Resolution = { root: reply.root, error: reply.error, graph, tokens, received: data!, receivedIds };
-    if (res.error === null && graph.length === 0 && res.root !== null && (res.root.startsWith('node:') || res.root === TENDRIL_MODULE_ID)) {
+    // tendril's own on-demand bundles ('tendril:parent', 'tendril:extras'...) do not change while the master runs.
+    const bundle = res.error === null && res.root !== null && res.root.startsWith('tendril:');
+    if (bundle || (res.error === null && graph.length === 0 && res.root !== null && (res.root.startsWith('node:') || res.root === TENDRIL_MODULE_ID))) {
       this.codeless.set(`${importer ?? ''}\0${specifier}`, res);
     }
     return res;

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { builtinModules } from 'node:module';
 import vm from 'node:vm';
 import { TENDRIL_MODULE_ID, childApi } from './child-api.js';
+import { setBundleFetcher } from '../child/on-demand.js';
 import type { ModuleFetcher } from './module-fetch.js';
 import type { WireModule } from './module-protocol.js';
 
@@ -52,7 +53,10 @@ export class ModuleRegistry {
   private readonly builtinModules = new Map<string, vm.Module>();
   private readonly builtinReady = new Map<string, Promise<vm.Module>>();
 
-  constructor(private readonly fetcher: ModuleFetcher) {}
+  constructor(private readonly fetcher: ModuleFetcher) {
+    // The same fetcher brings the core's on-demand parts to this thread (child/on-demand.ts).
+    setBundleFetcher(fetcher);
+  }
 
   /** Sources by id, for the stack mapper. */
   sourceOf(id: string): string | undefined {
