@@ -16,7 +16,7 @@ import {
   firstStageSource,
   startMarker,
 } from '../core/child/first-stage.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '../core/logging/line-splitter.js';
 import { lengthPrefixed } from './length-prefixed.js';
 
 /** What a connection method asks the driver to run. */

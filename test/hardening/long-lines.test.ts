@@ -3,7 +3,7 @@
 // with a cap: an over-long line is handed out as it comes, in marked pieces of LINE_CAP.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LINE_CAP, LINE_CONTINUED_MARK, LINE_CUT_MARK, LineSplitter } from '../../src/parent/line-splitter.js';
+import { LINE_CAP, LINE_CONTINUED_MARK, LINE_CUT_MARK, LineSplitter } from '../../src/core/logging/line-splitter.js';
 import { assertProperty } from '../support/fc.js';
 import { withRouter } from '../support/router.js';
 

@@ -13,6 +13,7 @@ import * as protocol from '../wire/protocol.js';
 import * as routeControl from '../routing/route-control.js';
 import * as stream from '../links/stream.js';
 import { printedLine, toWire } from '../logging/log-record.js';
+import * as lineSplitter from '../logging/line-splitter.js';
 import * as handlePayload from '../handles/payload.js';
 import { createChildHandle } from '../handles/create-child.js';
 import * as handleInstall from '../handles/install.js';
@@ -42,6 +43,8 @@ export const coreModules: Record<string, unknown> = {
   'routing/route-control': routeControl,
   'links/stream': stream,
   'logging/log-record': { printedLine, toWire },
+  // The broker splits full-PTY prints with it (child/fifo-prints.ts); parents split their children's.
+  'logging/line-splitter': lineSplitter,
   'handles/payload': handlePayload,
   // Not the namespace: that would keep the handle's docs prose in the child payload.
   'handles/create-child': { createChildHandle },

@@ -5,32 +5,32 @@
 // sockets and the broker forwards each line to the master as a log record. A worker, because
 // the broker itself writes to fd 2 synchronously: a thread blocked writing to a full FIFO that
 // only it reads would deadlock.
-import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
 import { FORWARD_LOG } from '../wire/protocol.js';
 import type { CoreRouter } from '../routing/router.js';
 import { printedLine, toWire } from '../logging/log-record.js';
+import { LineSplitter } from '../logging/line-splitter.js';
 
 const READER =
   "const{parentPort:p,workerData:w}=require('worker_threads'),f=require('fs'),n=require('net');" +
   'w.forEach((path,i)=>{const fd=f.openSync(path,f.constants.O_RDONLY|f.constants.O_NONBLOCK);' +
-  'new n.Socket({fd,readable:true,writable:false}).on("data",b=>p.postMessage([i,b])).on("error",()=>{})});';
+  'new n.Socket({fd,readable:true,writable:false}).on("data",b=>p.postMessage([i,b])).on("end",()=>p.postMessage([i,null])).on("error",()=>{})});';
 
 export function forwardFifoPrints(router: CoreRouter, paths: string[], name: string): void {
-  const decoders = paths.map(() => new StringDecoder('utf8'));
-  const rests = paths.map(() => '');
+  // Linear and capped (issue 15.4): an over-long line arrives in marked pieces.
+  const splitters = paths.map((_, i) => new LineSplitter((line) => {
+    try {
+      router.sendValue(0, FORWARD_LOG, toWire(printedLine(router.myId, name, i ? 'stderr' : 'stdout', line)));
+    } catch {
+      // no parent (shutting down) or a line over maxMessageSize: dropped
+    }
+  }));
   const worker = new Worker(READER, { eval: true, workerData: paths });
   worker.unref();
   worker.on('error', () => undefined);
-  worker.on('message', ([i, bytes]: [number, Uint8Array]) => {
-    const lines = (rests[i] + decoders[i]!.write(Buffer.from(bytes))).split('\n');
-    rests[i] = lines.pop()!;
-    for (const line of lines) {
-      try {
-        router.sendValue(0, FORWARD_LOG, toWire(printedLine(router.myId, name, i ? 'stderr' : 'stdout', line.replace(/\r$/, ''))));
-      } catch {
-        // no parent (shutting down) or a line over maxMessageSize: dropped
-      }
-    }
+  worker.on('message', ([i, bytes]: [number, Uint8Array | null]) => {
+    // null: the FIFO closed; a last unterminated line is printed too.
+    if (bytes === null) splitters[i]!.end();
+    else splitters[i]!.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 }
