@@ -15,6 +15,7 @@ import type { CoreRouter } from '../../core/routing/router.js';
 import { NO_REPLY, OFF_AUTH, encodeFrame, frameSrc } from '../../core/wire/protocol.js';
 import { encode } from '../../core/wire/codec.js';
 import type { ContextTreeNode } from '../actor-tree.js';
+import { watchRouter } from './router-hooks.js';
 import { HANDSHAKE_VERSION, type Welcome, newKey, newNonce, proofMatches, readRecord, sendRecord } from './handshake.js';
 
 /** Options of `router.listen()`. */
@@ -62,6 +63,7 @@ export class Listener {
   private readonly pending = new Set<Socket>();
   private closing: Promise<void> | null = null;
   private readonly forgetShutdown: () => void;
+  private readonly forgetRouter: () => void;
 
   /** @internal */
   constructor(
@@ -79,17 +81,19 @@ export class Listener {
     // Even if the process exits without closing it (not when a signal kills it).
     process.once('exit', this.removeFiles);
     this.forgetShutdown = host.onShutdown(() => this.closeFor("the listener's router shut down"));
-    // An attached context declared dead here (disconnect(), a heartbeat) loses its socket.
-    host.router.addDeathListener((id, reason) => {
-      const a = this.attached.get(id);
-      if (a) void this.detach(id, a, reason);
-    });
-    // Contexts coming up later are told to every attached process (it knows the tree).
-    host.router.lifecycle.listen((s) => {
-      if (s.event !== 'BOOTSTRAPPED' || this.attached.size === 0) return;
-      for (const [id, { notices }] of this.attached) {
-        if (notices !== null && id !== s.id) host.router.sendValue(id, notices, [s.id, s.name, s.parentId]);
-      }
+    // An attached context declared dead here (disconnect(), a heartbeat) loses its socket;
+    // contexts coming up later are told to every attached process (it knows the tree).
+    this.forgetRouter = watchRouter(host.router, {
+      contextDied: (id, reason) => {
+        const a = this.attached.get(id);
+        if (a) void this.detach(id, a, reason);
+      },
+      lifecycleStep: (s) => {
+        if (s.event !== 'BOOTSTRAPPED' || this.attached.size === 0) return;
+        for (const [id, { notices }] of this.attached) {
+          if (notices !== null && id !== s.id) host.router.sendValue(id, notices, [s.id, s.name, s.parentId]);
+        }
+      },
     });
   }
 
@@ -207,6 +211,7 @@ export class Listener {
       for (const socket of this.pending) socket.destroy();
       await Promise.all([...this.attached.entries()].map(([id, a]) => this.detach(id, a, reason)));
       await closed;
+      this.forgetRouter();
       this.removeFiles();
       process.off('exit', this.removeFiles);
     })();
