@@ -2,10 +2,11 @@
 // its PATH whose every connection reaches `ctx`. The `ssh` is a two-line script in a private
 // directory (mode 0700) running a small node client (client-source.ts) that connects back
 // over a Unix socket (mode 0600) in the same directory; each connection's remote command runs
-// in ctx (session.ts). The directory and socket are removed on every way out.
+// in ctx (session.ts). The directory and socket are removed on every way out but SIGKILL
+// (live-runs.ts).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -14,6 +15,7 @@ import type { ExitStatus } from '../core/calls/shell-types.js';
 import { shellQuote } from '../parent/shell-quote.js';
 import { CLIENT_SOURCE } from './client-source.js';
 import { serveSession } from './session.js';
+import { trackDir, trackProgram } from './live-runs.js';
 
 /** Options of {@link fakeSsh}. */
 export interface FakeSshOptions {
@@ -58,11 +60,7 @@ export async function fakeSsh(ctx: Context, argv: string[], opts: FakeSshOptions
   }
   ctx.assertAlive();
   const dir = mkdtempSync(join(tmpdir(), 'tendril-fakessh-'));
-  trackDir(dir);
-  const removeDir = (): void => {
-    rmSync(dir, { recursive: true, force: true });
-    liveDirs.delete(dir);
-  };
+  const removeDir = trackDir(dir);
   const sessions = new Set<Promise<void>>();
   const sockets = new Set<Socket>();
   const server = createServer();
@@ -104,20 +102,6 @@ export async function fakeSsh(ctx: Context, argv: string[], opts: FakeSshOptions
   }
 }
 
-/** Private directories of fakeSsh() calls running now: removed even if the master exits meanwhile. */
-const liveDirs = new Set<string>();
-let exitHook = false;
-
-function trackDir(dir: string): void {
-  if (!exitHook) {
-    exitHook = true;
-    process.on('exit', () => {
-      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-    });
-  }
-  liveDirs.add(dir);
-}
-
 /** scp and sftp run /usr/bin/ssh unless given `-S`: they get ours. */
 function withSsh(argv: string[], ssh: string): string[] {
   if (!TAKES_DASH_S.has(basename(argv[0]!)) || argv.some((a) => a === '-S' || (a.startsWith('-S') && a.length > 2))) return argv;
@@ -139,6 +123,7 @@ function runProgram(argv: string[], env: NodeJS.ProcessEnv, opts: FakeSshOptions
   const pipe = opts.stdio === 'pipe';
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env, stdio: pipe ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    const untrack = trackProgram(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (c: Buffer) => out.push(c));
@@ -147,10 +132,12 @@ function runProgram(argv: string[], env: NodeJS.ProcessEnv, opts: FakeSshOptions
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (e) => {
+      untrack();
       opts.signal?.removeEventListener('abort', onAbort);
       reject(new Error(`fakeSsh: cannot run '${argv[0]}': ${e.message}`));
     });
     child.on('close', (code, signal) => {
+      untrack();
       opts.signal?.removeEventListener('abort', onAbort);
       const result: FakeSshResult = { code, signal };
       if (pipe) {
