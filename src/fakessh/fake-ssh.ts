@@ -50,6 +50,11 @@ const TAKES_DASH_S = new Set(['scp', 'sftp']);
  * tunnelled through the tree. `sftp` subsystem requests (scp and sftp) run the target's
  * sftp-server. Resolves with the program's own `{ code, signal }`.
  *
+ * The private directory (socket, `ssh` script) is removed however the call ends, and when
+ * the master exits or dies of SIGTERM, SIGINT or SIGHUP meanwhile (the program is then sent
+ * SIGTERM). A SIGKILLed master cannot clean up: its `tendril-fakessh-*` directory stays in
+ * the temp dir.
+ *
  * ```ts
  * await fakeSsh(ctx, ['rsync', '-a', '--delete', 'site/', 'any:/srv/site/']);
  * ```
