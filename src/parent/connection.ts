@@ -229,9 +229,16 @@ export function launch(
   });
 }
 
-/** The local way: the program runs the first stage itself, with the channel on its fds 3/4. */
+/**
+ * The local way: the program runs the first stage itself, with the channel on its fds 3/4.
+ * In its own session (detached): a terminal's Ctrl-C goes to the whole foreground process
+ * group, and a child in it died of SIGINT at once, leaving the commands it ran (their own
+ * process groups) behind. Now only the master hears the terminal and ends the tree; a child
+ * still ends when its parent does (the channel's EOF), killing what it started.
+ */
 function spawnOnFds34(spec: LaunchSpec): Target {
   const proc = spawn(spec.command, spec.args, {
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     env: spec.env ?? process.env,
     cwd: spec.cwd,

@@ -7,6 +7,8 @@ import { commandLine, descendantsOf, isGone, waitFor, waitGone } from '../suppor
 
 const script = fileURLToPath(new URL('../fixtures/master-script.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** A master whose local child runs `sleep <argv[2]>` through ctx.exec (shared with test/cli). */
+const execMaster = fileURLToPath(new URL('../cli/fixtures/ctrl-c-master.ts', import.meta.url));
 
 interface Master {
   proc: ChildProcess;
@@ -123,4 +125,38 @@ describe('no orphans when the master ends', () => {
     expect(exit.code).not.toBe(0);
     expect(m.output()).toContain('the master script failed');
   });
+
+  // Local children lead their own session (a terminal's Ctrl-C reaches only the master), so
+  // nothing but the channel ties them to it: its EOF must still end them and what they run.
+  for (const signal of ['SIGKILL', 'SIGINT'] as const) {
+    it(`${signal} of the master while its child runs ctx.exec('sleep'): the child and the sleep exit within 2 s`, async () => {
+      const seconds = `280.${process.pid}${signal.length}`;
+      const proc = spawn(process.execPath, ['--import', 'tsx', execMaster, seconds], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+      started.push(proc);
+      const exited = new Promise((r) => proc.on('exit', r));
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no 'started' within 30 s: ${out}`)), 30_000);
+        proc.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('started\n')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const child = Number(/child (\d+)/.exec(out)![1]);
+      childPids.push(child);
+      const sleepPid = descendantsOf(child).find((p) => commandLine(p) === `sleep ${seconds}`);
+      expect(sleepPid, commandLine(child)).toBeGreaterThan(0);
+      proc.kill(signal);
+      await exited;
+      try {
+        await waitGone([child, sleepPid!], 2000);
+      } finally {
+        if (!isGone(sleepPid!)) process.kill(sleepPid!, 'SIGKILL');
+      }
+    });
+  }
 });
+
