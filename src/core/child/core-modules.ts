@@ -29,6 +29,8 @@ import { SERVICE_ENTRY } from '../calls/service.js';
 import { cancelHandle } from '../handles/cancel.js';
 import { streamCallHandle } from '../handles/stream-call.js';
 import * as message from '../messaging/message.js';
+import * as receiver from '../messaging/receiver.js';
+import * as untilClosed from '../messaging/until-closed.js';
 import * as moduleLoader from '../modules/module-loader.js';
 
 export const coreModules: Record<string, unknown> = {
@@ -62,5 +64,7 @@ export const coreModules: Record<string, unknown> = {
   'handles/cancel': { cancelHandle },
   'handles/stream-call': { streamCallHandle },
   'messaging/message': message,
+  'messaging/receiver': receiver,
+  'messaging/until-closed': untilClosed,
   'modules/module-loader': moduleLoader,
 };
