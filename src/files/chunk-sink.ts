@@ -58,6 +58,10 @@ export function pullInto(router: CoreRouter, file: FileHandle, o: PullOptions): 
       try {
         while (!finished && queue.length > 0) {
           const { buf, offset } = queue.shift()!;
+          // Hashed here, in write order, one chunk per turn of the event loop (after the previous
+          // write's completion), not as chunks arrive: a call arriving during a transfer waits
+          // for one chunk's hash at most, not for those of every chunk that came before it.
+          hash.update(buf);
           let done = 0;
           while (done < buf.byteLength) {
             const { bytesWritten } = await file.write(buf, done, buf.byteLength - done, offset + done);
@@ -97,7 +101,6 @@ export function pullInto(router: CoreRouter, file: FileHandle, o: PullOptions): 
       if (buf === null || buf.byteLength !== Math.min(o.chunk, o.size - offset)) {
         return end(codedError('EPROTO', `bad chunk at offset ${offset}`));
       }
-      hash.update(buf);
       queue.push({ buf, offset });
       if (!writing) drain().catch((e: unknown) => end(e as Error));
     };
