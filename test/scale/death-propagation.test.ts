@@ -1,7 +1,8 @@
 // How far a death travels (issue 15, simulation of scale): in a unidirectional tree a death
 // behind a child goes only up (no other child can await a context behind it), so it costs
 // O(depth) messages, not O(tree); in the default tree every context still hears it (a
-// sibling may await it), and news from a parent always goes down. In-memory routers.
+// sibling may await it), and news from a parent always goes down. A context and the subtree
+// that dies with it travel as one message per link, not one per dead context. In-memory routers.
 import { describe, expect, it } from 'vitest';
 import { DEL_ROUTE } from '../../src/core/wire/protocol.js';
 import { announceChild, installRouteControl } from '../../src/core/routing/route-control.js';
@@ -60,6 +61,23 @@ describe('death propagation', () => {
     for (const r of [t.routers.m, t.routers.a, t.routers.a2, t.routers.b, t.routers.b1]) expect(r.deadReason(3)).toContain('crashed');
   });
 
+  it('a subtree\'s death travels as one DEL_ROUTE per link, carrying every dead id with its reason', async () => {
+    const t = await tree(false);
+    const before = t.sent();
+    t.links.a!.cut('gone');
+    await settle();
+    // The master saw a's stream end: one message to b, which passes it on to b1.
+    expect(t.sent() - before).toBe(2);
+    // Each learns the reasons the master recorded (b and b1 know nothing of a's children).
+    const below = t.routers.m.deadReason(3);
+    expect(below).toMatch(/^parent context .* died: gone$/);
+    for (const r of [t.routers.m, t.routers.b, t.routers.b1]) {
+      expect(r.deadReason(1)).toBe('gone');
+      expect(r.deadReason(3)).toBe(below);
+      expect(r.deadReason(4)).toBe(below);
+    }
+  });
+
   it('the 10,000-context model in small: unidirectional deaths cost O(depth), default ones O(tree)', async () => {
     const f = await simulate(6, 5);
     expect(f.leafDeathMessagesUnidirectional).toBe(1);
@@ -67,6 +85,9 @@ describe('death propagation', () => {
     // Default: the leaf's bastion tells the master and its 4 siblings; the master tells the 4
     // other live bastions (one was cut before), each tells its 5 leaves.
     expect(f.leafDeathMessages).toBe(1 + 4 + 4 + 4 * 5);
+    // A bastion's death: one message from the master to each of the 5 other bastions, one from
+    // each to each of its 5 leaves, whatever the size of the dead subtree.
+    expect(f.deathMessages).toBe(5 + 5 * 5);
     expect(f.allocationRoundTrips).toBe(6);
     expect(f.routes).toEqual({ master: 36, bastion: 5, leaf: 0 });
     expect(DEL_ROUTE).toBeGreaterThan(0);

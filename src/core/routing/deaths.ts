@@ -16,6 +16,9 @@ import type { Link } from '../links/stream.js';
 /** Told of each death once, top-down; `from` is the link the news came on (null: seen here). */
 export type DeathListener = (id: number, reason: string, from: Link | null) => void;
 
+/** Told once per death event: every context it killed, `[id, reason]`, parents first. */
+export type DeathsListener = (dead: readonly [number, string][], from: Link | null) => void;
+
 export class Deaths {
   private readonly reasons = new Map<number, string>();
   private readonly parentOf = new Map<number, number>();

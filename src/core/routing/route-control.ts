@@ -1,11 +1,13 @@
 // Keeping every ancestor's routing table right as contexts appear and die anywhere in the
 // tree: ADD_ROUTE travels up from the new context's parent to the master; DEL_ROUTE travels
-// up from where a death was seen, and down to the other children so their receivers learn it.
+// up from where a death was seen, and down to the other children so their receivers learn it:
+// one message per link per death event, however many contexts died in it.
 import { ADD_ROUTE, DEL_ROUTE } from '../wire/protocol.js';
 import { installHandle } from '../handles/install.js';
 import { payloadOrDrop } from '../handles/payload.js';
 import { addRouteHandle } from '../handles/add-route.js';
-import { delRouteHandle } from '../handles/del-route.js';
+import { deathPairs, delRouteHandle } from '../handles/del-route.js';
+import { encode } from '../wire/codec.js';
 import type { HandlePlace } from '../handles/reserved-handle.js';
 import type { Link } from '../links/stream.js';
 import type { CoreRouter } from './router.js';
@@ -62,24 +64,31 @@ export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}, 
       const v = payloadOrDrop(router, delRouteHandle, msg);
       if (v === undefined) return;
       const fromParent = msg.authId !== router.myId && router.parentIds.includes(msg.authId);
-      // A child may only report deaths behind itself.
-      if (!fromParent && router.linkTo(v[0]) !== router.linkTo(msg.srcId)) return;
-      router.contextDied(v[0], v[1], fromParent ? router.parent : router.linkTo(msg.srcId));
+      const from = fromParent ? router.parent : router.linkTo(msg.srcId);
+      if (from === null) return;
+      // A child may only report deaths behind itself (checked before any of them is killed:
+      // a death takes the routes of the subtree with it).
+      const pairs = deathPairs(v);
+      router.contextsDied(fromParent ? pairs : pairs.filter(([id]) => router.linkTo(id) === from), from);
     },
     place,
   );
 
-  // Each death is told once to every neighbour that may not know it: the parent unless the
-  // news came from there, and every child except the one it came from (never echoed back).
-  // A unidirectional context routes nothing between its children, so no other child can
-  // await a context behind one of them: a death from a child goes only up, and one subtree's
-  // death costs O(depth x subtree) messages instead of O(tree x subtree) (bench/simulation.ts).
+  // Each death event (a context and the subtree that died with it) is told once to every
+  // neighbour that may not know it, as ONE message carrying every dead id with its reason:
+  // the parent unless the news came from there, and every child except the one it came from
+  // (never echoed back). A unidirectional context routes nothing between its children, so no
+  // other child can await a context behind one of them: a death from a child goes only up,
+  // and one subtree's death costs O(depth) messages instead of O(tree) (bench/simulation.ts).
   // News from the parent still goes down to every child: they may have talked to it upwards.
-  router.addDeathListener((id, reason, from) => {
-    if (from !== router.parent && router.parent?.alive) router.sendValue(router.parentId, DEL_ROUTE, [id, reason]);
+  router.addDeathsListener((dead, from) => {
+    const payload: (number | string)[] = [];
+    for (const [id, reason] of dead) payload.push(id, reason);
+    const data = encode(payload);
+    if (from !== router.parent && router.parent?.alive) router.sendData(router.parentId, DEL_ROUTE, data);
     if (router.unidirectional && from !== null && from !== router.parent) return;
     for (const link of router.childLinks()) {
-      if (link !== from && link.remoteId !== id) router.sendValue(link.remoteId, DEL_ROUTE, [id, reason]);
+      if (link !== from && !router.isDead(link.remoteId)) router.sendData(link.remoteId, DEL_ROUTE, data);
     }
   });
 }

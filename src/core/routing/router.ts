@@ -7,30 +7,14 @@ import { Context, markContextDead, type ShutdownOptions } from '../calls/context
 import { ChannelError } from '../errors.js';
 import { Message } from '../messaging/message.js';
 import {
-  DEFAULT_MAX_MESSAGE_SIZE,
-  FIRST_DISPATCHER_HANDLE,
-  FIRST_USER_HANDLE,
-  HEADER_SIZE,
-  IS_DEAD,
-  LAST_HANDLE,
-  NO_REPLY,
-  SHUTDOWN,
-  deadFrame,
-  joinPieces,
-  describeHandle,
-  encodeFrame,
-  frameAuth,
-  frameDst,
-  frameHandle,
-  frameReplyTo,
-  frameSrc,
-  writeHeader,
+  DEFAULT_MAX_MESSAGE_SIZE, FIRST_DISPATCHER_HANDLE, FIRST_USER_HANDLE, HEADER_SIZE, IS_DEAD, LAST_HANDLE, NO_REPLY, SHUTDOWN, deadFrame,
+  joinPieces, describeHandle, encodeFrame, frameAuth, frameDst, frameHandle, frameReplyTo, frameSrc, writeHeader,
 } from '../wire/protocol.js';
 import { Sender } from '../messaging/sender.js';
 import { installHandle } from '../handles/install.js';
 import { heartbeatHandle } from '../handles/heartbeat.js';
 import type { Link } from '../links/stream.js';
-import { Deaths, type DeathListener } from './deaths.js';
+import { Deaths, type DeathListener, type DeathsListener } from './deaths.js';
 import { LifecycleBus } from '../lifecycle/bus.js';
 import { StateFeed, type ContextEventRecord, type ContextStateChange } from '../lifecycle/state-feed.js';
 import type { Handler, HandlerOptions } from './handler-table.js';
@@ -40,7 +24,7 @@ import { LOG_LEVELS, type LogLevel } from '../logging/log-record.js';
 import { Logger, writeToStderr } from '../logging/logger.js';
 
 export type { Handler, HandlerOptions, Policy } from './handler-table.js';
-export type { DeathListener } from './deaths.js';
+export type { DeathListener, DeathsListener } from './deaths.js';
 export { LOG_LEVELS, type LogLevel };
 
 export interface RouterIdentity {
@@ -76,6 +60,7 @@ export class CoreRouter extends ConnectionMethods {
   protected readonly deaths = new Deaths();
   private readonly contextCache = new Map<number, Context>();
   private readonly deathListeners: DeathListener[] = [];
+  private readonly batchListeners: DeathsListener[] = [];
   /** @internal Lifecycle steps of the contexts this process knows (core/lifecycle/bus.ts). */
   readonly lifecycle = new LifecycleBus();
   /** @internal Every change of state of this router's Context objects (core/lifecycle/state-feed.ts). */
@@ -289,6 +274,9 @@ export class CoreRouter extends ConnectionMethods {
     this.deathListeners.push(fn);
   }
 
+  /** @internal Called once per death event with all it killed (a subtree), after the death listeners. */
+  addDeathsListener = (fn: DeathsListener): number => this.batchListeners.push(fn);
+
   /** @internal
    * Marks a context and its subtree dead (routing/deaths.ts has the reason rule): every
    * handler awaiting one of them gets one dead message, the Context objects and the death
@@ -296,10 +284,20 @@ export class CoreRouter extends ConnectionMethods {
    * news came on (null when it was seen here). Already dead: nothing happens.
    */
   contextDied(id: number, reason: string, from: Link | null = null): void {
-    if (id === this.myId) return;
-    for (const [dead, why] of this.deaths.kill(id, reason, (x) => this.contextCache.get(x)?.name ?? `#${x}`)) {
-      this.afterDeath(dead, why, from);
+    this.contextsDied([[id, reason]], from);
+  }
+
+  /** @internal contextDied() for each `[id, reason]` in order; batch listeners hear every newly dead context once, together. */
+  contextsDied(list: readonly (readonly [number, string])[], from: Link | null): void {
+    const all: [number, string][] = [];
+    for (const [id, reason] of list) {
+      if (id === this.myId) continue;
+      for (const d of this.deaths.kill(id, reason, (x) => this.contextCache.get(x)?.name ?? `#${x}`)) {
+        all.push(d);
+        this.afterDeath(d[0], d[1], from);
+      }
     }
+    if (all.length > 0) for (const fn of this.batchListeners) fn(all, from);
   }
 
   private afterDeath(id: number, reason: string, from: Link | null): void {
@@ -316,9 +314,10 @@ export class CoreRouter extends ConnectionMethods {
 
   /** @internal A link died: the context at its end and everything behind it are dead. */
   linkDied(link: Link, reason: string): void {
-    if (link !== this.parent) this.contextDied(link.remoteId, reason, link);
-    // Anything else still routed through it (a route whose parent was never announced).
-    for (const [id, l] of [...this.routes]) if (l === link) this.contextDied(id, reason, link);
+    // Its peer, then anything else routed through it (a route whose parent was never announced).
+    const list: [number, string][] = link !== this.parent ? [[link.remoteId, reason]] : [];
+    for (const [id, l] of this.routes) if (l === link) list.push([id, reason]);
+    this.contextsDied(list, link);
   }
 
   /** @internal Records that `parentId` started `id` (so `id` dies with it). */
