@@ -2,7 +2,8 @@
 // CoreRouters with the real route control and id allocator, in the model of
 // test/core/tree-routing.property.test.ts (links are queues pumped in order). Prints: route
 // table sizes per level, messages to build the tree, messages to propagate one bastion's death
-// (against its subtree and the whole tree), id allocation round trips, and the master's memory
+// (against its subtree and the whole tree, and before deaths were batched: one DEL_ROUTE per
+// link per death event, not per dead context), id allocation round trips, and the master's memory
 // per context, beside the real 300-context figure of bench/scale.ts when it ran.
 // Run alone with `node --import tsx bench/simulation.ts [bastions] [perBastion]`.
 import { setFlagsFromString } from 'node:v8';
@@ -238,8 +239,10 @@ export function printSimulation(f: SimFigures, real?: ScaleRun): void {
       `${f.deathMessagesUnidirectional} = ${(f.deathMessagesUnidirectional / f.subtree).toFixed(1)}x its subtree, ${(f.deathMessagesUnidirectional / f.contexts).toFixed(2)}x the tree`,
       '-',
     ],
+    ['  before (9fd39f1: one DEL_ROUTE broadcast per dead context)', '1009899 = 9999x its subtree', '-'],
     ["messages to propagate one leaf's death", `${f.leafDeathMessages} (${(f.leafDeathMessages / f.contexts).toFixed(2)}x the tree)`, '-'],
     ['  same, unidirectional: true', `${f.leafDeathMessagesUnidirectional} (its depth: 1 hop up to the master)`, '-'],
+    ['dead contexts carried per DEL_ROUTE', `${f.subtree} (one message per link per death event)`, '-'],
     ['id allocation round trips', `${f.allocationRoundTrips} (${(f.allocationRoundTrips / f.bastions).toFixed(1)} per bastion of ${f.perBastion} children)`, '-'],
     ['master memory per context', `${(f.masterBytesPerContext / 1024).toFixed(2)} KiB heap (routing state only)`, real ? `${real.rssKiBPerContext.toFixed(0)} KiB RSS, ${real.heapKiBPerContext.toFixed(0)} KiB heap` : 'run bench/scale.ts'],
     ['master CPU per context', '-', real ? `${real.cpuMsPerContext.toFixed(2)} ms` : '-'],
