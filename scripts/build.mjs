@@ -49,7 +49,7 @@ const rxjsEsm = join(dirname(require.resolve('rxjs/package.json')), 'dist/esm/in
 const ON_DEMAND = {
   // What a child's user code reaches only through ctx.exec()/spawn()/stream()/service()/module()
   // and what runs its shell and stream calls.
-  extras: ['calls/shell-runner', 'calls/stream-run', 'calls/remote-stream', 'calls/shell-client', 'calls/service-client', 'calls/remote-module', 'calls/call-view', 'calls/call-chain', 'messaging/channel', 'messaging/select'],
+  extras: ['calls/shell-runner', 'calls/stream-run', 'calls/remote-stream', 'calls/shell-client', 'calls/service-client', 'calls/remote-module', 'calls/call-view', 'calls/call-chain', 'messaging/channel', 'messaging/select', 'calls/service'],
 };
 const onDemandOf = new Map(Object.entries(ON_DEMAND).flatMap(([bundle, mods]) => mods.map((m) => [m, bundle])));
 const coreRoot = join(root, 'src/core') + '/';

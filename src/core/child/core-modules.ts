@@ -25,7 +25,7 @@ import * as current from '../calls/current.js';
 import * as moduleSpec from '../calls/module-spec.js';
 import * as runningCall from '../calls/running-call.js';
 import * as thenable from '../calls/thenable.js';
-import { SERVICE_ENTRY } from '../calls/service.js';
+import { SERVICE_ENTRY } from '../handles/call-service.js';
 import { cancelHandle } from '../handles/cancel.js';
 import { streamCallHandle } from '../handles/stream-call.js';
 import * as message from '../messaging/message.js';
@@ -60,7 +60,7 @@ export const coreModules: Record<string, unknown> = {
   'calls/module-spec': moduleSpec,
   'calls/running-call': runningCall,
   'calls/thenable': thenable,
-  'calls/service': { SERVICE_ENTRY },
+  'handles/call-service': { SERVICE_ENTRY },
   'handles/cancel': { cancelHandle },
   'handles/stream-call': { streamCallHandle },
   'messaging/message': message,
