@@ -28,6 +28,8 @@ import { CoreRouter } from '../routing/router.js';
 import { Logger } from '../logging/logger.js';
 import { forwardSink } from '../logging/forward-sink.js';
 import { Stream } from '../links/stream.js';
+import { BrokerChannelLock, channelLockSlot } from '../links/channel-lock.js';
+import { SharedChannelStream, SharedOutput } from './shared-output.js';
 import { DEFAULT_HEARTBEAT_MISSES, startHeartbeat } from '../links/heartbeat.js';
 
 /** The reason of a shutdown the parent asked for (any other takes our children down as a death). */
@@ -57,11 +59,23 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
   const onTty = isatty(CHANNEL_IN);
   // Otherwise the stream reads the fd itself into a reused buffer (big frames land in place).
   const input = onTty ? new ReadStream(CHANNEL_IN) : { fd: CHANNEL_IN };
-  const output = onTty ? new WriteStream(CHANNEL_OUT) : new Socket({ fd: CHANNEL_OUT, readable: false, writable: true });
-  const parent = new Stream('parent', parentId, input, output, config.maxMessageSize, {
-    onFrame: (frame, s) => router.route(frame, s),
-    onClose: (_s, reason) => shutdown(`lost the parent: ${reason}`),
-  });
+  const events = {
+    onFrame: (frame: Uint8Array, s: Stream) => router.route(frame, s),
+    onClose: (_s: Stream, reason: string) => shutdown(`lost the parent: ${reason}`),
+  };
+  // On a pipe the dispatcher writes its replies to the parent itself, sharing the channel
+  // under a lock (src/core/links/channel-lock.ts): one thread hop less per reply.
+  const channelSlot = onTty ? null : channelLockSlot();
+  const channelLock = channelSlot ? new BrokerChannelLock(channelSlot) : null;
+  let parent: Stream;
+  let sharedOutput: SharedOutput | null = null;
+  if (onTty) {
+    parent = new Stream('parent', parentId, input, new WriteStream(CHANNEL_OUT), config.maxMessageSize, events);
+  } else {
+    const socket = new Socket({ fd: CHANNEL_OUT, readable: false, writable: true });
+    sharedOutput = new SharedOutput(socket, channelLock!);
+    parent = new SharedChannelStream('parent', parentId, input, sharedOutput, config.maxMessageSize, events, channelLock!);
+  }
   router.parent = parent;
   // A frozen parent (or a dead path to it) is a lost parent.
   startHeartbeat(parent, config.id, config.heartbeatInterval ?? 0, config.heartbeatMisses ?? DEFAULT_HEARTBEAT_MISSES);
@@ -70,7 +84,8 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
   const modules = new MessageChannel();
   const moduleSignal = new Int32Array(new SharedArrayBuffer(4));
   const lastWords = lastWordsSlot();
-  const setup = { tendrilConfig: config, modulePort: modules.port2, moduleSignal, lastWords };
+  const channel = channelSlot ? { fd: CHANNEL_OUT, lock: channelSlot } : undefined;
+  const setup = { tendrilConfig: config, modulePort: modules.port2, moduleSignal, lastWords, channel };
   let worker: Worker;
   if (preStarted) {
     // Started by the first stage (it booted while the payload arrived): hand it its code.
@@ -87,14 +102,23 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
   const moduleCache = new ModuleCache(router);
   moduleCache.serveChildren();
   startModuleForwarder(moduleCache, modules.port1, moduleSignal);
-  const dispatcher = new PortLink('dispatcher', config.id, worker, (frame) => router.route(frame, null));
+  const dispatcher = new PortLink('dispatcher', config.id, worker, (frame) => router.route(frame, null), channelLock ? () => channelLock.routed() : undefined);
+  // The rest of a reply write the dispatcher began when the pipe filled (direct-parent-link.ts).
+  if (sharedOutput) {
+    const out = sharedOutput;
+    worker.on('message', (m: { channelRest?: Uint8Array }) => {
+      if (m !== null && typeof m === 'object' && m.channelRest instanceof Uint8Array) out.writeRest(m.channelRest);
+    });
+  }
   // User code ended the dispatcher thread: an uncaught error (exit code 1, like node), or
   // process.exit(n) (the process exits with n). The parent hears why first.
   worker.on('error', (e) => {
+    channelLock?.dispatcherGone();
     router.log('error', `dispatcher thread failed: ${e.stack ?? e}`);
     dying(readLastWords(lastWords) ?? describeUncaught(e, 'uncaughtException'), 1);
   });
   worker.on('exit', (code) => {
+    channelLock?.dispatcherGone();
     if (!shuttingDown) dying(readLastWords(lastWords) ?? `exited with code ${code}`, code);
   });
 

@@ -30,6 +30,7 @@ import { CoreRouter } from '../routing/router.js';
 import { Logger } from '../logging/logger.js';
 import { forwardSink } from '../logging/forward-sink.js';
 import { PortLink } from '../links/port-link.js';
+import { DirectParentLink } from './direct-parent-link.js';
 import { ContextLifecycles } from '../lifecycle/context-lifecycles.js';
 import { listenToBroker } from '../lifecycle/notices.js';
 
@@ -41,6 +42,8 @@ export interface DispatcherData {
   moduleSignal: Int32Array;
   /** Where this thread writes why it dies of an uncaught error (src/core/child/last-words.ts). */
   lastWords?: SharedArrayBuffer;
+  /** The channel to the parent, shared with the broker (src/core/links/channel-lock.ts): its fd and lock. */
+  channel?: { fd: number; lock: SharedArrayBuffer };
 }
 
 export function runDispatcher(data: DispatcherData): void {
@@ -76,7 +79,9 @@ export function runDispatcher(data: DispatcherData): void {
   setProcessRouter(router);
   setDefaultCallTimeout(router, config.callTimeout);
   // Everything not for this context goes to the broker, which knows the routes.
-  const link = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
+  const toBroker = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
+  // Answers for an ancestor go straight to the channel when they may (direct-parent-link.ts).
+  const link = data.channel ? new DirectParentLink(toBroker, data.channel.fd, data.channel.lock, (v, t) => port.postMessage(v, t), config.parentIds) : toBroker;
   // The broker tells this thread every lifecycle step and death it learns.
   new ContextLifecycles(router, config.shutdownTimeout, false);
   listenToBroker(router);

@@ -15,6 +15,8 @@ export interface MessageEndpoint {
  */
 export class PortLink implements Link {
   alive = true;
+  /** Batches posted so far (wraps as an int32, like the channel lock's count of routed ones). */
+  posted = 0;
   private readonly batch = new WriteBatch(() => this.flush());
 
   constructor(
@@ -22,11 +24,22 @@ export class PortLink implements Link {
     readonly remoteId: number,
     private readonly port: MessageEndpoint,
     onFrame: (frame: Uint8Array) => void,
+    /** Called after each batch received was routed (src/core/links/channel-lock.ts). */
+    onBatch?: () => void,
   ) {
     port.on('message', (value) => {
       if (!(value instanceof Uint8Array)) return;
-      splitFrames(value, onFrame);
+      try {
+        splitFrames(value, onFrame);
+      } finally {
+        onBatch?.();
+      }
     });
+  }
+
+  /** Nothing queued here waiting for the next post. */
+  idle(): boolean {
+    return this.batch.size === 0;
   }
 
   send(frame: Uint8Array): void {
@@ -50,6 +63,7 @@ export class PortLink implements Link {
       }
     }
     this.port.postMessage(batch, [batch.buffer as ArrayBuffer]);
+    this.posted = (this.posted + 1) | 0;
   }
 
   close(): void {
