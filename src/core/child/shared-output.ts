@@ -1,38 +1,78 @@
 // The broker's write side of the channel to the parent when the dispatcher thread writes
 // replies to it too (src/core/links/channel-lock.ts): every write waits until the broker owns
 // the channel, and the dispatcher keeps off it while the broker has anything queued.
-import { Writable } from 'node:stream';
-import type { Readable } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { Stream, type InputFd, type StreamEvents } from '../links/stream.js';
 import type { BrokerChannelLock } from '../links/channel-lock.js';
 
-type Callback = (error?: Error | null) => void;
-
-/** A Writable over the channel's socket whose writes happen only while the broker owns it. */
-export class SharedOutput extends Writable {
+/**
+ * The channel's socket as the broker's Stream writes it. A write goes to the socket at once
+ * (synchronously, as before: what is written right before process.exit() still leaves) when
+ * the broker owns the channel or can take it; otherwise it waits, in order, until the
+ * dispatcher's write ended. The broker keeps the channel while the socket has bytes in flight.
+ */
+export class SharedOutput extends EventEmitter {
   /** Bytes still queued for the parent by the owner of this output (its Stream). */
   backlog: () => number = () => this.writableLength;
+  destroyed = false;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private waiting = false;
+  private ending = false;
+  private readonly written = (): void => this.settle();
 
   constructor(
-    private readonly socket: Writable,
+    private readonly socket: Socket,
     private readonly lock: BrokerChannelLock,
   ) {
-    super({ highWaterMark: 64 * 1024 });
-    socket.on('error', (e) => this.destroy(e));
+    super();
+    socket.on('error', (e) => this.emit('error', e));
   }
 
-  override _write(chunk: Uint8Array, _enc: BufferEncoding, cb: Callback): void {
-    this.lock.acquire(() => this.socket.write(chunk, (e) => this.done(cb, e)));
+  get writableLength(): number {
+    return this.socket.writableLength + this.pendingBytes;
   }
 
-  override _writev(chunks: { chunk: Uint8Array }[], cb: Callback): void {
+  write(chunk: Uint8Array): boolean {
+    if (this.destroyed) return false;
+    if (this.pending.length === 0 && this.lock.take()) return this.socket.write(chunk, this.written);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.byteLength;
+    this.waitForChannel();
+    return false;
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  private waitForChannel(): void {
+    if (this.waiting) return;
+    this.waiting = true;
     this.lock.acquire(() => {
-      const out = this.socket as Writable & { cork(): void; uncork(): void };
-      out.cork();
-      for (let i = 0; i < chunks.length - 1; i++) out.write(chunks[i]!.chunk);
-      out.write(chunks[chunks.length - 1]!.chunk, (e) => this.done(cb, e));
-      out.uncork();
+      this.waiting = false;
+      if (this.destroyed) return this.lock.release();
+      const q = this.pending;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.socket.cork();
+      for (const c of q) this.socket.write(c, this.written);
+      this.socket.uncork();
+      if (this.ending) this.socket.end();
     });
+  }
+
+  /** A write left: once nothing is in flight the channel is free, and idle if nothing is queued. */
+  private settle(): void {
+    if (this.socket.writableLength !== 0 || this.pending.length !== 0) return;
+    this.lock.release();
+    if (this.backlog() === 0) this.lock.markIdle();
   }
 
   /**
@@ -48,29 +88,26 @@ export class SharedOutput extends Writable {
     });
   }
 
-  /** A write left: the channel is free again; once nothing is queued, the dispatcher may write. */
-  private done(cb: Callback, e?: Error | null): void {
-    this.lock.release();
-    cb(e);
-    if (this.backlog() === 0) this.lock.markIdle();
+  end(): void {
+    if (this.pending.length !== 0) this.ending = true;
+    else this.socket.end();
   }
 
-  override _final(cb: Callback): void {
-    this.socket.end(cb);
-  }
-
-  override _destroy(e: Error | null, cb: Callback): void {
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.pending = [];
+    this.pendingBytes = 0;
     this.lock.close();
     this.socket.destroy();
-    cb(e);
   }
 
   ref(): void {
-    (this.socket as { ref?(): void }).ref?.();
+    this.socket.ref();
   }
 
   unref(): void {
-    (this.socket as { unref?(): void }).unref?.();
+    this.socket.unref();
   }
 }
 
@@ -85,7 +122,8 @@ export class SharedChannelStream extends Stream {
     events: StreamEvents,
     private readonly lock: BrokerChannelLock,
   ) {
-    super(label, remoteId, input, output, maxMessageSize, events);
+    // The subset of Writable that Stream uses (write, cork, writableLength, end, destroy, 'error').
+    super(label, remoteId, input, output as unknown as Writable, maxMessageSize, events);
     output.backlog = () => this.backlog;
   }
 

@@ -47,9 +47,14 @@ export class BrokerChannelLock {
     Atomics.store(this.w, BUSY, 0);
   }
 
+  /** Takes the channel if the dispatcher is not in a write (true too if the broker has it). */
+  take(): boolean {
+    return Atomics.compareExchange(this.w, OWNER, FREE, BROKER) !== DISPATCHER;
+  }
+
   /** Runs `write` once the broker owns the channel (at once, unless the dispatcher is in a write). */
   acquire(write: () => void): void {
-    if (Atomics.compareExchange(this.w, OWNER, FREE, BROKER) !== DISPATCHER) {
+    if (this.take()) {
       write();
       return;
     }
