@@ -3,7 +3,7 @@
 // the tree like any context; it runs no calls itself (it has no dispatcher, as a master).
 import type { Context } from '../../core/calls/context.js';
 import { StreamError } from '../../core/errors.js';
-import { delRouteHandle } from '../../core/handles/del-route.js';
+import { deathPairs, delRouteHandle } from '../../core/handles/del-route.js';
 import { installHandle } from '../../core/handles/install.js';
 import { shutdownHandle } from '../../core/handles/shutdown.js';
 import { payloadOrDrop } from '../../core/handles/payload.js';
@@ -41,10 +41,10 @@ export class AttachedRouter extends CoreRouter {
       this.detached('shutdown requested by the listener');
       void this.shutdown();
     });
-    // Deaths in the tree, told by the listener (its route control sends DEL_ROUTE to every link).
+    // Deaths in the tree, told by the listener: one DEL_ROUTE per death event, with every context that died in it.
     installHandle(this, delRouteHandle, (msg) => {
       const v = payloadOrDrop(this, delRouteHandle, msg);
-      if (v !== undefined && this.parentIds.includes(msg.authId)) this.contextDied(v[0], v[1], this.parent);
+      if (v !== undefined && this.parentIds.includes(msg.authId)) this.contextsDied(deathPairs(v), this.parent);
     });
   }
 
