@@ -2,8 +2,9 @@
 // CoreRouters with the real route control and id allocator, in the model of
 // test/core/tree-routing.property.test.ts (links are queues pumped in order). Prints: route
 // table sizes per level, messages to build the tree, messages to propagate one bastion's death
-// (against its subtree and the whole tree, and before deaths were batched: one DEL_ROUTE per
-// link per death event, not per dead context), id allocation round trips, and the master's memory
+// (against its subtree and the whole tree; with and without contexts elsewhere waiting on the
+// dead ones, and the figure before deaths were batched and sent only to waiters), messages for
+// the waiters to ask for those deaths, id allocation round trips, and the master's memory
 // per context, beside the real 300-context figure of bench/scale.ts when it ran.
 // Run alone with `node --import tsx bench/simulation.ts [bastions] [perBastion]`.
 import { setFlagsFromString } from 'node:v8';
@@ -48,6 +49,11 @@ export interface SimFigures {
   /** Messages after one leaf's link died: the default, and unidirectional. */
   leafDeathMessages: number;
   leafDeathMessagesUnidirectional: number;
+  /** The same two deaths when every leaf waits on a leaf of the next bastion (a Context, a pending call). */
+  deathMessagesWaited: number;
+  leafDeathMessagesWaited: number;
+  /** Messages for those waiters to ask for the deaths (ADD_ROUTE [[ids]]), once. */
+  askMessages: number;
   subtree: number;
   allocationRoundTrips: number;
   /** Master heap per context (routes, deaths, context handles), bytes. */
@@ -107,18 +113,26 @@ function routeCount(r: CoreRouter, maxId: number): number {
 
 export async function simulate(bastions = 100, perBastion = 100): Promise<SimFigures> {
   const t0 = performance.now();
-  const tree = await buildAndCut(bastions, perBastion, false);
-  const one = await buildAndCut(bastions, perBastion, true);
+  // Measured first, before the builds leave garbage behind for the collector.
+  const masterBytesPerContext = masterMemory(bastions, perBastion);
+  const tree = await buildAndCut(bastions, perBastion, false, false);
+  const one = await buildAndCut(bastions, perBastion, true, false);
+  const waited = await buildAndCut(bastions, perBastion, false, true);
   return {
     ...tree,
     deathMessagesUnidirectional: one.deathMessages,
     leafDeathMessagesUnidirectional: one.leafDeathMessages,
-    masterBytesPerContext: masterMemory(bastions, perBastion),
+    deathMessagesWaited: waited.deathMessages,
+    leafDeathMessagesWaited: waited.leafDeathMessages,
+    askMessages: waited.askMessages,
+    masterBytesPerContext,
     ms: performance.now() - t0,
   };
 }
 
-async function buildAndCut(bastions: number, perBastion: number, uni: boolean): Promise<Omit<SimFigures, 'deathMessagesUnidirectional' | 'leafDeathMessagesUnidirectional' | 'masterBytesPerContext' | 'ms'>> {
+type Cut = Omit<SimFigures, 'deathMessagesUnidirectional' | 'leafDeathMessagesUnidirectional' | 'deathMessagesWaited' | 'leafDeathMessagesWaited' | 'masterBytesPerContext' | 'ms'>;
+
+async function buildAndCut(bastions: number, perBastion: number, uni: boolean, waiters: boolean): Promise<Cut> {
   const pump = new Pump();
   const master = router(0, [], 'master', uni);
   // The master's id service, as src/master/router.ts answers ALLOCATE_ID.
@@ -134,8 +148,10 @@ async function buildAndCut(bastions: number, perBastion: number, uni: boolean): 
   const tops: CoreRouter[] = [];
   const links = new Map<number, [MemLink, MemLink]>();
   const leaves: CoreRouter[] = [];
+  const leavesOf: CoreRouter[][] = [];
   for (let b = 1; b <= bastions; b++) {
     const r = router(b, [0], 'child', uni);
+    master.contextFor(b, r.name); // as the master's child set does
     links.set(b, link(master, r, pump.queue));
     tops.push(r);
   }
@@ -144,13 +160,16 @@ async function buildAndCut(bastions: number, perBastion: number, uni: boolean): 
   pump.delivered = 0;
   // Each bastion starts its children with ids from its own blocks (one round trip per block).
   await Promise.all(
-    tops.map(async (bastion) => {
+    tops.map(async (bastion, b) => {
       const ids = new IdAllocator(bastion);
+      leavesOf[b] = [];
       for (let j = 0; j < perBastion; j++) {
         const id = await ids.allocate();
         const leaf = router(id, [0, bastion.myId], 'child', uni);
+        bastion.contextFor(id, leaf.name); // as a parent's child set does, before the route
         links.set(id, link(bastion, leaf, pump.queue));
         leaves.push(leaf);
+        leavesOf[b]!.push(leaf);
         announceChild(bastion, id, `n${id}`);
       }
     }).concat([pump.settle()]),
@@ -160,6 +179,17 @@ async function buildAndCut(bastions: number, perBastion: number, uni: boolean): 
   const buildMessages = pump.delivered;
   const maxId = nextId;
   const routes = { master: routeCount(master, maxId), bastion: routeCount(tops[1]!, maxId), leaf: routeCount(leaves[0]!, maxId) };
+
+  // Waiters: leaf j of bastion b waits on leaf j of bastion b + 1 (the last on the first's),
+  // as a Context object for it would (a pending call, a receiver, whenDead()).
+  pump.delivered = 0;
+  if (waiters) {
+    for (let b = 0; b < bastions; b++) {
+      for (let j = 0; j < perBastion; j++) leavesOf[b]![j]!.contextFor(leavesOf[(b + 1) % bastions]![j]!.myId);
+    }
+  }
+  await pump.settle();
+  const askMessages = pump.delivered;
 
   // One bastion's stream dies: both ends see it; the orphaned subtree shuts down (its
   // processes exit, each sees its parent link end: no one left to tell there).
@@ -176,7 +206,7 @@ async function buildAndCut(bastions: number, perBastion: number, uni: boolean): 
 
   // One leaf of another bastion dies: its parent sees its stream end.
   pump.delivered = 0;
-  const leaf = leaves[leaves.length - 1]!;
+  const leaf = leavesOf[bastions - 1]![perBastion - 1]!;
   const [leafDown, leafUp] = links.get(leaf.myId)!;
   leafDown.alive = false;
   leafUp.alive = false;
@@ -194,6 +224,7 @@ async function buildAndCut(bastions: number, perBastion: number, uni: boolean): 
     leafDeathMessages,
     subtree,
     allocationRoundTrips,
+    askMessages,
   };
 }
 
@@ -239,17 +270,20 @@ export function printSimulation(f: SimFigures, real?: ScaleRun): void {
       `${f.deathMessagesUnidirectional} = ${(f.deathMessagesUnidirectional / f.subtree).toFixed(1)}x its subtree, ${(f.deathMessagesUnidirectional / f.contexts).toFixed(2)}x the tree`,
       '-',
     ],
+    ['  same, every dead context awaited from another bastion', `${f.deathMessagesWaited} = ${(f.deathMessagesWaited / f.subtree).toFixed(1)}x its subtree (${f.perBastion} waiters: master -> their bastion -> each)`, '-'],
     ['  before (9fd39f1: one DEL_ROUTE broadcast per dead context)', '1009899 = 9999x its subtree', '-'],
-    ["messages to propagate one leaf's death", `${f.leafDeathMessages} (${(f.leafDeathMessages / f.contexts).toFixed(2)}x the tree)`, '-'],
-    ['  same, unidirectional: true', `${f.leafDeathMessagesUnidirectional} (its depth: 1 hop up to the master)`, '-'],
-    ['dead contexts carried per DEL_ROUTE', `${f.subtree} (one message per link per death event)`, '-'],
+    ["messages to propagate one leaf's death", `${f.leafDeathMessages} (its depth: 1 hop up to the master; nobody else waits on it)`, '-'],
+    ['  same, unidirectional: true', `${f.leafDeathMessagesUnidirectional} (its depth)`, '-'],
+    ['  same, awaited by a leaf of another bastion', `${f.leafDeathMessagesWaited} (up 1, down 2 to the waiter)`, '-'],
+    ['  before (9fd39f1)', '9998 (0.99x the tree)', '-'],
+    ['messages for every leaf to ask for the deaths it may wait on', `${f.askMessages} (once per (link, context); ${(f.askMessages / (f.bastions * f.perBastion)).toFixed(2)} per waiter)`, '-'],
     ['id allocation round trips', `${f.allocationRoundTrips} (${(f.allocationRoundTrips / f.bastions).toFixed(1)} per bastion of ${f.perBastion} children)`, '-'],
     ['master memory per context', `${(f.masterBytesPerContext / 1024).toFixed(2)} KiB heap (routing state only)`, real ? `${real.rssKiBPerContext.toFixed(0)} KiB RSS, ${real.heapKiBPerContext.toFixed(0)} KiB heap` : 'run bench/scale.ts'],
     ['master CPU per context', '-', real ? `${real.cpuMsPerContext.toFixed(2)} ms` : '-'],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length), 'in-memory model'.length);
-  console.log(`\nsimulation of scale (in-memory routers, ${(f.ms / 1000).toFixed(1)} s; target: a death costs O(its subtree) messages)`);
+  console.log(`\nsimulation of scale (in-memory routers, ${(f.ms / 1000).toFixed(1)} s; target: a death costs O(its subtree) messages; here O(depth + the paths to its waiters), one message per link)`);
   console.log(`  ${'figure'.padEnd(w0)} | ${'in-memory model'.padEnd(w1)} | real run (bench/scale.ts)`);
   console.log(`  ${'-'.repeat(w0)}-|-${'-'.repeat(w1)}-|-${'-'.repeat(26)}`);
   for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c}`);

@@ -1,10 +1,10 @@
 // Deaths over random trees (issue 15): in-memory routers with the real route control, random
 // trees, waiters anywhere (handlers with a respondent, ctx.whenDead()) on random contexts, then
-// a few random link deaths. Invariants: every waiter outside a dead subtree learns of every
-// death it waits on, once, with the same reason in every process; and a death event costs one
-// message per live router that learns it, whatever the size of the subtree that died:
-// exactly (live routers outside the dead subtree) - 1 in the default tree (each learns once,
-// never twice), and the hops up to the master in a unidirectional one.
+// a few random link deaths, then waiters on contexts already dead. Invariants: every live
+// waiter learns of every death it waits on, once, with the same reason in every process that
+// learns it; and a death event costs exactly one message per router that learns it: the
+// ancestors of the dead subtree, and the routers on the way down from the lowest common
+// ancestor to each waiter, whatever the size of the dead subtree or of the tree.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { announceChild, installRouteControl } from '../../src/core/routing/route-control.js';
@@ -25,6 +25,7 @@ const arbCase = fc
     fc.record({
       parents: fc.tuple(...Array.from({ length: n - 1 }, (_, i) => fc.integer({ min: 0, max: i }))),
       waiters: fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: 40 }),
+      late: fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: 10 }),
       cuts: fc.array(fc.integer({ min: 1, max: n - 1 }), { minLength: 1, maxLength: 3 }),
       unidirectional: fc.boolean(),
     }),
@@ -33,11 +34,12 @@ const arbCase = fc
 interface Case {
   parents: number[];
   waiters: [number, number][];
+  late: [number, number][];
   cuts: number[];
   unidirectional: boolean;
 }
 
-async function run({ parents, waiters, cuts, unidirectional }: Case): Promise<void> {
+async function run({ parents, waiters, late, cuts, unidirectional }: Case): Promise<void> {
   const parentOf = [-1, ...parents];
   const n = parentOf.length;
   const chain = (i: number): number[] => (i === 0 ? [] : [...chain(parentOf[i]!), parentOf[i]!]);
@@ -58,53 +60,56 @@ async function run({ parents, waiters, cuts, unidirectional }: Case): Promise<vo
   await settle(n + 3);
   const sent = (): number => [...links.values()].reduce((s, l) => s + l.down.sent + l.up.sent, 0);
   const below = (v: number, x: number): boolean => x === v || (x > 0 && below(v, parentOf[x]!));
+  const all = Array.from({ length: n }, (_, x) => x);
 
   const ws: Waiter[] = [];
-  for (const [at, on] of waiters) {
-    if (at === on) continue;
+  const wait = (at: number, on: number): void => {
     const w: Waiter = { at, on, deadMessages: 0, whenDead: false };
     const r = routers[at]!;
     const ctx = r.contextFor(on);
     r.addHandler((m) => void (m.isDead && w.deadMessages++), { respondent: ctx, persist: true });
     void ctx.whenDead().then(() => (w.whenDead = true));
     ws.push(w);
-  }
+  };
+  for (const [at, on] of waiters) if (at !== on) wait(at, on);
+  await settle(n + 3);
 
   const dead = new Set<number>(); // every context in a dead subtree (their routers are orphaned)
   for (const v of cuts) {
     if (dead.has(v)) continue;
-    const subtree = Array.from({ length: n }, (_, x) => x).filter((x) => below(v, x));
-    const outside = Array.from({ length: n }, (_, x) => x).filter((x) => !dead.has(x) && !below(v, x));
+    const subtree = all.filter((x) => below(v, x) && !dead.has(x)); // what dies now
+    // Who hears: v's ancestors, and every live router on the way down from the lowest common
+    // ancestor to a router that waits (or waited: asks are kept while the link that made them
+    // lives) on a context that dies now, when it is not above it.
+    const learners = new Set(chain(v));
+    for (const w of ws) {
+      if (dead.has(w.on) || !below(v, w.on) || routers[w.on]!.parentIds.includes(w.at)) continue;
+      for (let x = w.at; !below(x, v); x = parentOf[x]!) if (!dead.has(x) && !below(v, x)) learners.add(x);
+    }
     const before = sent();
     links.get(v)!.cut(`cut ${v}`);
     await settle(n + 3);
-    const messages = sent() - before;
-    const hops = chain(v).length - 1; // from v's parent up to the master
-    expect(messages).toBe(unidirectional ? hops : outside.length - 1);
+    // One message per router that learns it (v's parent saw it), whatever the subtree's size.
+    expect(sent() - before).toBe(learners.size - 1);
     for (const x of subtree) dead.add(x);
-    // The routers on the way up (and, by default, all outside) record the master's reasons.
-    const learners = unidirectional ? chain(v) : outside;
     for (const x of subtree) {
       const reason = routers[0]!.deadReason(x);
       expect(reason).toBeDefined();
       for (const r of learners) expect(routers[r]!.deadReason(x)).toBe(reason);
     }
   }
-  await settle(3);
+  // Waiting only now on a context that died before: the ask is answered with its death.
+  for (const [at, on] of late) if (!dead.has(at) && at !== on) wait(at, on);
+  await settle(2 * n + 3);
   for (const w of ws) {
-    if (dead.has(w.at) || !dead.has(w.on)) {
-      if (!dead.has(w.on)) expect(w.deadMessages).toBe(0);
-      continue;
-    }
-    // Unidirectional: a death behind a child goes only up, to the waiter's ancestors.
-    if (unidirectional && !routers[w.on]!.parentIds.includes(w.at)) continue;
-    expect(w.deadMessages).toBe(1);
-    expect(w.whenDead).toBe(true);
+    if (dead.has(w.at)) continue;
+    expect(w.deadMessages).toBe(dead.has(w.on) ? 1 : 0);
+    expect(w.whenDead).toBe(dead.has(w.on));
   }
 }
 
 describe('deaths over random trees', () => {
-  it('every waiter learns each death it waits on once; a death event costs one message per router that learns it', async () => {
+  it('every waiter learns each death it waits on once, also asking after it; a death event costs one message per router that must learn it', async () => {
     await assertProperty(fc.asyncProperty(arbCase, run), { numRuns: 150 });
   });
 });

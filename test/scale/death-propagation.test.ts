@@ -1,7 +1,6 @@
-// How far a death travels (issue 15, simulation of scale): in a unidirectional tree a death
-// behind a child goes only up (no other child can await a context behind it), so it costs
-// O(depth) messages, not O(tree); in the default tree every context still hears it (a
-// sibling may await it), and news from a parent always goes down. A context and the subtree
+// How far a death travels (issue 15, simulation of scale): up to every ancestor, and down only
+// to the subtrees that asked for it (a context there may wait on it: routing/interests.ts), so
+// it costs O(depth + the paths to its waiters) messages, not O(tree); a context and the subtree
 // that dies with it travel as one message per link, not one per dead context. In-memory routers.
 import { describe, expect, it } from 'vitest';
 import { DEL_ROUTE } from '../../src/core/wire/protocol.js';
@@ -41,32 +40,61 @@ describe('death propagation', () => {
     expect(t.routers.b1.deadReason(3)).toBeUndefined();
   });
 
-  it('unidirectional: a sibling subtree hears nothing of a death; news from a parent reaches every child', async () => {
-    const t = await tree(true);
-    t.links.a!.cut('gone');
-    await settle();
-    expect(t.routers.m.deadReason(3)).toBeDefined();
-    expect(t.routers.b.deadReason(1)).toBeUndefined();
-    // A death decided in the master itself (not seen behind a child) goes down everywhere.
-    t.routers.m.contextDied(99, 'decided in the master');
-    await settle();
-    expect(t.routers.b.deadReason(99)).toContain('decided in the master');
-    expect(t.routers.b1.deadReason(99)).toContain('decided in the master');
+  it('a death goes down only to the subtrees that wait on it; a waiter asks once, through every hop to the common ancestor', async () => {
+    for (const unidirectional of [false, true]) {
+      const t = await tree(unidirectional);
+      let before = t.sent();
+      t.links.a1!.cut('crashed');
+      await settle();
+      expect(t.sent() - before).toBe(1); // a -> master: nobody else waits on a1
+      expect(t.routers.b.deadReason(3)).toBeUndefined();
+      expect(t.routers.a2.deadReason(3)).toBeUndefined();
+      // b1 waits on a2 (a Context for it: a call, a receiver, whenDead()): b1 -> b -> master.
+      before = t.sent();
+      const a2 = t.routers.b1.contextFor(4);
+      const dead = a2.whenDead();
+      t.routers.b1.contextFor(4); // once per context
+      await settle();
+      expect(t.sent() - before).toBe(2);
+      before = t.sent();
+      t.links.a2!.cut('gone');
+      await settle();
+      await dead;
+      expect(t.sent() - before).toBe(3); // a -> master -> b -> b1
+      expect(t.routers.b1.deadReason(4)).toBe('gone');
+      expect(t.routers.b.deadReason(4)).toBe('gone');
+    }
   });
 
-  it('default (siblings may talk): every context hears a death', async () => {
+  it('an ask for a context already dead is answered at once with its death', async () => {
     const t = await tree(false);
     t.links.a1!.cut('crashed');
     await settle();
-    for (const r of [t.routers.m, t.routers.a, t.routers.a2, t.routers.b, t.routers.b1]) expect(r.deadReason(3)).toContain('crashed');
+    const got: string[] = [];
+    t.routers.b1.addHandler((m) => void got.push(m.deadReason ?? ''), { respondent: t.routers.b1.contextFor(3) });
+    await settle();
+    expect(got).toEqual(["context 'context-3' (#3) is dead: crashed"]);
+    expect(t.routers.b1.contextById(3)!.deadReason).toBe('crashed');
+  });
+
+  it('a death decided in the master reaches the subtrees that wait on it', async () => {
+    const t = await tree(false);
+    t.routers.b1.contextFor(99);
+    await settle();
+    t.routers.m.contextDied(99, 'decided in the master');
+    await settle();
+    expect(t.routers.b1.deadReason(99)).toBe('decided in the master');
+    expect(t.routers.a.deadReason(99)).toBeUndefined();
   });
 
   it('a subtree\'s death travels as one DEL_ROUTE per link, carrying every dead id with its reason', async () => {
     const t = await tree(false);
+    t.routers.b1.contextFor(3); // b1 waits on a1 (and b on its behalf)
+    await settle();
     const before = t.sent();
     t.links.a!.cut('gone');
     await settle();
-    // The master saw a's stream end: one message to b, which passes it on to b1.
+    // The master saw a's stream end: one message to b, which passes it on to b1, however many died.
     expect(t.sent() - before).toBe(2);
     // Each learns the reasons the master recorded (b and b1 know nothing of a's children).
     const below = t.routers.m.deadReason(3);
@@ -78,16 +106,18 @@ describe('death propagation', () => {
     }
   });
 
-  it('the 10,000-context model in small: unidirectional deaths cost O(depth), default ones O(tree)', async () => {
+  it('the 10,000-context model in small: a death costs its depth plus the paths to its waiters', async () => {
     const f = await simulate(6, 5);
+    expect(f.leafDeathMessages).toBe(1); // up to the master
     expect(f.leafDeathMessagesUnidirectional).toBe(1);
-    expect(f.deathMessagesUnidirectional).toBe(0); // the master saw it itself; the subtree is orphaned
-    // Default: the leaf's bastion tells the master and its 4 siblings; the master tells the 4
-    // other live bastions (one was cut before), each tells its 5 leaves.
-    expect(f.leafDeathMessages).toBe(1 + 4 + 4 + 4 * 5);
-    // A bastion's death: one message from the master to each of the 5 other bastions, one from
-    // each to each of its 5 leaves, whatever the size of the dead subtree.
-    expect(f.deathMessages).toBe(5 + 5 * 5);
+    expect(f.deathMessages).toBe(0); // the master saw it itself; nobody else waits on it
+    expect(f.deathMessagesUnidirectional).toBe(0);
+    // Each of the 5 leaves of the last bastion waits on a leaf of the first: master -> that
+    // bastion -> each of its 5 leaves, one message per link whatever the subtree's size.
+    expect(f.deathMessagesWaited).toBe(1 + 5);
+    expect(f.leafDeathMessagesWaited).toBe(1 + 2);
+    // Every leaf asks its bastion once; each bastion asks the master once for all of them.
+    expect(f.askMessages).toBe(30 + 6);
     expect(f.allocationRoundTrips).toBe(6);
     expect(f.routes).toEqual({ master: 36, bastion: 5, leaf: 0 });
     expect(DEL_ROUTE).toBeGreaterThan(0);

@@ -6,10 +6,13 @@ import type { Link } from '../links/stream.js';
 import { Message } from '../messaging/message.js';
 import { IS_DEAD, describeHandle, frameHandle, frameReplyTo, frameSrc } from '../wire/protocol.js';
 import { Entry, HandlerTable, type HandlerEntry, type Handler, type HandlerOptions, type PendingCall } from './handler-table.js';
+import { Interests } from './interests.js';
 import type { CoreRouter } from './router.js';
 
 export class LocalDelivery {
   private readonly handlers: HandlerTable;
+  /** The contexts this process may wait on, asked of the parent (routing/interests.ts). */
+  readonly interests: Interests;
 
   constructor(
     private readonly router: CoreRouter,
@@ -17,6 +20,7 @@ export class LocalDelivery {
     lastHandle: number,
   ) {
     this.handlers = new HandlerTable(firstHandle, lastHandle);
+    this.interests = new Interests(router);
   }
 
   alloc(): number {
@@ -46,6 +50,7 @@ export class LocalDelivery {
   ): number {
     const router = this.router;
     const h = handle ?? this.handlers.alloc();
+    if (respondent >= 0) this.interests.consider(respondent);
     const reason = respondent >= 0 ? router.deadReason(respondent) : undefined;
     if (reason !== undefined) {
       queueMicrotask(() => fn.call(target, Message.dead(router, router.myId, respondent, h, `${router.describeContext(respondent)} is dead: ${reason}`)));

@@ -1,7 +1,8 @@
 // Keeping every ancestor's routing table right as contexts appear and die anywhere in the
 // tree: ADD_ROUTE travels up from the new context's parent to the master; DEL_ROUTE travels
-// up from where a death was seen, and down to the other children so their receivers learn it:
-// one message per link per death event, however many contexts died in it.
+// up from where a death was seen, and down to the children that asked for one of the dead
+// (ADD_ROUTE [[ids]], routing/interests.ts) so their waiters learn it: one message per link
+// per death event, however many contexts died in it.
 import { ADD_ROUTE, DEL_ROUTE } from '../wire/protocol.js';
 import { installHandle } from '../handles/install.js';
 import { payloadOrDrop } from '../handles/payload.js';
@@ -41,6 +42,10 @@ export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}, 
     (msg) => {
       const v = payloadOrDrop(router, addRouteHandle, msg);
       if (v === undefined) return;
+      if (v.length === 1) {
+        askedFor(router, v[0], router.linkTo(msg.srcId));
+        return;
+      }
       const [id, name, parentId] = v;
       const link = claimantLink(router, msg.srcId, id);
       if (link === null) {
@@ -74,21 +79,31 @@ export function installRouteControl(router: CoreRouter, hooks: RouteHooks = {}, 
     place,
   );
 
-  // Each death event (a context and the subtree that died with it) is told once to every
-  // neighbour that may not know it, as ONE message carrying every dead id with its reason:
-  // the parent unless the news came from there, and every child except the one it came from
-  // (never echoed back). A unidirectional context routes nothing between its children, so no
-  // other child can await a context behind one of them: a death from a child goes only up,
-  // and one subtree's death costs O(depth) messages instead of O(tree) (bench/simulation.ts).
-  // News from the parent still goes down to every child: they may have talked to it upwards.
+  // Each death event (a context and the subtree that died with it) is told as ONE message
+  // carrying every dead id with its reason, once to every neighbour that may not know it and
+  // may wait on one of them: the parent unless the news came from there (every ancestor knows
+  // the deaths below it), and each other child whose subtree asked for one of the dead ids
+  // (routing/interests.ts); never echoed back. A death costs O(depth + the paths to its
+  // waiters) messages, whatever the size of the tree or of the dead subtree (bench/simulation.ts).
   router.addDeathsListener((dead, from) => {
     const payload: (number | string)[] = [];
     for (const [id, reason] of dead) payload.push(id, reason);
     const data = encode(payload);
     if (from !== router.parent && router.parent?.alive) router.sendData(router.parentId, DEL_ROUTE, data);
-    if (router.unidirectional && from !== null && from !== router.parent) return;
+    const interests = router.delivery.interests;
     for (const link of router.childLinks()) {
-      if (link !== from && !router.isDead(link.remoteId)) router.sendData(link.remoteId, DEL_ROUTE, data);
+      if (link !== from && !router.isDead(link.remoteId) && interests.wanted(dead, link)) router.sendData(link.remoteId, DEL_ROUTE, data);
     }
+    interests.forget(dead, from !== null && from !== router.parent && !from.alive ? from : null);
   });
+}
+
+/** A child asked for the deaths of `ids` (ADD_ROUTE [[ids]]): recorded; those already dead are told at once. */
+function askedFor(router: CoreRouter, ids: number[], link: Link | null): void {
+  if (link === null) return;
+  const dead = router.delivery.interests.record(ids, link);
+  if (dead.length === 0) return;
+  const payload: (number | string)[] = [];
+  for (const [id, reason] of dead) payload.push(id, reason);
+  router.sendValue(link.remoteId, DEL_ROUTE, payload);
 }

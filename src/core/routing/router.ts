@@ -353,6 +353,7 @@ export class CoreRouter extends ConnectionMethods {
     if (!ctx) {
       ctx = new Context(this, id, name ?? `context-${id}`);
       this.contextCache.set(id, ctx);
+      this.delivery.interests.consider(id);
       const reason = this.deaths.reason(id);
       if (reason !== undefined) markContextDead(ctx, reason);
     }
