@@ -1,5 +1,6 @@
-// Deaths reach the processes that wait on them, also in another subtree (issue 15: a subtree's
-// death travels as one DEL_ROUTE per link). Real processes:
+// Deaths reach the processes that wait on them, also in another subtree (issue 15: a death is
+// sent down only to the subtrees that asked for it, routing/interests.ts: here p2's dispatcher
+// asks through its broker; p3's ask comes after the death and is answered). Real processes:
 // master -> p1 -> k1, master -> p2; code in p2's dispatcher waits on k1, which is SIGKILLed.
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../../src/index.js';
