@@ -27,8 +27,13 @@ describe('deaths across subtrees', () => {
     const ended = deaths(p2).next(30_000);
     process.kill(await deaths(k1).pid(), 'SIGKILL');
     await k1.whenDead();
-    const [reason, end] = await Promise.all([dead, ended]);
+    // A context started after the death, told of k1 only now: its ask is answered at once
+    // (with deaths broadcast to everyone at the time, it never learned it: whenDead() hung).
+    const p3 = await fx.local({ name: 'p3' });
+    const late = deaths(p3).deadReasonOf(k1);
+    const [reason, end, lateReason] = await Promise.all([dead, ended, late]);
     expect(reason).toBe(k1.deadReason);
+    expect(lateReason).toBe(k1.deadReason);
     expect(String(end)).toMatch(/^ChannelError: .*is dead/);
     // p2 is still up; nothing else died.
     expect(await p2.call('node:os', 'uptime')).toBeGreaterThan(0);
