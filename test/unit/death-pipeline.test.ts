@@ -78,9 +78,13 @@ function tree(parents: number[]) {
 }
 
 describe('the death pipeline', () => {
-  it('a subtree dies at once: the cut node with the detected reason, each descendant naming its parent', () => {
-    // n0 - n1 - n2 - n3, and n0 - n4
+  it('a subtree dies at once: the cut node with the detected reason, each descendant naming its parent', async () => {
+    // n0 - n1 - n2 - n3, and n0 - n4; n4 may wait on n2 and n3 (it asks for their deaths)
     const t = tree([0, 1, 2, 0]);
+    t.routers[4]!.contextFor(2);
+    t.routers[4]!.contextFor(3);
+    await Promise.resolve();
+    t.pump();
     t.cut(2, 'eof');
     for (const r of [t.routers[0]!, t.routers[1]!, t.routers[4]!]) {
       expect(r.deadReason(2), r.name).toBe('eof');
@@ -89,8 +93,11 @@ describe('the death pipeline', () => {
     }
   });
 
-  it('DEL_ROUTE goes up and to the other children, never back to the child that reported it', () => {
+  it('DEL_ROUTE goes up and to the other children that asked for it, never back to the child that reported it', async () => {
     const t = tree([0, 1, 0]); // n0 - n1 - n2, n0 - n3
+    t.routers[3]!.contextFor(2); // n3 may wait on n2: it asks the master for its death
+    await Promise.resolve();
+    t.pump();
     t.cut(2, 'eof');
     // n1 saw it and told the master; the master told n3, not n1 again.
     expect(t.up.get(1)!.delRoutes).toEqual([[2, 'eof']]);
