@@ -3,7 +3,7 @@
 // at the socket (mode 0600) and, where the socket lets it connect, by the uid proof; the
 // listener's close(), its router's shutdown and its process's death end the attached router
 // (pending calls reject with ChannelError).
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -19,9 +19,25 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const client = fileURLToPath(new URL('../fixtures/listener/attach-client.ts', import.meta.url));
 const listenerMaster = fileURLToPath(new URL('../fixtures/listener/listener-master.ts', import.meta.url));
 
+/**
+ * Some tests run parts of this checkout as a test account: it must be able to read it. A
+ * checkout under a private directory (root's home, a 0700 mktemp) cannot be: say how to fix it
+ * (.ci/run does it) instead of timing out.
+ */
+function assertReadableBy(user: string): void {
+  const r = spawnSync('runuser', ['-u', user, '--', 'test', '-r', join(repoRoot, 'package.json')]);
+  if (r.status !== 0) {
+    throw new Error(
+      `${user} cannot read this checkout (${repoRoot}): these tests run parts of it as ${user}; ` +
+        'make it readable (chmod o+x on its parent directories, chmod -R o+rX on it), as .ci/run does',
+    );
+  }
+}
+
 /** Runs the attach client (as `user` through runuser when given) and parses its JSON line. */
 function runClient(path: string, grandchild: number, user?: string): Promise<Record<string, unknown>> {
   const argv = [process.execPath, '--import', 'tsx', client, path, String(grandchild)];
+  if (user) assertReadableBy(user);
   const [cmd, ...args] = user ? ['runuser', '-u', user, '--', ...argv] : argv;
   return new Promise((resolve, reject) => {
     const p = spawn(cmd!, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -123,6 +139,7 @@ describeHosts('Unix listener', () => {
   });
 
   it('a listener run by a test account refuses root, which could read its key, by the uid it declares', async () => {
+    assertReadableBy('alice');
     const master = spawn('runuser', ['-u', 'alice', '--', process.execPath, '--import', 'tsx', listenerMaster], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
     try {
       const info = await firstLine<{ path: string; grandchild: number }>(master);
