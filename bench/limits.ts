@@ -171,3 +171,57 @@ export async function bareRssKiB(): Promise<number> {
   return kib;
 }
 
+
+/**
+ * The least a child with the design's two threads can do (DESIGN.md: the broker never runs
+ * user code, a worker thread does): node starts, starts one worker from source, the worker
+ * posts one message, the main thread takes it and exits. No tendril code at all.
+ */
+const TWO_THREADS =
+  "const{Worker}=require('worker_threads');new Worker(\"require('worker_threads').parentPort.postMessage(1)\",{eval:true}).once('message',()=>process.exit(0))";
+
+/** Wall time of node + one worker that posts a message, spawn to exit, in ms. */
+export async function twoThreadSpawnMs(runs: number, warmup = 2): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const t0 = now();
+    await new Promise<void>((resolve, reject) => {
+      const p = spawn(process.execPath, ['-e', TWO_THREADS], { stdio: 'ignore' });
+      p.once('error', reject);
+      p.once('exit', () => resolve());
+    });
+    if (i >= warmup) out.push(msSince(t0));
+  }
+  return out;
+}
+
+/** RSS (KiB) of an idle node holding one idle worker thread (what the dispatcher thread costs before any code). */
+export async function twoThreadRssKiB(): Promise<number> {
+  const code = "const{Worker}=require('worker_threads');new Worker(\"require('worker_threads').parentPort.postMessage(1);setInterval(()=>{},1000)\",{eval:true});setInterval(()=>{},1000)";
+  const p = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+  await sleep(400);
+  const kib = await rssKiB(p.pid!);
+  const exited = new Promise<void>((r) => p.once('exit', () => r()));
+  p.kill('SIGKILL');
+  await exited;
+  return kib;
+}
+
+/** CPU ms (user + system, all threads) of one bare `node -e ''` and of one node + worker, from the children's rusage. */
+export async function startCpuMs(kind: 'bare' | 'two-threads', runs: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    // /usr/bin/time is not everywhere: the child reports its own rusage on exit.
+    const report = "process.on('exit',()=>{const u=process.resourceUsage();require('fs').writeSync(1,String((u.userCPUTime+u.systemCPUTime)/1000))});";
+    const code = kind === 'bare' ? report : report + TWO_THREADS;
+    const ms = await new Promise<number>((resolve, reject) => {
+      const p = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let s = '';
+      p.stdout!.on('data', (d: Buffer) => (s += d));
+      p.once('error', reject);
+      p.once('close', () => resolve(Number(s)));
+    });
+    out.push(ms);
+  }
+  return out;
+}

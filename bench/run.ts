@@ -17,7 +17,7 @@ import {
   payloadFile,
   pipelinedPerSec,
 } from './foundation.js';
-import { EchoPeer, bareRssKiB, bareSpawnMs, rawEchoMiBs, rawOneWayMiBs, rawPipelinedPerSec } from './limits.js';
+import { EchoPeer, bareRssKiB, bareSpawnMs, rawEchoMiBs, rawOneWayMiBs, rawPipelinedPerSec, twoThreadRssKiB, twoThreadSpawnMs } from './limits.js';
 import { median, msSince, now, quantile } from './stats.js';
 import { Router, measured } from './tendril.js';
 import { benchModules } from './modules.js';
@@ -72,11 +72,14 @@ async function main(): Promise<void> {
   let done = step('1 bootstrap + first call');
   await bareSpawnMs(2, 0);
   await bootstrapFirstCallMs(2, 0);
+  await twoThreadSpawnMs(2, 0);
   const bare: number[] = [];
   const boot: number[] = [];
+  const twoThreads: number[] = [];
   for (let i = 0; i < BOOT_RUNS; i++) {
     bare.push(...(await bareSpawnMs(1, 0)));
     boot.push(...(await bootstrapFirstCallMs(1, 0)));
+    twoThreads.push(...(await twoThreadSpawnMs(1, 0)));
   }
   done();
   {
@@ -85,6 +88,8 @@ async function main(): Promise<void> {
     const r = t / l;
     rows.push({ n: '1', what: 'bootstrap + first call, median (ms)', tendril: fmt(t), limit: `${fmt(l)} node -e ''`, ratio: `${fmt(r, 2)}x`, target: '<= 1.2x', pass: r <= 1.2, verdict: `${fmt(r, 2)}x` });
     notes.push(`1: fresh Router + local() + call('node:os','hostname'), shutdown not timed; min/max tendril ${fmt(Math.min(...boot))}/${fmt(Math.max(...boot))} ms, node -e '' ${fmt(Math.min(...bare))}/${fmt(Math.max(...bare))} ms; ${boot.length} runs each, alternated`);
+    const w = median(twoThreads);
+    notes.push(`1: the design's floor, node + one worker thread that posts a message (no tendril code): ${fmt(w)} ms = ${fmt(w / l, 2)}x node -e '' (a child needs its dispatcher thread, DESIGN.md "Child context"); tendril = ${fmt(t / w, 2)}x that floor`);
   }
 
   // One router and one context for the steady-state figures.
@@ -182,12 +187,14 @@ async function main(): Promise<void> {
   // 6. Child RSS vs a bare idle node.
   done = step('6 memory');
   const bareKiB = await bareRssKiB();
+  const twoThreadKiB = await twoThreadRssKiB();
   const rssRouter = new Router({ printLogs: false });
   const childKiB = await childRssKiB(rssRouter);
   await rssRouter.shutdown();
   done();
   rows.push({ n: '6', what: 'child RSS after a few calls (MiB)', tendril: fmt(childKiB / 1024), limit: `${fmt(bareKiB / 1024)} idle node`, ratio: `${fmt(childKiB / bareKiB, 2)}x`, target: '<= 45 MiB', pass: childKiB / 1024 <= 45, verdict: `${fmt(childKiB / 1024)} MiB` });
   notes.push(`6: VmRSS of a fresh child after 11 calls, vs node -e 'setInterval(()=>{},1000)' after 400 ms; MiB = 2^20 bytes`);
+  notes.push(`6: the design's floor, idle node + one idle worker thread (no tendril code): ${fmt(twoThreadKiB / 1024)} MiB (${twoThreadKiB / 1024 <= 45 ? 'under' : 'over'} the 45 MiB target by itself); tendril's own part: ${fmt((childKiB - twoThreadKiB) / 1024)} MiB`);
 
   const busy1 = machineBusy();
   const wall = msSince(t0) / 1000;
