@@ -161,8 +161,13 @@ export async function rawEchoMiBs(bytes: number, runs: number): Promise<number[]
 }
 
 /** RSS (KiB) of a bare `node -e 'setInterval(()=>{},1000)'` once it has settled. */
-export async function bareRssKiB(): Promise<number> {
-  const p = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
+export function bareRssKiB(): Promise<number> {
+  return idleRssKiB('setInterval(()=>{},1000)');
+}
+
+/** VmRSS (KiB) of `node -e code` 400 ms after its start (the code must keep it alive). */
+async function idleRssKiB(code: string): Promise<number> {
+  const p = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
   await sleep(400);
   const kib = await rssKiB(p.pid!);
   const exited = new Promise<void>((r) => p.once('exit', () => r()));
@@ -196,15 +201,8 @@ export async function twoThreadSpawnMs(runs: number, warmup = 2): Promise<number
 }
 
 /** RSS (KiB) of an idle node holding one idle worker thread (what the dispatcher thread costs before any code). */
-export async function twoThreadRssKiB(): Promise<number> {
-  const code = "const{Worker}=require('worker_threads');new Worker(\"require('worker_threads').parentPort.postMessage(1);setInterval(()=>{},1000)\",{eval:true});setInterval(()=>{},1000)";
-  const p = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
-  await sleep(400);
-  const kib = await rssKiB(p.pid!);
-  const exited = new Promise<void>((r) => p.once('exit', () => r()));
-  p.kill('SIGKILL');
-  await exited;
-  return kib;
+export function twoThreadRssKiB(): Promise<number> {
+  return idleRssKiB("const{Worker}=require('worker_threads');new Worker(\"require('worker_threads').parentPort.postMessage(1);setInterval(()=>{},1000)\",{eval:true});setInterval(()=>{},1000)");
 }
 
 /** CPU ms (user + system, all threads) of one bare `node -e ''` and of one node + worker, from the children's rusage. */
