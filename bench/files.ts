@@ -1,14 +1,18 @@
 // File transfer (issue 13): local put and get of 1 GiB as a ratio to the raw pipe bandwidth
 // measured in the same run (a bare node child writing 1 MiB buffers to its stdout, the master
-// counting them), with the master's and the target's RSS growth and the round trip of calls
+// counting them) and to the bound the CPU a verified transfer needs gives on this machine's
+// cores (the raw pipe's two ends, sha256 on each side, the file's read and write, each measured
+// here: measureParts), with the master's and the target's RSS growth and the round trip of calls
 // made during the put; over the local sshd, tendril put against scp of the same file to the
 // same account (compression off for both); a push to 8 contexts behind one intermediate,
 // with the bytes that crossed the master's link (the push's count and /proc/self/io wchar).
 // Usage: node --import tsx bench/files.ts [local MiB = 1024] [ssh and push MiB = 256]
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync, chmodSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { CHUNK_SIZE } from '../src/files/chunk-protocol.js';
 import { Router, isMain, type Context } from '../src/index.js';
 import { HOST_A, KEY, KNOWN_HOSTS, PORT } from '../test/hosts/hosts.js';
 import { median } from './stats.js';
@@ -35,30 +39,128 @@ const cpuOf = (pid: number | 'self'): number => {
 };
 const wchar = (): number => Number(/wchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
 
-/** MiB/s of `mib` MiB from a bare node child's stdout to here. */
-function rawPipe(mib: number): Promise<number> {
-  const code = `const b=Buffer.alloc(${MiB},7);let n=${mib};const w=()=>{while(n>0){n--;if(!process.stdout.write(b))return process.stdout.once('drain',w)}};w()`;
+/** Wall MiB/s and CPU seconds of each end (user + system) of `mib` MiB from a bare node child's stdout to here. */
+function rawPipe(mib: number): Promise<{ mibps: number; writerCpu: number; readerCpu: number }> {
+  // The child reports its own CPU from its first write to its last one's drain. This end reads
+  // with 'data' events, as the master reads a child's channel (a child reads its own fd into
+  // each frame's buffer: less).
+  const code = `const b=Buffer.alloc(${MiB},7);let n=${mib};const c0=process.cpuUsage();const w=()=>{while(n>0){n--;if(!process.stdout.write(b))return process.stdout.once('drain',w)}process.stdout.end(()=>{const c=process.cpuUsage(c0);require('fs').writeSync(2,JSON.stringify(c))})};w()`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
     let t0 = 0;
+    let c0 = process.cpuUsage();
     let got = 0;
+    let report = '';
     child.stdout.on('data', (c: Buffer) => {
-      if (t0 === 0) t0 = performance.now();
+      if (t0 === 0) {
+        t0 = performance.now();
+        c0 = process.cpuUsage();
+      }
       got += c.byteLength;
     });
+    child.stderr.on('data', (c: Buffer) => (report += c.toString()));
     child.on('error', reject);
-    child.on('close', () => resolve(mbps(got, performance.now() - t0)));
+    child.on('close', () => {
+      const c = process.cpuUsage(c0);
+      const w = JSON.parse(report || '{"user":NaN,"system":NaN}') as NodeJS.CpuUsage;
+      resolve({ mibps: mbps(got, performance.now() - t0), writerCpu: (w.user + w.system) / 1e6, readerCpu: (c.user + c.system) / 1e6 });
+    });
   });
 }
 
-/** MiB/s of sha256 on this thread (256 KiB updates, as a transfer does on each side). */
-function sha256Speed(mib: number): number {
-  const piece = randomBytes(256 * 1024);
+/** CPU seconds (user + system, every thread of this process) that `fn` takes. */
+function cpuSeconds(fn: () => void): number {
+  const c0 = process.cpuUsage();
+  fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+}
+
+/** CPU seconds of reading `path` whole with positional reads of `chunk` bytes (from the page cache, as a transfer reads it). */
+function readCpu(path: string, chunk: number): number {
+  const buf = Buffer.allocUnsafe(chunk);
+  const fd = openSync(path, 'r');
+  try {
+    return cpuSeconds(() => {
+      for (let at = 0, n = 1; n > 0; at += n) n = readSync(fd, buf, 0, chunk, at);
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** CPU seconds of writing `mib` MiB into a new file `path` with positional writes of `chunk` bytes (then removed). */
+function writeCpu(path: string, mib: number, chunk: number): number {
+  const buf = randomBytes(chunk);
+  const fd = openSync(path, 'wx', 0o644);
+  try {
+    return cpuSeconds(() => {
+      for (let at = 0; at < mib * MiB; at += chunk) writeSync(fd, buf, 0, chunk, at);
+    });
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+}
+
+/**
+ * What a verified transfer cannot do without, in CPU seconds per GiB, measured here: the raw
+ * pipe's two ends, sha256 (once on each side), reading the source file and writing the copy
+ * (same filesystem). The bound: N cores share that work at best, and one file's sha256 is
+ * one serial stream (one thread), as is the pipe.
+ */
+interface Parts {
+  pipeWriter: number;
+  pipeReader: number;
+  sha256: number;
+  read: number;
+  write: number;
+  /** Sum: CPU seconds per GiB a transfer needs. */
+  need: number;
+  cores: number;
+  /** MiB/s: min(cores / need, sha256 on one thread, raw pipe). */
+  bound: number;
+}
+
+/** MiB/s and CPU seconds of sha256 over `mib` MiB on this thread (chunk-sized updates, as a transfer does on each side). */
+function sha256Speed(mib: number, chunk: number): { mibps: number; cpu: number } {
+  const piece = randomBytes(chunk);
   const hash = createHash('sha256');
+  const n = Math.round((mib * MiB) / chunk);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < mib * 4; i++) hash.update(piece);
+  for (let i = 0; i < n; i++) hash.update(piece);
   hash.digest();
-  return mbps(mib * MiB, performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  return { mibps: mbps(n * chunk, performance.now() - t0), cpu: (c.user + c.system) / 1e6 };
+}
+
+/** The parts of a transfer measured one by one (3 rounds each, medians), and the bound they give. */
+export async function measureParts(dir: string, big: string, mib: number): Promise<Parts & { pipe: number; sha: number }> {
+  const gib = mib / 1024;
+  const pipes: { mibps: number; writerCpu: number; readerCpu: number }[] = [];
+  const shas: { mibps: number; cpu: number }[] = [];
+  const reads: number[] = [];
+  const writes: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    pipes.push(await rawPipe(mib));
+    shas.push(sha256Speed(Math.min(mib, 512), CHUNK_SIZE));
+    reads.push(readCpu(big, CHUNK_SIZE) / gib);
+    writes.push(writeCpu(join(dir, 'write-cost'), mib, CHUNK_SIZE) / gib);
+  }
+  const pipe = median(pipes.map((p) => p.mibps));
+  const sha = median(shas.map((s) => s.mibps));
+  const parts = {
+    pipeWriter: median(pipes.map((p) => p.writerCpu / gib)),
+    pipeReader: median(pipes.map((p) => p.readerCpu / gib)),
+    sha256: median(shas.map((s) => s.cpu / (Math.min(mib, 512) / 1024))),
+    read: median(reads),
+    write: median(writes),
+  };
+  const need = parts.pipeWriter + parts.pipeReader + 2 * parts.sha256 + parts.read + parts.write;
+  const cores = availableParallelism();
+  const bound = Math.min((cores / need) * 1024, sha, pipe);
+  return { ...parts, need, cores, bound, pipe, sha };
 }
 
 /** Times a transfer while sampling RSS of the master and the target and timing calls to the target. */
@@ -99,15 +201,17 @@ export async function benchFiles(LOCAL_MIB = 1024, SSH_MIB = 256): Promise<void>
   try {
     const big = join(dir, 'big');
     makeFile(big, LOCAL_MIB);
-    const pipes: number[] = [];
-    for (let i = 0; i < 3; i++) pipes.push(await rawPipe(LOCAL_MIB));
-    const pipe = median(pipes);
+    const parts = await measureParts(dir, big, LOCAL_MIB);
+    const pipe = parts.pipe;
+    const gib = (x: number): string => `${x.toFixed(2)} s/GiB`;
     console.log(`\nfile transfer (bench/files.ts), ${LOCAL_MIB} MiB local, ${SSH_MIB} MiB over ssh and push`);
-    line('raw pipe (node child -> master, median of 3)', `${pipe.toFixed(0)} MiB/s`);
-    // Each side hashes every byte (size + sha256 verification): with the pipe's own copies,
-    // that is what bounds a transfer on a machine with few cores.
-    const sha = sha256Speed(256);
-    line('sha256 on one thread', `${sha.toFixed(0)} MiB/s`, `${((sha / pipe) * 100).toFixed(0)}% of the raw pipe; a transfer hashes on both sides`);
+    line('raw pipe (node child -> master, median of 3)', `${pipe.toFixed(0)} MiB/s`, `CPU writer ${gib(parts.pipeWriter)}, reader ${gib(parts.pipeReader)}`);
+    // Each side hashes every byte (size + sha256 verification): with the pipe's own copies and
+    // the file's read and write, that is the CPU a transfer cannot do without.
+    line('sha256 on one thread', `${parts.sha.toFixed(0)} MiB/s`, `${gib(parts.sha256)}; ${((parts.sha / pipe) * 100).toFixed(0)}% of the raw pipe; a transfer hashes on both sides`);
+    line('file read / write (page cache, this filesystem)', `${parts.read.toFixed(2)} / ${parts.write.toFixed(2)}`, `CPU s/GiB, ${(CHUNK_SIZE / 1024).toFixed(0)} KiB positional reads and writes`);
+    line('CPU a verified transfer needs', gib(parts.need), 'pipe both ends + 2 x sha256 + read + write');
+    line(`bound on ${parts.cores} cores given the CPU it needs`, `${parts.bound.toFixed(0)} MiB/s`, `${((parts.bound / pipe) * 100).toFixed(0)}% of the raw pipe`);
 
     await using router = new Router({ printLogs: false });
     const ctx = await router.local({ name: 'bench-files' });
@@ -117,13 +221,19 @@ export async function benchFiles(LOCAL_MIB = 1024, SSH_MIB = 256): Promise<void>
     await ctx.files.put(join(dir, 'warm'), join(dir, 'warm-put'));
     await ctx.files.get(join(dir, 'warm-put'), join(dir, 'warm-got'));
     const put = await measured(ctx, pid, () => ctx.files.put(big, join(dir, 'put')));
-    line('local put', `${mbps(LOCAL_MIB * MiB, put.ms).toFixed(0)} MiB/s`, `${((mbps(LOCAL_MIB * MiB, put.ms) / pipe) * 100).toFixed(0)}% of the raw pipe (target >= 70%)`);
+    const putRate = mbps(LOCAL_MIB * MiB, put.ms);
+    line('local put', `${putRate.toFixed(0)} MiB/s`, `${((putRate / pipe) * 100).toFixed(0)}% of the raw pipe (target >= 70%)`);
+    line('  of the bound', `${((putRate / parts.bound) * 100).toFixed(0)}%`, `bound ${parts.bound.toFixed(0)} MiB/s on ${parts.cores} cores`);
+    line('  CPU s/GiB, master + target', gib((put.cpu[0] + put.cpu[1]) / (LOCAL_MIB / 1024)), `the parts need ${gib(parts.need)}`);
     line('  CPU s, master / target', `${put.cpu[0].toFixed(2)} / ${put.cpu[1].toFixed(2)} s`, 'user + system, all threads');
     line('  RSS growth, master / target', `${(put.masterRss / MiB).toFixed(1)} / ${(put.targetRss / MiB).toFixed(1)} MiB`, 'target < 64 MiB each');
     line('  call round trip during the put, median/p99/max', `${median(put.rtts).toFixed(1)}/${pct(put.rtts, 0.99).toFixed(1)}/${Math.max(...put.rtts).toFixed(1)} ms`, `${put.rtts.length} calls (target < 50 ms)`);
     rmSync(join(dir, 'put'), { force: true });
     const get = await measured(ctx, pid, () => ctx.files.get(big, join(dir, 'got')));
-    line('local get', `${mbps(LOCAL_MIB * MiB, get.ms).toFixed(0)} MiB/s`, `${((mbps(LOCAL_MIB * MiB, get.ms) / pipe) * 100).toFixed(0)}% of the raw pipe`);
+    const getRate = mbps(LOCAL_MIB * MiB, get.ms);
+    line('local get', `${getRate.toFixed(0)} MiB/s`, `${((getRate / pipe) * 100).toFixed(0)}% of the raw pipe`);
+    line('  of the bound', `${((getRate / parts.bound) * 100).toFixed(0)}%`);
+    line('  CPU s/GiB, master + target', gib((get.cpu[0] + get.cpu[1]) / (LOCAL_MIB / 1024)));
     line('  CPU s, master / target', `${get.cpu[0].toFixed(2)} / ${get.cpu[1].toFixed(2)} s`, 'user + system, all threads');
     line('  RSS growth, master / target', `${(get.masterRss / MiB).toFixed(1)} / ${(get.targetRss / MiB).toFixed(1)} MiB`);
     line('  call round trip during the get, median/p99/max', `${median(get.rtts).toFixed(1)}/${pct(get.rtts, 0.99).toFixed(1)}/${Math.max(...get.rtts).toFixed(1)} ms`, `${get.rtts.length} calls`);
