@@ -29,6 +29,47 @@ export const CHUNK_SIZE = 256 * 1024;
 /** Default number of chunks in flight per transfer (the memory bound: WINDOW * CHUNK_SIZE). */
 export const WINDOW = 16;
 
+/** The size of a frame's header (src/core/wire/protocol.ts HEADER_SIZE; a test keeps them equal). */
+export const FRAME_HEADER = 26;
+
+/**
+ * A chunk's reply as a whole frame, but for the header the router writes (router.sendFrame):
+ * FRAME_HEADER bytes, msgpack's bin header, and room for `length` bytes, which `data` views.
+ * The file is read straight into it: the chunk is never copied on its way out, and the frame
+ * owns its buffer, so it crosses threads by transfer.
+ */
+export function chunkFrame(length: number): { frame: Buffer; data: Buffer } {
+  const bin = length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+  const frame = Buffer.allocUnsafeSlow(FRAME_HEADER + bin + length);
+  const at = FRAME_HEADER;
+  if (bin === 2) {
+    frame[at] = 0xc4;
+    frame[at + 1] = length;
+  } else if (bin === 3) {
+    frame[at] = 0xc5;
+    frame.writeUInt16BE(length, at + 1);
+  } else {
+    frame[at] = 0xc6;
+    frame.writeUInt32BE(length, at + 1);
+  }
+  return { frame, data: frame.subarray(FRAME_HEADER + bin) };
+}
+
+/** What a chunk's message carries beyond the chunk's bytes (msgpack's bin header, with room to spare). */
+export const CHUNK_OVERHEAD = 64;
+
+/**
+ * The chunk size and window of a transfer on routers whose messages are at most
+ * `maxMessageSize` bytes (inherited by every child from the master): CHUNK_SIZE, or less so
+ * that a chunk's reply fits in a message; a smaller chunk gets a larger window (up to 64), so
+ * about as many bytes stay in flight.
+ */
+export function chunking(maxMessageSize: number): { chunk: number; window: number } {
+  const chunk = Math.max(1, Math.min(CHUNK_SIZE, maxMessageSize - CHUNK_OVERHEAD));
+  const window = Math.min(64, Math.max(WINDOW, Math.ceil((WINDOW * CHUNK_SIZE) / chunk)));
+  return { chunk, window };
+}
+
 export const isFailure = (v: unknown): v is Failure =>
   typeof v === 'object' && v !== null && typeof (v as Failure).e === 'string' && typeof (v as Failure).m === 'string';
 

@@ -1,14 +1,17 @@
 // The serving side of a pull (chunk-protocol.ts): one handler on a router answering chunk
-// requests for one open file, for the contexts it allows. Used by the master (put, push) and
-// by intermediates of a push (re-serving the copy they received). Up to PREFETCH reads run at
-// once in the thread pool while this thread hashes and sends the chunks before them; hashing
-// and replies keep the arrival order, so each requester is hashed in order. Memory: the
-// requesters' windows (each asks for a window of chunks at most).
+// requests for one open file, for the contexts it allows. Used by the master (put, push), by
+// intermediates of a push (re-serving the copy they received) and by a context serving a get
+// (FileService.serve). Up to PREFETCH reads run at once in the thread pool while this thread
+// hashes and sends the chunks before them; hashing and replies keep the arrival order, so each
+// requester is hashed in order. Each chunk is read straight into the frame of its reply
+// (chunk-protocol.ts chunkFrame): not copied on its way out, and moved, not copied, from a
+// child's dispatcher thread to its broker. Memory: the requesters' windows (each asks for a
+// window of chunks at most).
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { CoreRouter } from '../core/routing/router.js';
 import type { Message } from '../core/messaging/message.js';
-import { DONE, READ, type Failure, type Served } from './chunk-protocol.js';
+import { DONE, READ, chunkFrame, type Failure, type Served } from './chunk-protocol.js';
 import type { Gate } from './gate.js';
 
 interface Reader {
@@ -17,6 +20,14 @@ interface Reader {
   /** Bytes hashed and sent. */
   next: number;
   hash: Hash;
+}
+
+/** A chunk read: its bytes, inside the frame that carries them (chunk-protocol.ts chunkFrame). */
+class ChunkRead {
+  constructor(
+    readonly chunk: Buffer,
+    readonly frame: Buffer,
+  ) {}
 }
 
 /** Reads running at once per source (each a chunk, in the thread pool); later requests read in turn. */
@@ -29,6 +40,8 @@ export interface ChunkSourceOptions {
   onServed?(contextId: number, bytes: number): void;
   /** A file still arriving: reads wait for their bytes, the end for its verification. */
   gate?: Gate;
+  /** A context's DONE is answered: it was served all it asked for, with this size and sha256. */
+  onDone?(contextId: number, served: Served): void;
 }
 
 export class ChunkSource {
@@ -84,7 +97,8 @@ export class ChunkSource {
 
   private reply(dst: number, replyTo: number, value: unknown): void {
     try {
-      this.router.sendValue(dst, replyTo, value);
+      if (value instanceof ChunkRead) this.router.sendFrame(dst, replyTo, value.frame);
+      else this.router.sendValue(dst, replyTo, value);
     } catch {
       // The requester is gone (its route died): nothing waits for this.
     }
@@ -113,7 +127,7 @@ export class ChunkSource {
   }
 
   /** The I/O of a checked request: its bytes (once a file still arriving has them). */
-  private async read(c: Failure | typeof DONE | [number, number]): Promise<Failure | typeof DONE | { chunk: Buffer }> {
+  private async read(c: Failure | typeof DONE | [number, number]): Promise<Failure | typeof DONE | ChunkRead> {
     if (c === DONE) {
       if (this.opts.gate) await this.opts.gate.done;
       return DONE;
@@ -123,7 +137,7 @@ export class ChunkSource {
     this.prefetching++;
     try {
       if (this.opts.gate) await this.opts.gate.wait(offset + want);
-      const buf = Buffer.allocUnsafe(want);
+      const { frame, data: buf } = chunkFrame(want);
       let got = 0;
       while (got < want) {
         const { bytesRead } = await this.file.read(buf, got, want - got, offset + got);
@@ -131,27 +145,29 @@ export class ChunkSource {
         got += bytesRead;
       }
       if (got !== want) return { e: 'ESTALE', m: `source file shrank while being sent (read ${offset + got} of ${this.size} bytes)` };
-      return { chunk: buf };
+      return new ChunkRead(buf, frame);
     } finally {
       this.prefetching--;
     }
   }
 
   /** In arrival order: hashes a chunk read for `src`, or answers its DONE. */
-  private finish(src: number, r: Failure | typeof DONE | { chunk: Buffer }): unknown {
+  private finish(src: number, r: Failure | typeof DONE | ChunkRead): unknown {
     if (this.failure) return this.failure;
-    if (r !== DONE && 'e' in r) return r;
+    if (r !== DONE && !(r instanceof ChunkRead)) return r;
     const reader = this.readers.get(src);
     if (reader === undefined) return { e: 'EPROTO', m: 'chunk request after the end' };
     if (r === DONE) {
       const done: Served = { bytes: reader.next, sha256: reader.hash.digest('hex') };
       this.readers.delete(src);
+      this.opts.onDone?.(src, done);
       return done;
     }
     reader.hash.update(r.chunk);
     reader.next += r.chunk.byteLength;
     this.served += r.chunk.byteLength;
     this.opts.onServed?.(src, reader.next);
-    return r.chunk;
+    return r;
   }
 }
+

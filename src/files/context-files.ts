@@ -1,21 +1,22 @@
 // ctx.files in the master: put() serves the local file to the target's FileService, which
-// pulls it (chunk-source.ts / chunk-sink.ts); get() streams the remote file back under the
-// stream's credit flow control and writes it here as receive() does there: temporary file,
-// verified (size + sha256), renamed into place.
-import { createHash } from 'node:crypto';
+// pulls it (chunk-source.ts / chunk-sink.ts); get() is the same pull the other way: the
+// target's FileService.serve() serves the remote file, the master pulls it into a temporary
+// file, verified (size + sha256) and renamed into place as receive() does there.
 import { chmod, mkdir, open, rename, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import type { Context } from '../core/calls/context.js';
 import type { ContextFiles, PutOptions, Transfer, TransferResult } from '../core/calls/files-hook.js';
 import { callServiceWith } from '../core/calls/service-client.js';
-import { CallError } from '../core/errors.js';
+import { CallError, ChannelError } from '../core/errors.js';
 import { Sender } from '../core/messaging/sender.js';
-import { CHUNK_SIZE, WINDOW, codedError } from './chunk-protocol.js';
+import { chunking, codedError, type Served } from './chunk-protocol.js';
+import { pullInto } from './chunk-sink.js';
 import { ChunkSource } from './chunk-source.js';
 import { localError } from './local-errors.js';
 import { noteTemp, removeTemp, tempPathFor } from './temp-files.js';
 import { FileTransfer, type TransferControl } from './transfer.js';
-import type { ReceiveRequest } from './file-service.js';
+import type { ReceiveRequest, ServeHead } from './file-service.js';
+import type { CoreRouter } from '../core/routing/router.js';
 
 /**
  * The FileService module, served to children from the master: next to this file when tendril
@@ -55,7 +56,7 @@ export async function openSource(localPath: string): Promise<LocalSource> {
   return { file, size: st.size, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs };
 }
 
-export function receiveRequest(src: LocalSource, remotePath: string | null, opts: PutOptions, source: Sender, progress: Sender | null): ReceiveRequest {
+export function receiveRequest(router: CoreRouter, src: LocalSource, remotePath: string | null, opts: PutOptions, source: Sender, progress: Sender | null): ReceiveRequest {
   const mode = opts.mode === 'preserve' ? src.mode : typeof opts.mode === 'number' ? opts.mode : null;
   return {
     dest: remotePath,
@@ -64,8 +65,7 @@ export function receiveRequest(src: LocalSource, remotePath: string | null, opts
     mtime: opts.mtime ? src.mtimeMs : null,
     mkdirs: opts.mkdirs ?? false,
     source,
-    chunk: CHUNK_SIZE,
-    window: WINDOW,
+    ...chunking(router.maxMessageSize),
     progress,
   };
 }
@@ -96,7 +96,7 @@ export class MasterContextFiles implements ContextFiles {
     control.signal.addEventListener('abort', onAbort, { once: true });
     control.progress(0, src.size);
     try {
-      const req = receiveRequest(src, remotePath, opts, new Sender(router.myself(), source.handle), null);
+      const req = receiveRequest(router, src, remotePath, opts, new Sender(router.myself(), source.handle), null);
       const r = (await callServiceWith(ctx, TRANSFER_CALL(control.signal), FILE_SERVICE, 'FileService', 'receive', [req])) as TransferResult;
       return { bytes: r.bytes, sha256: r.sha256 };
     } finally {
@@ -115,35 +115,56 @@ export class MasterContextFiles implements ContextFiles {
     } catch (e) {
       throw localError(e, `cannot write ${dest}`);
     }
-    const stream = this.ctx.with({ ...TRANSFER_CALL(control.signal), highWaterMark: WINDOW }).stream<unknown>(FILE_SERVICE, 'readFile', remotePath, CHUNK_SIZE, this.allowed());
+    const ctx = this.ctx;
+    const router = ctx.router;
+    // The serving side (FileService.serve) ends with our DONE, or when this call is cancelled:
+    // by the caller's cancel(), or here when this side fails (a full disk).
+    const abort = new AbortController();
+    const stop = (): void => abort.abort(control.signal.reason);
+    control.signal.addEventListener('abort', stop, { once: true });
+    let onHead: (h: ServeHead) => void = () => undefined;
+    const head = new Promise<ServeHead>((resolve) => (onHead = resolve));
+    const headHandle = router.addHandler(
+      (msg) => {
+        if (!msg.isDead) onHead(msg.decode() as ServeHead);
+      },
+      { persist: false, respondent: { id: ctx.id } },
+    );
+    const serving = callServiceWith(ctx, TRANSFER_CALL(abort.signal), FILE_SERVICE, 'FileService', 'serve', [remotePath, this.allowed(), new Sender(router.myself(), headHandle)]) as Promise<Served>;
+    serving.catch(() => undefined); // awaited below, or abandoned for an earlier failure
     const temp = tempPathFor(dest);
     let file: FileHandle | null = null;
     try {
+      // The serve call fails before the head (a missing or refused file), or sends the head.
+      const h = await Promise.race([head, serving.then((): never => { throw codedError('EPROTO', `${remotePath} was served without its size`); })]);
+      if (!Number.isSafeInteger(h.handle) || !Number.isSafeInteger(h.size) || h.size < 0) throw codedError('EPROTO', 'malformed answer of FileService.serve');
+      control.progress(0, h.size);
       noteTemp(temp);
       file = await open(temp, 'wx', 0o666);
-      const hash = createHash('sha256');
-      let head: { size: number; mode: number; mtime: number } | null = null;
-      let bytes = 0;
-      let tail: { sha256: string; bytes: number } | null = null;
-      for await (const v of stream) {
-        if (head === null) {
-          head = v as { size: number; mode: number; mtime: number };
-          control.progress(0, head.size);
-        } else if (v instanceof Uint8Array) {
-          hash.update(v);
-          let done = 0;
-          while (done < v.byteLength) done += (await file.write(v, done, v.byteLength - done, bytes + done)).bytesWritten;
-          bytes += v.byteLength;
-          control.progress(bytes, head.size);
-        } else tail = v as { sha256: string; bytes: number };
+      const { chunk, window } = chunking(router.maxMessageSize);
+      let result: Served;
+      try {
+        result = await pullInto(router, file, {
+          sourceId: ctx.id,
+          sourceHandle: h.handle,
+          size: h.size,
+          chunk,
+          window,
+          signal: abort.signal,
+          onProgress: (bytes) => control.progress(bytes, h.size),
+        });
+      } catch (e) {
+        // The serving side's own failure says more than ours (its death: a ChannelError).
+        abort.abort(e);
+        const theirs = await Promise.race([serving.then(() => null, (f: unknown) => f), new Promise((r) => setTimeout(r, 100, null))]);
+        throw theirs instanceof ChannelError ? theirs : e;
       }
-      const sha256 = hash.digest('hex');
-      if (head === null || tail === null || tail.bytes !== bytes || tail.sha256 !== sha256 || bytes !== head.size) {
-        throw codedError('EINTEGRITY', `verification failed: received ${bytes} bytes sha256 ${sha256}, the source sent ${tail?.bytes} bytes sha256 ${tail?.sha256}`);
-      }
-      const mode = opts.mode === 'preserve' ? head.mode : typeof opts.mode === 'number' ? opts.mode : null;
+      await serving;
+      const bytes = result.bytes;
+      const sha256 = result.sha256;
+      const mode = opts.mode === 'preserve' ? h.mode : typeof opts.mode === 'number' ? opts.mode : null;
       if (mode !== null) await chmod(temp, mode);
-      if (opts.mtime) await utimes(temp, new Date(), new Date(head.mtime));
+      if (opts.mtime) await utimes(temp, new Date(), new Date(h.mtime));
       await file.close();
       file = null;
       await rename(temp, dest);
@@ -154,6 +175,9 @@ export class MasterContextFiles implements ContextFiles {
       const errno = !(e instanceof CallError) && typeof (e as NodeJS.ErrnoException | null)?.code === 'string';
       throw errno ? localError(e, `get ${remotePath} to ${dest}`) : e;
     } finally {
+      abort.abort(new Error('get ended')); // nothing more to serve, whatever happened
+      router.delHandler(headHandle);
+      control.signal.removeEventListener('abort', stop);
       await file?.close().catch(() => undefined);
     }
   }

@@ -2,14 +2,15 @@
 // (it imports tendril only through '../index.js', which the module finder leaves to the
 // runtime built into the child). receive() pulls a file from a ChunkSource into a temporary
 // file renamed into place once verified; relay() does the same and then serves the copy to
-// the next contexts of a push, so each byte crosses each link once; readFile() streams a file
-// back for get(). Concurrent: transfers overlap.
+// the next contexts of a push, so each byte crosses each link once; serve() is the source of a
+// get() (the master pulls from it as receive() pulls from the master); readFile() streams a
+// file (get() used it before it pulled). Concurrent: transfers overlap.
 import { createHash } from 'node:crypto';
 import { mkdir, open, realpath, rename, stat, utimes, chmod, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Sender, Service, currentCall, currentRouter, expose, type Context } from '../index.js';
-import { CHUNK_SIZE, codedError } from './chunk-protocol.js';
+import { CHUNK_SIZE, codedError, type Served } from './chunk-protocol.js';
 import { pullInto } from './chunk-sink.js';
 import { ChunkSource } from './chunk-source.js';
 import { Gate } from './gate.js';
@@ -65,6 +66,11 @@ export class FileService extends Service {
     const { path, result } = await receiveFile(req, currentCall().signal);
     if (req.dest === null) removeTemp(path);
     return result;
+  }
+
+  /** The serving side of get() (serveFile). */
+  @expose() async serve(path: string, allowed: string[] | null, to: Sender): Promise<Served> {
+    return serveFile(path, allowed, to, currentCall().signal);
   }
 
   /**
@@ -132,6 +138,47 @@ export class FileService extends Service {
     } finally {
       if (req.dest === null && got !== null) removeTemp(got.path);
     }
+  }
+}
+
+/** What serve() tells the getter before the first chunk: where to ask, and the file's size, mode and mtime. */
+export interface ServeHead {
+  handle: number;
+  size: number;
+  mode: number;
+  mtime: number;
+}
+
+/**
+ * The serving side of get(): opens `path` (checked against `allowed`, the prefixes the master
+ * allows to be read; null: any path), sends its ServeHead to `to`, and serves its chunks to
+ * `to`'s context only (chunk-protocol.ts); resolves with what was served once that context's
+ * DONE is answered. Cancelling the call ends it (the getter cancels it when it fails itself).
+ */
+async function serveFile(path: string, allowed: string[] | null, to: Sender, signal: AbortSignal): Promise<Served> {
+  if (typeof path !== 'string' || !isAbsolute(path)) throw codedError('EINVAL', `source must be an absolute path (got ${String(path)})`);
+  if (!(await allowedHere(path, allowed))) throw codedError('EPERM', `${path} is not allowed (router.files.allow())`);
+  const file = await open(path, 'r');
+  let source: ChunkSource | null = null;
+  let onAbort = (): void => undefined;
+  try {
+    const st = await file.stat();
+    if (!st.isFile()) throw codedError('EISDIR', `${path} is not a regular file`);
+    const reader = to.context.id;
+    return await new Promise<Served>((resolve, reject) => {
+      source = new ChunkSource(currentRouter(), file, st.size, { allows: (id) => id === reader, onDone: (_id, served) => resolve(served) });
+      onAbort = () => {
+        source?.fail('ECANCELED', `transfer cancelled: ${String(signal.reason)}`);
+        reject(codedError('ECANCELED', `transfer cancelled: ${String(signal.reason)}`));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      to.send({ handle: source.handle, size: st.size, mode: st.mode & 0o7777, mtime: st.mtimeMs } satisfies ServeHead);
+    });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    (source as ChunkSource | null)?.close();
+    await file.close();
   }
 }
 
@@ -211,7 +258,7 @@ async function allowedHere(path: string, allowed: string[] | null): Promise<bool
 }
 
 /**
- * Streams a file for get(): first `{ size, mode, mtime }`, then its chunks, then
+ * Streams a file: first `{ size, mode, mtime }`, then its chunks, then
  * `{ sha256 }`. `allowed`: prefixes the master allows to be read (null: any path).
  */
 export async function* readFile(path: string, chunk: number, allowed: string[] | null): AsyncGenerator<unknown> {

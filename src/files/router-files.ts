@@ -88,7 +88,7 @@ export class RouterFiles {
         const reports = (
           await Promise.all(
             plan.map((node) => {
-              const req: RelayRequest = { ...receiveRequest(src, node.dest, opts, sender, progress), children: node.children, fsUrl: FILE_SERVICE };
+              const req: RelayRequest = { ...receiveRequest(router, src, node.dest, opts, sender, progress), children: node.children, fsUrl: FILE_SERVICE };
               return callServiceWith(node.ctx, TRANSFER_CALL(control.signal), FILE_SERVICE, 'FileService', 'relay', [req]).then(
                 (r) => r as RelayReport[],
                 (e: unknown) => targetIds([node]).map((id): RelayReport => ({ id, error: { code: String((e as CallError).code ?? 'ECONNRESET'), message: String((e as Error).message ?? e) } })),
