@@ -3,7 +3,7 @@
 // a target SIGKILLed at 50%, the master killed mid-push. Each is a clear error (CallError
 // with the code, or ChannelError), never a partial destination, never a hang.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,26 @@ describe('files: bad input and faults, local', () => {
     // get into a full disk on the master's side too.
     expect(await failure(ctx.files.get(src, join(FULL_DIR, 'y')))).toMatchObject({ name: 'CallError', code: 'ENOSPC' });
     expect(tempFilesIn(FULL_DIR)).toEqual([]);
+  });
+
+  it('a get that fails on the master ends its serving side: the target closes the file at once', async () => {
+    const ctx = await fx.local({ name: 'server' });
+    const served = join(dir, 'served');
+    randomFile(served, 8 << 20);
+    const pid = fx.pidOf(ctx);
+    const openHere = (): boolean => readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === served;
+      } catch {
+        return false;
+      }
+    });
+    expect(await failure(ctx.files.get(served, join(FULL_DIR, 'z')))).toMatchObject({ name: 'CallError', code: 'ENOSPC' });
+    // The master cancels FileService.serve when its own side fails: no source left serving.
+    await waitFor(() => !openHere(), 5000, 'the served file closed in the target');
+    expect(tempFilesIn(FULL_DIR)).toEqual([]);
+    // The target is fine for the next transfer.
+    await expect(ctx.files.get(served, join(dir, 'served-got'))).resolves.toMatchObject({ bytes: 8 << 20 });
   });
 
   it('a push into a full disk fails with ENOSPC for the intermediate and the context it serves while receiving', async () => {
