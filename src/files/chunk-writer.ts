@@ -16,10 +16,6 @@ export class ChunkWriter {
   /** Writes started, in file order, and whether each has ended. */
   private readonly running: { end: number; done: boolean }[] = [];
   private failure: Error | null = null;
-  private wakeRoom: (() => void) | null = null;
-  private wakeDrained: (() => void) | null = null;
-  /** Bytes hashed (what was handed to write(), in order). */
-  hashed = 0;
   /** Bytes from the start of the file that are written. */
   written = 0;
 
@@ -56,7 +52,6 @@ export class ChunkWriter {
   write(buf: Uint8Array, offset: number): void {
     if (this.failure) return;
     this.hash.update(buf);
-    this.hashed += buf.byteLength;
     const w = { end: offset + buf.byteLength, done: false };
     this.running.push(w);
     this.writeAll(buf, offset).then(
@@ -68,12 +63,12 @@ export class ChunkWriter {
           advanced = true;
         }
         if (advanced && this.failure === null) this.events.onWritten?.(this.written);
-        this.wake();
+        this.events.onWriteEnd?.();
       },
       (e: unknown) => {
         this.failure ??= e instanceof Error ? e : new Error(String(e));
         this.running.splice(this.running.indexOf(w), 1);
-        this.wake();
+        this.events.onWriteEnd?.();
       },
     );
   }
@@ -84,38 +79,6 @@ export class ChunkWriter {
       const { bytesWritten } = await this.file.write(buf, done, buf.byteLength - done, offset + done);
       done += bytesWritten;
     }
-  }
-
-  private wake(): void {
-    this.events.onWriteEnd?.();
-    if (this.wakeRoom !== null && (this.hasRoom || this.failure !== null)) {
-      const w = this.wakeRoom;
-      this.wakeRoom = null;
-      w();
-    }
-    if (this.wakeDrained !== null && this.running.length === 0) {
-      const w = this.wakeDrained;
-      this.wakeDrained = null;
-      w();
-    }
-  }
-
-  /** Resolves once another write may start; rejects with the first write error. */
-  room(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.hasRoom) return Promise.resolve();
-    return new Promise<void>((resolve) => (this.wakeRoom = resolve)).then(() => {
-      if (this.failure) throw this.failure;
-    });
-  }
-
-  /** Resolves once every write started has ended; rejects with the first write error. */
-  drained(): Promise<void> {
-    const check = (): void => {
-      if (this.failure) throw this.failure;
-    };
-    if (this.running.length === 0) return Promise.resolve().then(check);
-    return new Promise<void>((resolve) => (this.wakeDrained = resolve)).then(check);
   }
 
   /** The sha256 of everything hashed (once all is written). */

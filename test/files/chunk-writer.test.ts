@@ -70,13 +70,11 @@ describe('files: the chunk writer', () => {
           w.write(data.subarray(at, at + n), at);
           at += n;
         }
-        const drained = w.drained();
-        drained.catch(() => undefined);
         while (f.pending.length > 0 || w.inFlight > 0) {
           if (f.pending.length > 0) completeOne();
           await new Promise((r) => setImmediate(r));
         }
-        await drained;
+        expect(w.error).toBeNull();
         expect(f.content.equals(data)).toBe(true);
         expect(w.written).toBe(size);
         expect(w.digest()).toBe(createHash('sha256').update(data).digest('hex'));
@@ -107,19 +105,20 @@ describe('files: the chunk writer', () => {
     expect(seen.at(-1)).toBe(30);
   });
 
-  it('a write error rejects room() and drained() with it, and nothing more is written', async () => {
+  it('a write error reaches the caller (error, after onWriteEnd), and nothing more is written', async () => {
     const f = fakeFile(20, 12);
-    const w = new ChunkWriter(f.file, {}, 1);
+    let ends = 0;
+    const w = new ChunkWriter(f.file, { onWriteEnd: () => ends++ }, 1);
     const data = Buffer.alloc(20, 9);
     w.write(data.subarray(0, 10), 0);
-    const room = w.room();
+    expect(w.hasRoom).toBe(false);
     await f.finish(0, 10);
-    await room;
+    expect([ends, w.hasRoom, w.error]).toEqual([1, true, null]);
     w.write(data.subarray(10, 20), 10);
-    const blocked = expect(w.room()).rejects.toMatchObject({ code: 'ENOSPC' });
     await f.finish(10, 20);
-    await blocked;
-    await expect(w.drained()).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(ends).toBe(2);
+    expect(w.error).toMatchObject({ code: 'ENOSPC' });
+    expect(w.inFlight).toBe(0);
     expect(w.hasRoom).toBe(false);
     w.write(data.subarray(0, 5), 0);
     expect(f.pending).toEqual([]);
