@@ -40,23 +40,6 @@ export interface HandlerEntry {
   since?: number;
 }
 
-/**
- * The entries routers make: every field set (one shape, no per-call objects). Receivers and
- * pending calls register a shared function with themselves as `target` (no closure per call).
- */
-export class Entry implements HandlerEntry {
-  constructor(
-    readonly fn: (this: unknown, msg: Message) => void,
-    readonly target: unknown,
-    readonly persist: boolean,
-    readonly respondent: number,
-    readonly policy: Policy | undefined,
-    public callModule: string | URL | null,
-    public callFn: string,
-    public since: number,
-  ) {}
-}
-
 /** A call waiting for its reply, as dump() shows it. */
 export interface PendingCall {
   /** `module#fn`. */
@@ -65,15 +48,47 @@ export interface PendingCall {
   ageMs: number;
 }
 
+/** A slot of the ring: an entry whose fields are overwritten when its handle is reused. */
+class Slot implements HandlerEntry {
+  /** The handle it holds, or -1 when free. */
+  handle = -1;
+  /** Order of registration (takeAwaiting and awaiting() list handlers in that order). */
+  seq = 0;
+  fn: (this: unknown, msg: Message) => void = noop;
+  target: unknown = undefined;
+  persist = false;
+  respondent = -1;
+  policy: Policy | undefined = undefined;
+  callModule: string | URL | null = null;
+  callFn = '';
+  since = 0;
+}
+
+function noop(): void {}
+
+/** Slots the ring starts with, and the most it grows to (beyond, collisions go to the overflow map). */
+const FIRST_CAPACITY = 256;
+const MAX_CAPACITY = 1 << 20;
+
 /**
- * Handlers by handle. No index by respondent: keeping one cost two hash-set operations per
- * call (issue 12: at 20,000 calls in flight the table's upkeep showed in the profile); a
- * death, rare, scans the table instead. Handles are allocated in order and checked against
- * the table only once they may collide: after a wrap, or once a handle in this range was
- * given explicitly.
+ * Handlers by handle: a ring of reusable slots indexed by the handle's low bits, so that the
+ * calls in flight (handles allocated in order, most of them short-lived) cost no Map entry and
+ * no fresh object each (issue 12); a handle whose slot another holds (a long-lived handler a
+ * wrap further on, or one given explicitly) waits in an overflow map, and a ring half full
+ * when that happens doubles. No index by respondent: keeping one cost two hash-set operations
+ * per call; a death, rare, scans the table instead. Handles are allocated in order and checked
+ * against the table only once they may collide: after a wrap, or once a handle in this range
+ * was given explicitly.
+ *
+ * An entry get() returns is the table's slot: read what you need before the next add/delete.
  */
 export class HandlerTable {
-  private readonly entries = new Map<number, HandlerEntry>();
+  private slots: Slot[] = [];
+  private mask = -1;
+  /** Occupied slots of the ring. */
+  private inRing = 0;
+  private readonly overflow = new Map<number, Slot>();
+  private seq = 0;
   private nextHandle: number;
   private mayCollide = false;
 
@@ -82,6 +97,7 @@ export class HandlerTable {
     private readonly last: number,
   ) {
     this.nextHandle = first;
+    this.resize(FIRST_CAPACITY);
   }
 
   /** A free handle of this router's range. */
@@ -95,48 +111,149 @@ export class HandlerTable {
       } else {
         this.nextHandle = h + 1;
       }
-      if (!this.mayCollide || !this.entries.has(h)) return h;
+      if (!this.mayCollide || !this.has(h)) return h;
     }
   }
 
+  /** Registers `entry`'s fields under `handle` (replacing any handler there). */
   add(handle: number, entry: HandlerEntry): void {
-    // A handle given by its owner (not from alloc()) may be one alloc() reaches later.
-    if (handle >= this.nextHandle && handle <= this.last) this.mayCollide = true;
-    this.entries.set(handle, entry);
+    this.set(handle, entry.fn, entry.target, entry.persist, entry.respondent, entry.policy, entry.callModule ?? null, entry.callFn ?? '', entry.since ?? 0);
   }
 
+  /** add() without an entry object: the fields go into the handle's slot. */
+  set(
+    handle: number,
+    fn: (this: unknown, msg: Message) => void,
+    target: unknown,
+    persist: boolean,
+    respondent: number,
+    policy: Policy | undefined,
+    callModule: string | URL | null,
+    callFn: string,
+    since: number,
+  ): void {
+    // A handle given by its owner (not from alloc()) may be one alloc() reaches later.
+    if (handle >= this.nextHandle && handle <= this.last) this.mayCollide = true;
+    let slot = this.slots[handle & this.mask]!;
+    if (slot.handle === -1) {
+      if (this.overflow.size > 0) this.overflow.delete(handle);
+      slot.handle = handle;
+      this.inRing++;
+    } else if (slot.handle !== handle) {
+      if (this.inRing * 2 >= this.slots.length && this.slots.length < MAX_CAPACITY) {
+        this.resize(this.slots.length * 2);
+        this.set(handle, fn, target, persist, respondent, policy, callModule, callFn, since);
+        return;
+      }
+      slot = this.overflow.get(handle) ?? new Slot();
+      slot.handle = handle;
+      this.overflow.set(handle, slot);
+    }
+    slot.seq = this.seq++;
+    slot.fn = fn;
+    slot.target = target;
+    slot.persist = persist;
+    slot.respondent = respondent;
+    slot.policy = policy;
+    slot.callModule = callModule;
+    slot.callFn = callFn;
+    slot.since = since;
+  }
+
+  /** The handler of `handle`: the table's own slot, valid until the next add or delete. */
   get(handle: number): HandlerEntry | undefined {
-    return this.entries.get(handle);
+    const slot = this.slots[handle & this.mask]!;
+    if (slot.handle === handle) return slot;
+    return this.overflow.size > 0 ? this.overflow.get(handle) : undefined;
   }
 
   has(handle: number): boolean {
-    return this.entries.has(handle);
+    return this.get(handle) !== undefined;
   }
 
-  delete(handle: number): HandlerEntry | undefined {
-    const entry = this.entries.get(handle);
-    if (entry !== undefined) this.entries.delete(handle);
-    return entry;
+  /** Removes the handler of `handle`; true when there was one. */
+  delete(handle: number): boolean {
+    const slot = this.slots[handle & this.mask]!;
+    if (slot.handle === handle) {
+      this.clear(slot);
+      this.inRing--;
+      return true;
+    }
+    return this.overflow.size > 0 && this.overflow.delete(handle);
   }
 
-  /** Removes and returns every handler awaiting `respondent`, with its handle. */
+  /** Removes and returns every handler awaiting `respondent`, with its handle, in the order they were added. */
   takeAwaiting(respondent: number): [number, HandlerEntry][] {
-    const out: [number, HandlerEntry][] = [];
-    for (const [h, entry] of this.entries) if (entry.respondent === respondent) out.push([h, entry]);
-    for (const [h] of out) this.entries.delete(h);
-    return out;
+    const taken: Slot[] = [];
+    for (const slot of this.slots) if (slot.handle !== -1 && slot.respondent === respondent) taken.push(copy(slot));
+    for (const slot of this.overflow.values()) if (slot.respondent === respondent) taken.push(slot);
+    taken.sort((a, b) => a.seq - b.seq);
+    for (const slot of taken) this.delete(slot.handle);
+    return taken.map((slot) => [slot.handle, slot]);
   }
 
   /** Per awaited context: how many handlers wait on it, and the calls among them (dump()). */
   awaiting(now: number): Map<number, { handlers: number; calls: PendingCall[] }> {
+    const all: Slot[] = [];
+    for (const slot of this.slots) if (slot.handle !== -1 && slot.respondent >= 0) all.push(slot);
+    for (const slot of this.overflow.values()) if (slot.respondent >= 0) all.push(slot);
+    all.sort((a, b) => a.seq - b.seq);
     const out = new Map<number, { handlers: number; calls: PendingCall[] }>();
-    for (const c of this.entries.values()) {
-      if (c.respondent < 0) continue;
-      let slot = out.get(c.respondent);
-      if (slot === undefined) out.set(c.respondent, (slot = { handlers: 0, calls: [] }));
-      slot.handlers++;
-      if (c.callModule != null) slot.calls.push({ call: `${String(c.callModule)}#${c.callFn ?? ''}`, ageMs: Math.round(now - (c.since ?? now)) });
+    for (const c of all) {
+      let entry = out.get(c.respondent);
+      if (entry === undefined) out.set(c.respondent, (entry = { handlers: 0, calls: [] }));
+      entry.handlers++;
+      if (c.callModule != null) entry.calls.push({ call: `${String(c.callModule)}#${c.callFn}`, ageMs: Math.round(now - c.since) });
     }
     return out;
   }
+
+  /** A ring of `capacity` slots (a power of two) holding every handler of the old one. */
+  private resize(capacity: number): void {
+    const old = this.slots;
+    const moved: Slot[] = [...this.overflow.values()];
+    for (const slot of old) if (slot.handle !== -1) moved.push(slot);
+    this.slots = Array.from({ length: capacity }, () => new Slot());
+    this.mask = capacity - 1;
+    this.inRing = 0;
+    this.overflow.clear();
+    moved.sort((a, b) => a.seq - b.seq);
+    for (const m of moved) {
+      const slot = this.slots[m.handle & this.mask]!;
+      if (slot.handle === -1) {
+        assign(slot, m);
+        this.inRing++;
+      } else {
+        this.overflow.set(m.handle, copy(m));
+      }
+    }
+  }
+
+  /** Frees a slot, dropping what it refers to (a settled call must not stay reachable). */
+  private clear(slot: Slot): void {
+    slot.handle = -1;
+    slot.fn = noop;
+    slot.target = undefined;
+    slot.policy = undefined;
+    slot.callModule = null;
+  }
+}
+
+function assign(to: Slot, from: Slot): void {
+  to.handle = from.handle;
+  to.seq = from.seq;
+  to.fn = from.fn;
+  to.target = from.target;
+  to.persist = from.persist;
+  to.respondent = from.respondent;
+  to.policy = from.policy;
+  to.callModule = from.callModule;
+  to.callFn = from.callFn;
+  to.since = from.since;
+}
+
+function copy(from: Slot): Slot {
+  const to = new Slot();
+  assign(to, from);
+  return to;
 }

@@ -5,7 +5,7 @@
 import type { Link } from '../links/stream.js';
 import { Message } from '../messaging/message.js';
 import { IS_DEAD, describeHandle, frameHandle, frameReplyTo, frameSrc } from '../wire/protocol.js';
-import { Entry, HandlerTable, type HandlerEntry, type Handler, type HandlerOptions, type PendingCall } from './handler-table.js';
+import { HandlerTable, type HandlerEntry, type Handler, type HandlerOptions, type PendingCall } from './handler-table.js';
 import { Interests } from './interests.js';
 import type { CoreRouter } from './router.js';
 
@@ -56,12 +56,12 @@ export class LocalDelivery {
       queueMicrotask(() => fn.call(target, Message.dead(router, router.myId, respondent, h, `${router.describeContext(respondent)} is dead: ${reason}`)));
       return h;
     }
-    this.handlers.add(h, new Entry(fn, target, persist, respondent, policy, callModule, callFn, callModule === null ? 0 : performance.now()));
+    this.handlers.set(h, fn, target, persist, respondent, policy, callModule, callFn, callModule === null ? 0 : performance.now());
     return h;
   }
 
   delete(handle: number): boolean {
-    return this.handlers.delete(handle) !== undefined;
+    return this.handlers.delete(handle);
   }
 
   has(handle: number): boolean {
@@ -80,25 +80,27 @@ export class LocalDelivery {
       }
       return;
     }
-    if (entry.respondent >= 0 && frameSrc(frame) !== entry.respondent && !this.speaksFor(frame, entry.respondent)) {
-      router.log('warn', `dropped a message to ${describeHandle(handle)} from context ${frameSrc(frame)}: the handler awaits ${router.describeContext(entry.respondent)}`);
+    // The entry is the table's slot, which a delete frees for reuse: read before anything runs.
+    const { fn, target, persist, policy, respondent } = entry;
+    if (respondent >= 0 && frameSrc(frame) !== respondent && !this.speaksFor(frame, respondent)) {
+      router.log('warn', `dropped a message to ${describeHandle(handle)} from context ${frameSrc(frame)}: the handler awaits ${router.describeContext(respondent)}`);
       return;
     }
     const msg = new Message(frame, router);
-    if (entry.policy !== undefined && !entry.policy(msg, from)) {
+    if (policy !== undefined && !policy(msg, from)) {
       router.log('warn', `refused a message to ${describeHandle(handle)} from context ${msg.srcId}: policy`);
       router.deadReply(frame, `refused by policy of handle ${describeHandle(handle)} in context ${router.name}`);
       return;
     }
-    if (!entry.persist) this.handlers.delete(handle);
-    this.invoke(entry, msg);
+    if (!persist) this.handlers.delete(handle);
+    this.invoke(fn, target, msg);
   }
 
   /** Every handler awaiting `id` gets one dead message and is removed. */
   respondentDied(id: number, reason: string): void {
     const router = this.router;
     for (const [h, entry] of this.handlers.takeAwaiting(id)) {
-      this.invoke(entry, Message.dead(router, router.myId, id, h, `${router.describeContext(id)} is dead: ${reason}`));
+      this.invoke(entry.fn, entry.target, Message.dead(router, router.myId, id, h, `${router.describeContext(id)} is dead: ${reason}`));
     }
   }
 
@@ -128,9 +130,9 @@ export class LocalDelivery {
     return router.linkTowards(src) === router.linkTowards(respondent);
   }
 
-  private invoke(entry: HandlerEntry, msg: Message): void {
+  private invoke(fn: HandlerEntry['fn'], target: unknown, msg: Message): void {
     try {
-      entry.fn.call(entry.target, msg);
+      fn.call(target, msg);
     } catch (e) {
       this.router.log('error', `handler ${describeHandle(msg.handle)} threw: ${(e as Error)?.stack ?? e}`);
     }
