@@ -67,14 +67,23 @@ export function writeHeader(
   replyTo: number,
   length: number,
 ): void {
-  const v = new DataView(buf.buffer, buf.byteOffset + at, HEADER_SIZE);
-  v.setUint16(0, MAGIC);
-  v.setUint32(OFF_DST, dstId);
-  v.setUint32(OFF_SRC, srcId);
-  v.setUint32(OFF_AUTH, authId);
-  v.setUint32(OFF_HANDLE, handle);
-  v.setUint32(OFF_REPLY_TO, replyTo);
-  v.setUint32(OFF_LENGTH, length);
+  // Byte stores, not a DataView: a view per frame was an allocation on every send (issue 12).
+  buf[at] = MAGIC >>> 8;
+  buf[at + 1] = MAGIC & 0xff;
+  putU32(buf, at + OFF_DST, dstId);
+  putU32(buf, at + OFF_SRC, srcId);
+  putU32(buf, at + OFF_AUTH, authId);
+  putU32(buf, at + OFF_HANDLE, handle);
+  putU32(buf, at + OFF_REPLY_TO, replyTo);
+  putU32(buf, at + OFF_LENGTH, length);
+}
+
+/** `v` as an unsigned 32-bit big-endian integer at `at` (a Uint8Array store truncates to the low byte). */
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
 }
 
 const utf8 = new TextEncoder();
