@@ -194,7 +194,11 @@ class RemoteStreamImpl<V> implements RemoteStream<V> {
       this.waiter = null;
       this.release();
       if (ending.kind === 'ok') w.resolve(DONE);
-      else w.reject(ending.error);
+      else {
+        // Thrown once, as next() does: afterwards the iterator is done.
+        this.ending = { kind: 'ok' };
+        w.reject(ending.error);
+      }
     }
   }
 
