@@ -6,7 +6,7 @@ import { ChannelError } from '../errors.js';
 import type { Message } from '../messaging/message.js';
 import { normalizeModuleSpec } from './module-spec.js';
 import { CALL_FUNCTION, FORWARD_MODULE, NO_REPLY } from '../wire/protocol.js';
-import { Receiver } from '../messaging/receiver.js';
+import { Receiver, callReceiver } from '../messaging/receiver.js';
 import { CallView } from './call-view.js';
 import { NO_OPTIONS, callAsyncWith, callNoReplyWith, callWith, mergeCallOptions, type CallOptions } from './call-options.js';
 import { remoteModule, type RemoteModule } from './remote-module.js';
@@ -125,8 +125,7 @@ export class Context {
   /** @internal `limit`: the call may be cancelled (ms allowed, or null); see call-message.ts. */
   callInChain(chainId: string | null, module: string | URL, fn: string, args: unknown[], limit?: number | null): Receiver {
     const data = encodeCall(chainId, module, fn, args, limit);
-    const receiver = new Receiver(this.router, { persist: false, respondent: this });
-    this.router.delivery.noteCall(receiver.handle, module, fn);
+    const receiver = callReceiver(this.router, this.id, module, fn);
     this.router.sendFrame(this.id, CALL_FUNCTION, data, receiver.handle);
     return receiver;
   }

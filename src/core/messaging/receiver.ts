@@ -29,6 +29,25 @@ export interface GetOptions {
 }
 
 const NO_GET_OPTIONS: GetOptions = Object.freeze({});
+const NO_OPTIONS: ReceiverOptions = Object.freeze({});
+
+// What the next Receiver built by callReceiver() is the reply handle of (router.dump()): set
+// around one constructor call, so that a call's receiver needs no options object and its
+// handler is registered once (issue 12).
+let callRespondent = -1;
+let callModule: string | URL | null = null;
+let callFn = '';
+
+/**
+ * @internal The receiver of one call's reply: one message from `respondentId`, listed in
+ * router.dump() as a call of `module#fn`.
+ */
+export function callReceiver(router: CoreRouter, respondentId: number, module: string | URL, fn: string): Receiver {
+  callRespondent = respondentId;
+  callModule = module;
+  callFn = fn;
+  return new Receiver(router, NO_OPTIONS);
+}
 
 /** The handler of every receiver (the receiver is `this`): no closure per receiver. */
 function deliverToReceiver(this: unknown, msg: Message): void {
@@ -122,12 +141,18 @@ export class Receiver implements AsyncIterable<Message> {
   constructor(
     /** The router it receives through (the master's Router, or `currentRouter()` in a child). */
     readonly router: CoreRouter,
-    opts: ReceiverOptions = {},
+    opts: ReceiverOptions = NO_OPTIONS,
   ) {
-    this.respondentId = opts.respondent?.id ?? -1;
-    this.persist = opts.persist ?? true;
+    // Read and cleared first: nothing this constructor runs may see them.
+    const module = callModule;
+    const fn = callFn;
+    callModule = null;
+    this.respondentId = module !== null ? callRespondent : opts.respondent?.id ?? -1;
+    this.persist = module !== null ? false : opts.persist ?? true;
     this.life = createLifecycle<typeof receiverTable, Receiver, ReceiverEvent>(receiverTable, implementation, this);
-    this.handle = router.delivery.addFor(deliverToReceiver, this, opts.handle, this.persist, this.respondentId);
+    this.handle = module !== null
+      ? router.delivery.addFor(deliverToReceiver, this, undefined, false, this.respondentId, undefined, module, fn)
+      : router.delivery.addFor(deliverToReceiver, this, opts.handle, this.persist, this.respondentId);
   }
 
   static {

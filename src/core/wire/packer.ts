@@ -227,7 +227,8 @@ function run(value: unknown, root: string, reserve: number, gather: boolean): Ui
   } catch (e) {
     throw stackError(e, root);
   }
-  if (reserve > 0) out.fill(0, 0, reserve);
+  // A loop, not fill(): Buffer#fill's argument checks cost more than 26 stores (issue 12).
+  for (let i = 0; i < reserve; i++) out[i] = 0;
   // Do not keep a huge buffer alive after one big message (msgpackr keeps writing into it).
   if (out.buffer.byteLength > 1 << 20) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
   return out;
