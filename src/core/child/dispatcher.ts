@@ -159,7 +159,11 @@ export function runDispatcher(data: DispatcherData): void {
    * continues asynchronously. Resolves when the reply is sent (pipelined chains wait on it).
    */
   const execute = (msg: Message, call: CallTuple, rc: RunningCall): Promise<void> | undefined => {
-    const [chainId, spec, fnPath, args] = call;
+    // Index reads, not array destructuring (the iterator protocol, on every call).
+    const chainId = call[0];
+    const spec = call[1];
+    const fnPath = call[2];
+    const args = call[3];
     const gaveUp = rc.gaveUpReason();
     if (gaveUp !== null) {
       // Cancelled while it waited for its turn in a chain: it never runs.
