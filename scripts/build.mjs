@@ -2,13 +2,14 @@
 // Prints the payload size: it is a tracked figure.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync as writeNow } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync as writeNow } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, deflateSync } from 'node:zlib';
 import { writeTables } from './gen-machine-tables.mjs';
 import { buildStamp } from './build-stamp.mjs';
+import { msgpackrDir, trimmedMsgpackr } from './msgpackr-trim.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
@@ -94,6 +95,21 @@ const onDemandStubs = {
   },
 };
 
+// The payload's msgpackr without the parts tendril's codec never uses (scripts/msgpackr-trim.mjs;
+// it fails the build if msgpackr is not the version its cuts were written for).
+const msgpackrRoot = msgpackrDir();
+const msgpackrTrimmed = trimmedMsgpackr(msgpackrRoot);
+const trimMsgpackr = {
+  name: 'msgpackr-trim',
+  setup(b) {
+    b.onLoad({ filter: /msgpackr[\\/](un)?pack\.js$/ }, (args) => {
+      const file = args.path.slice(msgpackrRoot.length + 1);
+      if (dirname(realpathSync(args.path)) !== msgpackrRoot || !(file in msgpackrTrimmed)) return undefined;
+      return { contents: msgpackrTrimmed[file], loader: 'js', resolveDir: msgpackrRoot };
+    });
+  },
+};
+
 const core = await build({
   entryPoints: [join(root, 'src/core/child/child-main.ts')],
   bundle: true,
@@ -106,7 +122,7 @@ const core = await build({
   alias: { rxjs: rxjsEsm },
   mainFields: ['module', 'main'],
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [onDemandStubs],
+  plugins: [onDemandStubs, trimMsgpackr],
   metafile: true,
 });
 const source = core.outputFiles[0].contents;
