@@ -21,12 +21,14 @@ const dist = join(root, 'dist');
 const require = createRequire(import.meta.url);
 const quiet = process.argv.includes('--quiet');
 const skipTypes = process.argv.includes('--no-types');
+// `--sizes`: print the payload's brotli bytes per source module (and build even if up to date).
+const sizes = process.argv.includes('--sizes');
 
 mkdirSync(dist, { recursive: true });
 // Nothing to do when no input changed since the last complete build (scripts/build-stamp.mjs);
 // `--force` builds anyway.
 const stamp = buildStamp(root, dist, { types: !skipTypes });
-if (!process.argv.includes('--force') && stamp.fresh()) {
+if (!process.argv.includes('--force') && !sizes && stamp.fresh()) {
   if (!quiet) console.log('dist/ is up to date (no input changed since the last build; --force rebuilds)');
   process.exit(0);
 }
@@ -52,6 +54,12 @@ const ON_DEMAND = {
   // and what runs its shell and stream calls.
   extras: ['calls/shell-runner', 'calls/stream-run', 'calls/remote-stream', 'calls/shell-client', 'calls/service-client', 'calls/remote-module', 'calls/call-view', 'calls/call-chain', 'messaging/channel', 'messaging/select', 'calls/service'],
 };
+/**
+ * Packages the payload leaves to an on-demand bundle, with the exports the core takes from them
+ * (each a function or class, stubbed like an on-demand module's). rxjs: only user code that asks
+ * for an observable needs it.
+ */
+const ON_DEMAND_PACKAGES = { rxjs: { bundle: 'extras', exports: ['Observable'] } };
 const onDemandOf = new Map(Object.entries(ON_DEMAND).flatMap(([bundle, mods]) => mods.map((m) => [m, bundle])));
 const coreRoot = join(root, 'src/core') + '/';
 
@@ -86,6 +94,13 @@ const onDemandStubs = {
       const path = join(args.resolveDir, args.path);
       const name = path.startsWith(coreRoot) ? path.slice(coreRoot.length).replace(/\.js$/, '') : null;
       return name !== null && onDemandOf.has(name) ? { path: name, namespace: 'on-demand' } : undefined;
+    });
+    b.onResolve({ filter: /^[\w@][\w@/.-]*$/ }, (args) => (args.path in ON_DEMAND_PACKAGES ? { path: args.path, namespace: 'on-demand-package' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'on-demand-package' }, (args) => {
+      const { bundle, exports } = ON_DEMAND_PACKAGES[args.path];
+      const lines = [`import { onDemandExport } from ${JSON.stringify(join(coreRoot, 'child/on-demand.ts'))};`];
+      for (const key of exports) lines.push(`export const ${key} = /* @__PURE__ */ onDemandExport(${JSON.stringify(`tendril:${bundle}`)}, ${JSON.stringify(args.path)}, ${JSON.stringify(key)});`);
+      return { contents: lines.join('\n'), loader: 'js', resolveDir: coreRoot };
     });
     b.onLoad({ filter: /.*/, namespace: 'on-demand' }, async (args) => ({
       contents: await onDemandStub(args.path, onDemandOf.get(args.path)),
@@ -124,8 +139,11 @@ const core = await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   plugins: [onDemandStubs, trimMsgpackr],
   metafile: true,
+  // Only for --sizes: which source each output byte came from.
+  ...(sizes ? { sourcemap: 'external', outfile: join(dist, 'core.bundle.js') } : {}),
 });
-const source = core.outputFiles[0].contents;
+const coreOut = core.outputFiles.find((f) => !f.path.endsWith('.map'));
+const source = coreOut.contents;
 // Brotli (in Node's zlib since 11.7, so on every target) is ~10% smaller than deflate -9 here.
 const compressed = brotliCompressSync(source, {
   params: {
@@ -143,6 +161,52 @@ if (!quiet) {
     `child payload: ${(source.length / 1024).toFixed(1)} KiB minified, ${(compressed.length / 1024).toFixed(1)} KiB brotli (deflate -9 would be ${(deflated / 1024).toFixed(1)} KiB); ${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(1)} KiB brotli since the turn-2 baseline (${(PAYLOAD_BASELINE_BROTLI / 1024).toFixed(1)} KiB)`,
   );
 }
+if (sizes) printSizes(coreOut.text, JSON.parse(core.outputFiles.find((f) => f.path.endsWith('.map')).text));
+
+/**
+ * Brotli bytes per source module of the payload: the output is cut into the runs each source
+ * produced (source map), each module's runs compressed alone. Alone, a module compresses
+ * worse than inside the bundle (no shared dictionary), so the figures add up to more than the
+ * payload; they rank what moving a module out could save.
+ */
+function printSizes(text, map) {
+  const VLQ = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const parts = map.sources.map(() => []);
+  const lines = text.split('\n');
+  let src = 0;
+  map.mappings.split(';').forEach((line, row) => {
+    let col = 0;
+    let prev = null;
+    for (const seg of line.split(',')) {
+      if (!seg) continue;
+      const vals = [];
+      let v = 0;
+      let shift = 0;
+      for (const ch of seg) {
+        const d = VLQ.indexOf(ch);
+        v += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          vals.push(v & 1 ? -(v >>> 1) : v >>> 1);
+          v = shift = 0;
+        }
+      }
+      col += vals[0];
+      if (prev !== null) parts[prev.src].push(lines[row].slice(prev.col, col));
+      if (vals.length > 1) src += vals[1];
+      prev = { src, col };
+    }
+    if (prev !== null) parts[prev.src].push(lines[row].slice(prev.col));
+  });
+  const rows = map.sources.map((name, i) => {
+    const code = parts[i].join('');
+    return [code.length ? brotliCompressSync(code, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length : 0, code.length, name.replace(/^(\.\.\/)+/, '')];
+  });
+  rows.sort((a, b) => b[0] - a[0]);
+  console.log('payload brotli bytes per module (each alone), minified bytes, module:');
+  for (const [br, min, name] of rows) if (min > 0) console.log(`${String(br).padStart(7)} ${String(min).padStart(7)}  ${name}`);
+}
+
 // The on-demand stubs are generated, not files: listed apart, so inputs stay real files.
 const coreMeta = core.metafile;
 coreMeta.onDemandStubs = {};
@@ -161,10 +225,11 @@ const coreDir = join(root, 'src/core') + '/';
 const shareCore = (own = []) => ({
   name: 'share-core',
   setup(b) {
-    // rxjs too: the payload's, so that a thread has one Observable class.
-    b.onResolve({ filter: /^rxjs$/ }, () => {
-      sharedCore.add('rxjs');
-      return { path: 'tendril-core:rxjs', external: true };
+    // A package the payload leaves on demand is bundled into the bundle that holds it (one copy
+    // per thread: the payload's stubs load that bundle); no other bundle may take it.
+    b.onResolve({ filter: /^[\w@][\w@/.-]*$/ }, (args) => {
+      if (!(args.path in ON_DEMAND_PACKAGES) || own.includes(args.path)) return undefined;
+      throw new Error(`${args.importer} imports ${args.path}, which lives in the ${ON_DEMAND_PACKAGES[args.path].bundle} bundle only`);
     });
     b.onResolve({ filter: /\.js$/ }, (args) => {
       const path = join(args.resolveDir, args.path);
@@ -229,11 +294,13 @@ await onDemandBundle('src/methods/parent-entry.ts', 'parent', 'parent bundle');
 await onDemandBundle('src/methods/remote-entry.ts', 'methods', 'methods bundle');
 // The core's on-demand parts (ON_DEMAND above): `exports.modules` maps each name to its namespace.
 for (const [bundle, mods] of Object.entries(ON_DEMAND)) {
+  const packages = Object.entries(ON_DEMAND_PACKAGES).filter(([, p]) => p.bundle === bundle);
   const contents = [
     ...mods.map((m, i) => `import * as m${i} from './${m}.js';`),
-    `export const modules = { ${mods.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(', ')} };`,
+    ...packages.map(([name, p], i) => `import { ${p.exports.join(', ')} } from ${JSON.stringify(name)}; const p${i} = { ${p.exports.join(', ')} };`),
+    `export const modules = { ${[...mods.map((m, i) => `${JSON.stringify(m)}: m${i}`), ...packages.map(([name], i) => `${JSON.stringify(name)}: p${i}`)].join(', ')} };`,
   ].join('\n');
-  await onDemandBundle({ contents, resolveDir: coreRoot, sourcefile: `${bundle}-entry.js`, loader: 'js' }, bundle, `${bundle} bundle`, mods);
+  await onDemandBundle({ contents, resolveDir: coreRoot, sourcefile: `${bundle}-entry.js`, loader: 'js' }, bundle, `${bundle} bundle`, [...mods, ...packages.map(([name]) => name)]);
 }
 checkSharedCore();
 

@@ -19,7 +19,6 @@ import { createChildHandle } from '../handles/create-child.js';
 import * as handleInstall from '../handles/install.js';
 import { lastWordsHandle } from '../handles/last-words.js';
 // What the dispatcher's on-demand extras bundle takes from the live core (src/core/child/on-demand.ts).
-import { Observable } from 'rxjs';
 import * as callOptions from '../calls/call-options.js';
 import * as current from '../calls/current.js';
 import * as moduleSpec from '../calls/module-spec.js';
@@ -53,8 +52,6 @@ export const coreModules: Record<string, unknown> = {
   'handles/install': handleInstall,
   'handles/last-words': { lastWordsHandle },
   'routing/deaths': { GRACE_EXPIRED },
-  // One rxjs in a thread: the extras' observables are the payload's.
-  rxjs: { Observable },
   'calls/call-options': callOptions,
   'calls/current': current,
   'calls/module-spec': moduleSpec,
