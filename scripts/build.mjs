@@ -236,12 +236,17 @@ const shareCore = (own = []) => ({
       if (!path.startsWith(coreDir)) return undefined;
       // Loaded by the broker's require() from its own modules (src/core/child/on-demand.ts).
       const name = path.slice(coreDir.length).replace(/\.js$/, '');
-      if (own.includes(name)) return undefined;
+      if (own.includes(name) || COPIED_CORE.includes(name)) return undefined;
       sharedCore.add(name);
       return { path: `tendril-core:${name}`, external: true };
     });
   },
 });
+/**
+ * Core modules the payload does not run but bundles need: each bundle brings its own copy (pure
+ * code, no state to share). The first stage: only a child that becomes a parent uses it.
+ */
+const COPIED_CORE = ['child/first-stage'];
 /** The core modules the on-demand bundles take from the broker (each must be in core-modules.ts). */
 const sharedCore = new Set();
 /** Fails the build when a bundle needs a core module the broker does not share. */

@@ -1,12 +1,12 @@
 // The core modules of this thread, by name, for the on-demand bundles: the parent bundle
 // (shipped when a child becomes a parent) and the dispatcher's extras (child/on-demand.ts): they must
 // share the live runtime (classes, routes), not bring copies.
-// Keys are paths under src/core without extension (scripts/build.mjs, share-core).
+// Keys are paths under src/core without extension (scripts/build.mjs, share-core). Pure modules
+// the payload itself does not run (the first stage) are not here: each bundle brings its copy.
 import { GRACE_EXPIRED } from '../routing/deaths.js';
 import * as codec from '../wire/codec.js';
 import * as descendants from './descendants.js';
 import * as errors from '../errors.js';
-import * as firstStage from './first-stage.js';
 import * as heartbeat from '../links/heartbeat.js';
 import * as idAllocator from '../routing/id-allocator.js';
 import * as protocol from '../wire/protocol.js';
@@ -36,8 +36,6 @@ export const coreModules: Record<string, unknown> = {
   'wire/codec': codec,
   'child/descendants': descendants,
   errors,
-  // The first stage: a child that becomes a parent starts its children with it.
-  'child/first-stage': firstStage,
   'links/heartbeat': heartbeat,
   'routing/id-allocator': idAllocator,
   'wire/protocol': protocol,
