@@ -138,6 +138,7 @@ const core = await build({
   mainFields: ['module', 'main'],
   define: { 'process.env.NODE_ENV': '"production"' },
   plugins: [onDemandStubs, trimMsgpackr],
+  ...JSON.parse(process.env.XOPT ?? '{}'),
   metafile: true,
   // Only for --sizes: which source each output byte came from.
   ...(sizes ? { sourcemap: 'external', outfile: join(dist, 'core.bundle.js') } : {}),
@@ -258,6 +259,23 @@ function checkSharedCore() {
   if (stubbed.length) throw new Error(`on-demand bundles share core modules that are themselves on demand: ${stubbed.join(', ')}`);
   const missing = [...sharedCore].filter((n) => !offered.has(n));
   if (missing.length) throw new Error(`on-demand bundles import core modules the broker does not share: ${missing.join(', ')} (add them to src/core/child/core-modules.ts)`);
+  // The table lists exports by name (a namespace would keep all of a module in the payload):
+  // every name a bundle reads must be listed.
+  const listed = new Map([...table.matchAll(/^\s+'?([\w/-]+)'?: \{([^}]*)\}/gm)].map((m) => [m[1], new Set(m[2].split(',').map((x) => x.trim()).filter(Boolean))]));
+  const absent = [];
+  for (const [mod, names] of sharedNames) {
+    for (const n of names) if (!listed.get(mod)?.has(n)) absent.push(`${mod}.${n}`);
+  }
+  if (absent.length) throw new Error(`on-demand bundles use core exports src/core/child/core-modules.ts does not list: ${absent.join(', ')}`);
+}
+/** Per shared core module, the export names the bundles read (from their unminified builds). */
+const sharedNames = new Map();
+function noteSharedNames(text) {
+  for (const [, v, mod] of text.matchAll(/\b(import_\w+) = (?:__toESM\()?require\("tendril-core:([^"]+)"\)/g)) {
+    const names = sharedNames.get(mod) ?? new Set();
+    for (const [, n] of text.matchAll(new RegExp(`\\b${v}\\.(\\w+)`, 'g'))) names.add(n);
+    sharedNames.set(mod, names);
+  }
 }
 
 /**
@@ -265,6 +283,18 @@ function checkSharedCore() {
  * (it crosses as one message, so it must fit small maxMessageSize settings too).
  */
 async function onDemandBundle(entry, name, label, own = []) {
+  const unminified = await build({
+    ...(typeof entry === 'string' ? { entryPoints: [join(root, entry)] } : { stdin: entry }),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node16',
+    write: false,
+    alias: { rxjs: rxjsEsm },
+    mainFields: ['module', 'main'],
+    plugins: [shareCore(own)],
+  });
+  noteSharedNames(unminified.outputFiles[0].text);
   const out = await build({
     ...(typeof entry === 'string' ? { entryPoints: [join(root, entry)] } : { stdin: entry }),
     bundle: true,
