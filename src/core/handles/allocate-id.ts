@@ -13,7 +13,6 @@ export const allocateIdHandle: ReservedHandle<number> = {
   handledIn: ['master'],
   policy: ANYONE,
   data: `count (clamped to 1 - ${MAX_ID_BLOCK}; not a number: 1)`,
-  reply: '[firstId, count]',
   parse: (v) => Math.max(1, Math.min(Number(v) || 1, MAX_ID_BLOCK)),
 };
 
@@ -24,3 +23,7 @@ export function parseAllocateIdReply(v: unknown): [first: number, count: number]
 
 /** docs/protocol.md's description (docs only: left out of the child payload). */
 export const allocateIdPurpose = 'a context asks the master for a block of context ids for its own children';
+
+/** docs/protocol.md's reply column (docs only: left out of the child payload). */
+export const allocateIdReply =
+  '[firstId, count]';

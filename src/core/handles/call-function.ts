@@ -16,7 +16,6 @@ export const callFunctionHandle: ReservedHandle<CallTuple> = {
   handledIn: ['child'],
   policy: PARENT_AUTHORITY,
   data: '[chainId | nil, module, functionName, args, limit?]',
-  reply: 'the result, or a CallError (extension 0x46)',
   parse: (v) =>
     Array.isArray(v) && (v.length === 4 || (v.length === 5 && isLimit(v[4]))) && (v[0] === null || typeof v[0] === 'string') &&
     typeof v[1] === 'string' && typeof v[2] === 'string' && Array.isArray(v[3])
@@ -27,3 +26,7 @@ export const callFunctionHandle: ReservedHandle<CallTuple> = {
 /** docs/protocol.md's description (docs only: left out of the child payload). */
 export const callFunctionPurpose =
   'call a function in the destination. A chain id makes calls of one pipelined chain run in order; a limit (ms, or nil for none) says the caller may CANCEL it, and starts its deadline on arrival; the master never handles it';
+
+/** docs/protocol.md's reply column (docs only: left out of the child payload). */
+export const callFunctionReply =
+  'the result, or a CallError (extension 0x46)';

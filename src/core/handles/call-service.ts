@@ -20,7 +20,6 @@ export const callServiceHandle: ReservedHandle<CallTuple> = {
   handledIn: ['child'],
   policy: ANYONE,
   data: "[chainId | nil, module, 'Class.__tendrilService', [method, args], limit?]",
-  reply: 'the result, or a CallError (extension 0x46)',
   parse: (v) => {
     const call = callFunctionHandle.parse(v);
     return call !== MALFORMED && call[2].endsWith(ENTRY_SUFFIX) && call[2].length > ENTRY_SUFFIX.length ? call : MALFORMED;
@@ -30,3 +29,7 @@ export const callServiceHandle: ReservedHandle<CallTuple> = {
 /** docs/protocol.md's description (docs only: left out of the child payload). */
 export const callServicePurpose =
   "call an exposed method of a service class (ctx.callService): open to any sender, the service's entry checks the method's policy (parent authority by default); the master never handles it";
+
+/** docs/protocol.md's reply column (docs only: left out of the child payload). */
+export const callServiceReply =
+  'the result, or a CallError (extension 0x46)';

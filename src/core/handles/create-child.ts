@@ -19,7 +19,6 @@ export const createChildHandle: ReservedHandle<CreateChildRequest> = {
   handledIn: ['child'],
   policy: PARENT_AUTHORITY,
   data: '{method, opts, id?}',
-  reply: '[id, name] of the new context (its ADD_ROUTE arrives first), or a CallError',
   parse: (v) =>
     v !== null && typeof v === 'object' && typeof (v as { method?: unknown }).method === 'string'
       ? (v as CreateChildRequest)
@@ -34,3 +33,7 @@ export function parseCreateChildReply(v: unknown): [id: number, name: string] | 
 /** docs/protocol.md's description (docs only: left out of the child payload). */
 export const createChildPurpose =
   'ask a context to start a child of its own (`via:`, `currentRouter().local()`); without an id it takes one from its ALLOCATE_ID block. The first request makes it load the parent bundle (LOAD_MODULE `tendril:parent`)';
+
+/** docs/protocol.md's reply column (docs only: left out of the child payload). */
+export const createChildReply =
+  '[id, name] of the new context (its ADD_ROUTE arrives first), or a CallError';

@@ -1,7 +1,7 @@
 // docs/protocol.md's table of reserved handles, rendered from the table in this folder.
 // scripts/handles-doc.mjs writes it between the markers; test/core/handles.test.ts fails when
 // the doc is out of date. Never imported by runtime code (its prose stays out of the payload).
-import { HANDLE_DOCS } from './index.js';
+import { HANDLE_DOCS, type HandleDoc } from './index.js';
 import type { ReservedHandle } from './reserved-handle.js';
 
 /** The line before the generated table in docs/protocol.md. */
@@ -21,13 +21,13 @@ function policyOf(h: ReservedHandle): string {
 }
 
 /** The markdown table: one row per reserved handle, in number order. */
-export function renderHandleTable(docs: readonly (readonly [ReservedHandle, string])[] = HANDLE_DOCS): string {
+export function renderHandleTable(docs: readonly HandleDoc[] = HANDLE_DOCS): string {
   const rows = [
     '| handle | name | handled by | policy | data | reply | purpose |',
     '|---:|---|---|---|---|---|---|',
   ];
-  for (const [h, purpose] of docs) {
-    rows.push(`| ${h.id} | \`${h.name}\` | ${handledBy(h)} | ${policyOf(h)} | ${cell(h.data)} | ${cell(h.reply ?? 'none')} | ${cell(purpose)} |`);
+  for (const [h, purpose, reply] of docs) {
+    rows.push(`| ${h.id} | \`${h.name}\` | ${handledBy(h)} | ${policyOf(h)} | ${cell(h.data)} | ${cell(reply ?? 'none')} | ${cell(purpose)} |`);
   }
   return rows.join('\n');
 }

@@ -13,10 +13,13 @@ export const forwardModuleHandle: ReservedHandle<string[]> = {
   handledIn: ['child'],
   policy: PARENT_AUTHORITY,
   data: '[specifier, ...]',
-  reply: '[modules held] once every graph is in the cache, or a CallError naming the module that failed',
   parse: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : MALFORMED),
 };
 
 /** docs/protocol.md's description (docs only: left out of the child payload). */
 export const forwardModulePurpose =
   'preloading (`ctx.forwardModules()`): the context fetches these modules and their static graphs into its module cache, through every intermediate on the way, ahead of the calls that need them';
+
+/** docs/protocol.md's reply column (docs only: left out of the child payload). */
+export const forwardModuleReply =
+  '[modules held] once every graph is in the cache, or a CallError naming the module that failed';

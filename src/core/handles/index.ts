@@ -2,24 +2,27 @@
 // RESERVED_HANDLES and reservedHandle(); HANDLE_DOCS is for docs/protocol.md only, and as
 // nothing in the child references it, the bundler leaves its prose out of the child payload.
 import { addRouteHandle, addRoutePurpose } from './add-route.js';
-import { allocateIdHandle, allocateIdPurpose } from './allocate-id.js';
-import { callFunctionHandle, callFunctionPurpose } from './call-function.js';
-import { callServiceHandle, callServicePurpose } from './call-service.js';
-import { createChildHandle, createChildPurpose } from './create-child.js';
+import { allocateIdHandle, allocateIdPurpose, allocateIdReply } from './allocate-id.js';
+import { callFunctionHandle, callFunctionPurpose, callFunctionReply } from './call-function.js';
+import { callServiceHandle, callServicePurpose, callServiceReply } from './call-service.js';
+import { createChildHandle, createChildPurpose, createChildReply } from './create-child.js';
 import { delRouteHandle, delRoutePurpose } from './del-route.js';
 import { detachingHandle, detachingPurpose } from './detaching.js';
 import { forgetChainHandle, forgetChainPurpose } from './forget-chain.js';
 import { forwardLogHandle, forwardLogPurpose } from './forward-log.js';
-import { forwardModuleHandle, forwardModulePurpose } from './forward-module.js';
+import { forwardModuleHandle, forwardModulePurpose, forwardModuleReply } from './forward-module.js';
 import { heartbeatHandle, heartbeatPurpose } from './heartbeat.js';
-import { loadModuleHandle, loadModulePurpose } from './load-module.js';
+import { loadModuleHandle, loadModulePurpose, loadModuleReply } from './load-module.js';
 import { shutdownHandle, shutdownPurpose } from './shutdown.js';
 import { lastWordsHandle, lastWordsPurpose } from './last-words.js';
 import { lifecycleHandle, lifecyclePurpose } from './lifecycle.js';
 import { contextStateHandle, contextStatePurpose } from './context-state.js';
 import { cancelHandle, cancelPurpose } from './cancel.js';
-import { streamCallHandle, streamCallPurpose } from './stream-call.js';
+import { streamCallHandle, streamCallPurpose, streamCallReply } from './stream-call.js';
 import type { ReservedHandle } from './reserved-handle.js';
+
+/** A handle, its purpose and its reply as docs/protocol.md states them (null: no reply). */
+export type HandleDoc = readonly [ReservedHandle, string, string | null];
 
 /** Every reserved handle, in number order. */
 export const RESERVED_HANDLES: readonly ReservedHandle[] = [
@@ -43,26 +46,26 @@ export const RESERVED_HANDLES: readonly ReservedHandle[] = [
   streamCallHandle,
 ];
 
-/** Each handle with docs/protocol.md's description of it (docs and tests only). */
-export const HANDLE_DOCS: readonly (readonly [ReservedHandle, string])[] = [
-  [callFunctionHandle, callFunctionPurpose],
-  [forwardLogHandle, forwardLogPurpose],
-  [addRouteHandle, addRoutePurpose],
-  [delRouteHandle, delRoutePurpose],
-  [allocateIdHandle, allocateIdPurpose],
-  [shutdownHandle, shutdownPurpose],
-  [loadModuleHandle, loadModulePurpose],
-  [forwardModuleHandle, forwardModulePurpose],
-  [detachingHandle, detachingPurpose],
-  [callServiceHandle, callServicePurpose],
-  [heartbeatHandle, heartbeatPurpose],
-  [forgetChainHandle, forgetChainPurpose],
-  [createChildHandle, createChildPurpose],
-  [lastWordsHandle, lastWordsPurpose],
-  [lifecycleHandle, lifecyclePurpose],
-  [contextStateHandle, contextStatePurpose],
-  [cancelHandle, cancelPurpose],
-  [streamCallHandle, streamCallPurpose],
+/** Each handle with docs/protocol.md's description of it and of its reply (null: none); docs and tests only. */
+export const HANDLE_DOCS: readonly HandleDoc[] = [
+  [callFunctionHandle, callFunctionPurpose, callFunctionReply],
+  [forwardLogHandle, forwardLogPurpose, null],
+  [addRouteHandle, addRoutePurpose, null],
+  [delRouteHandle, delRoutePurpose, null],
+  [allocateIdHandle, allocateIdPurpose, allocateIdReply],
+  [shutdownHandle, shutdownPurpose, null],
+  [loadModuleHandle, loadModulePurpose, loadModuleReply],
+  [forwardModuleHandle, forwardModulePurpose, forwardModuleReply],
+  [detachingHandle, detachingPurpose, null],
+  [callServiceHandle, callServicePurpose, callServiceReply],
+  [heartbeatHandle, heartbeatPurpose, null],
+  [forgetChainHandle, forgetChainPurpose, null],
+  [createChildHandle, createChildPurpose, createChildReply],
+  [lastWordsHandle, lastWordsPurpose, null],
+  [lifecycleHandle, lifecyclePurpose, null],
+  [contextStateHandle, contextStatePurpose, null],
+  [cancelHandle, cancelPurpose, null],
+  [streamCallHandle, streamCallPurpose, streamCallReply],
 ];
 
 const byNumber: (ReservedHandle | undefined)[] = [];

@@ -14,10 +14,13 @@ export const loadModuleHandle: ReservedHandle<LoadModuleRequest> = {
   // The master owns every module: it answers whoever asks.
   masterPolicy: ANYONE,
   data: '[specifier, importerId | nil]',
-  reply: '{root, error, modules, graph?, tokens?}, each module [id, format, source, importMap] (section 5)',
   parse: (v) => (Array.isArray(v) && typeof v[0] === 'string' ? [v[0], typeof v[1] === 'string' ? v[1] : null] : MALFORMED),
 };
 
 /** docs/protocol.md's description (docs only: left out of the child payload). */
 export const loadModulePurpose =
   "a child asks its parent for a module and the modules of its static graph it lacks or holds in an older version; an intermediate answers from its cache after checking with its own parent (freshness tokens)";
+
+/** docs/protocol.md's reply column (docs only: left out of the child payload). */
+export const loadModuleReply =
+  '{root, error, modules, graph?, tokens?}, each module [id, format, source, importMap] (section 5)';

@@ -29,8 +29,7 @@ export interface ReservedHandle<T = unknown> {
   readonly masterPolicy?: HandlePolicy;
   /** The data, as error messages and docs state it. */
   readonly data: string;
-  /** The reply, as docs state it (absent: no reply). */
-  readonly reply?: string;
+  // The reply as docs state it is not here but in HANDLE_DOCS (index.ts): docs prose stays out of the payload.
   /**
    * Shape check of the decoded data: the payload the handler works with (possibly
    * normalised), or MALFORMED. It allocates nothing beyond what it returns.

@@ -17,7 +17,6 @@ export const streamCallHandle: ReservedHandle<StreamCallTuple> = {
   handledIn: ['child'],
   policy: PARENT_AUTHORITY,
   data: '[module, functionName, args, highWaterMark, limit | nil]',
-  reply: 'batches [value, ...] (replyTo: the stream\'s credit handle), then a close, or a CallError',
   parse: (v) =>
     Array.isArray(v) && v.length === 5 && typeof v[0] === 'string' && typeof v[1] === 'string' && Array.isArray(v[2]) && isCount(v[3]) && isLimit(v[4])
       ? (v as StreamCallTuple)
@@ -27,3 +26,7 @@ export const streamCallHandle: ReservedHandle<StreamCallTuple> = {
 /** docs/protocol.md's description (docs only: left out of the child payload). */
 export const streamCallPurpose =
   'call a function whose result is an async (or sync) iterable and stream its values to replyTo, as described under "Streams" below; the master never handles it';
+
+/** docs/protocol.md's reply column (docs only: left out of the child payload). */
+export const streamCallReply =
+  'batches [value, ...] (replyTo: the stream\'s credit handle), then a close, or a CallError';
