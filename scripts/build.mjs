@@ -138,7 +138,6 @@ const core = await build({
   mainFields: ['module', 'main'],
   define: { 'process.env.NODE_ENV': '"production"' },
   plugins: [onDemandStubs, trimMsgpackr],
-  ...JSON.parse(process.env.XOPT ?? '{}'),
   metafile: true,
   // Only for --sizes: which source each output byte came from.
   ...(sizes ? { sourcemap: 'external', outfile: join(dist, 'core.bundle.js') } : {}),
