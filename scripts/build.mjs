@@ -211,10 +211,11 @@ function printSizes(text, map) {
 const coreMeta = core.metafile;
 coreMeta.onDemandStubs = {};
 for (const [input, info] of Object.entries(coreMeta.inputs)) {
-  if (input.startsWith('on-demand:')) {
-    coreMeta.onDemandStubs[input.slice('on-demand:'.length)] = info;
+  const stub = /^on-demand(-package)?:/.exec(input);
+  if (stub) {
+    coreMeta.onDemandStubs[input.slice(stub[0].length)] = info;
     delete coreMeta.inputs[input];
-  } else info.imports = info.imports.filter((i) => !i.path.startsWith('on-demand:'));
+  } else info.imports = info.imports.filter((i) => !/^on-demand(-package)?:/.test(i.path));
 }
 writeFileSync(join(dist, 'core.meta.json'), JSON.stringify(coreMeta));
 

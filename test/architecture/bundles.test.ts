@@ -1,5 +1,5 @@
 // What the bundles a child receives are made of (esbuild metafiles written by scripts/build.mjs):
-// the child payload is core (+ rxjs), the on-demand parent and methods bundles carry no
+// the child payload is core + msgpackr (rxjs is on demand), the on-demand parent and methods bundles carry no
 // master-only file and none of the master's packages, and share only the core modules the
 // broker offers them.
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -50,12 +50,14 @@ function forbiddenInputs(meta: Metafile, projectImports: Map<string, ImportEdge[
 }
 
 describe('bundles', () => {
-  it('the child payload is src/core plus rxjs (and its tslib) and msgpackr', () => {
+  it('the child payload is src/core plus msgpackr (rxjs and the first stage are not in it)', () => {
     const inputs = Object.keys(metafile('core').inputs);
     expect(inputs).toContain('src/core/child/child-main.ts');
     // machines/ files may come in only without xstate (generated tables): forbiddenInputs says.
-    const foreign = inputs.filter((f) => !(f.startsWith('src/core/') || f.startsWith('machines/') || ['rxjs', 'tslib', 'msgpackr'].includes(packageOf(f) ?? '')));
+    const foreign = inputs.filter((f) => !(f.startsWith('src/core/') || f.startsWith('machines/') || packageOf(f) === 'msgpackr'));
     expect(foreign).toEqual([]);
+    // Left to on-demand bundles (scripts/build.mjs): only a child that needs them loads them.
+    expect(inputs.filter((f) => packageOf(f) === 'rxjs' || f === 'src/core/child/first-stage.ts')).toEqual([]);
     expect(forbiddenInputs(metafile('core'))).toEqual([]);
   });
 
@@ -63,8 +65,9 @@ describe('bundles', () => {
     const meta = metafile(name);
     expect(Object.keys(meta.inputs).some((f) => f.startsWith('src/methods/'))).toBe(true);
     expect(forbiddenInputs(meta)).toEqual([]);
-    // Core is not bundled again: it comes from the broker, which must offer every module asked for.
-    expect(Object.keys(meta.inputs).filter((f) => f.startsWith('src/core/'))).toEqual([]);
+    // Core is not bundled again: it comes from the broker, which must offer every module asked
+    // for; only the first stage (pure, and not in the payload) comes as the bundle's own copy.
+    expect(Object.keys(meta.inputs).filter((f) => f.startsWith('src/core/'))).toEqual(['src/core/child/first-stage.ts']);
     const shared = Object.values(meta.inputs).flatMap((i) => i.imports.filter((x) => x.external && x.path.startsWith('tendril-core:')).map((x) => x.path.slice('tendril-core:'.length)));
     expect(shared.filter((m) => !(m in coreModules))).toEqual([]);
   });
