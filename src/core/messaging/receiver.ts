@@ -29,7 +29,6 @@ export interface GetOptions {
 }
 
 const NO_GET_OPTIONS: GetOptions = Object.freeze({});
-const NO_OPTIONS: ReceiverOptions = Object.freeze({});
 
 // What the next Receiver built by callReceiver() is the reply handle of (router.dump()): set
 // around one constructor call, so that a call's receiver needs no options object and its
@@ -46,7 +45,7 @@ export function callReceiver(router: CoreRouter, respondentId: number, module: s
   callRespondent = respondentId;
   callModule = module;
   callFn = fn;
-  return new Receiver(router, NO_OPTIONS);
+  return new Receiver(router);
 }
 
 /** The handler of every receiver (the receiver is `this`): no closure per receiver. */
@@ -141,18 +140,18 @@ export class Receiver implements AsyncIterable<Message> {
   constructor(
     /** The router it receives through (the master's Router, or `currentRouter()` in a child). */
     readonly router: CoreRouter,
-    opts: ReceiverOptions = NO_OPTIONS,
+    opts?: ReceiverOptions,
   ) {
     // Read and cleared first: nothing this constructor runs may see them.
     const module = callModule;
     const fn = callFn;
     callModule = null;
-    this.respondentId = module !== null ? callRespondent : opts.respondent?.id ?? -1;
-    this.persist = module !== null ? false : opts.persist ?? true;
+    this.respondentId = module !== null ? callRespondent : opts?.respondent?.id ?? -1;
+    this.persist = module !== null ? false : opts?.persist ?? true;
     this.life = createLifecycle<typeof receiverTable, Receiver, ReceiverEvent>(receiverTable, implementation, this);
     this.handle = module !== null
       ? router.delivery.addFor(deliverToReceiver, this, undefined, false, this.respondentId, undefined, module, fn)
-      : router.delivery.addFor(deliverToReceiver, this, opts.handle, this.persist, this.respondentId);
+      : router.delivery.addFor(deliverToReceiver, this, opts?.handle, this.persist, this.respondentId);
   }
 
   static {
