@@ -6,6 +6,7 @@ import type { LifecycleStep } from '../core/lifecycle/bus.js';
 import { GRACE_EXPIRED } from '../core/routing/deaths.js';
 import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
+import { Socket } from 'node:net';
 import type { ChildConfig } from '../core/child/child-config.js';
 import { StreamError } from '../core/errors.js';
 import { NO_REPLY, SHUTDOWN } from '../core/wire/protocol.js';
@@ -173,7 +174,11 @@ export class ChildSet {
       const ended = (): void => void (endedByItself = true);
       for (const event of ['end', 'error', 'close']) launched.fromChild.once(event, ended);
       launched.toChild.once('error', ended);
-      const stream = new Stream(name, id, launched.fromChild, launched.toChild, router.maxMessageSize, {
+      // A pipe (a local child's channel, ssh's stdout) is read by the Stream itself: a big frame
+      // lands in its own buffer (bench/big-frame-stages.ts: ~20% less CPU than 'data' events).
+      const from = launched.fromChild;
+      const input = from instanceof Socket ? { socket: from } : from;
+      const stream = new Stream(name, id, input, launched.toChild, router.maxMessageSize, {
         onFrame: (frame, s) => router.route(frame, s),
         // Bounded: a child that does not read gets no more (calls get a ChannelError reply).
         onOverflow: (frame, _s, reason, first) => {
@@ -182,6 +187,8 @@ export class ChildSet {
         },
         onClose: (s, reason) => {
           end.streamReason = reason;
+          // A socket taken over by the Stream reports its end there.
+          if (s.inputEnded) endedByItself = true;
           const settle = (): void => {
             exitCame = null;
             const why = deathReason(end);

@@ -34,10 +34,11 @@ const READ_SIZE = 64 * 1024;
 /** A frame with at least this much still to come is read straight into its own buffer. */
 const DIRECT_READ_MIN = 64 * 1024;
 
-/** The read side given as a file descriptor: the Stream reads it itself (see Stream). */
-export interface InputFd {
-  fd: number;
-}
+/**
+ * The read side the Stream reads itself (see Stream): a file descriptor, or a net.Socket whose
+ * handle it takes over (a child's pipe from spawn; bytes the socket already buffered come first).
+ */
+export type InputFd = { fd: number } | { socket: Socket };
 
 /**
  * A framed byte stream to another process. Reads are parsed incrementally; writes made in
@@ -58,6 +59,8 @@ export class Stream implements Link {
    */
   framesIn = 0;
   bytesIn = 0;
+  /** The read side ended by itself (EOF, a read error), not closed by this Stream. */
+  inputEnded = false;
   private readonly parser: FrameParser;
   private readonly input: Readable;
   private readonly batch = new WriteBatch(() => this.flush());
@@ -82,17 +85,18 @@ export class Stream implements Link {
     if (isInputFd(input)) {
       // Frames found in the reused buffer are copied out: it is overwritten by the next read.
       this.parser = new FrameParser(maxMessageSize, onFrame, { copyFrames: true });
-      this.input = this.readFd(input.fd);
+      this.input = 'fd' in input ? this.readFd({ fd: input.fd }) : this.takeOver(input.socket);
     } else {
       this.parser = new FrameParser(maxMessageSize, onFrame);
       this.input = input;
       input.on('data', (chunk: Buffer) => this.received(chunk));
     }
     const reader = this.input;
-    reader.on('end', () => this.close(`${label} disconnected`));
-    reader.on('error', (e) => this.close(`read error on ${label}: ${e.message}`));
+    const ended = (): void => void (this.inputEnded ||= this.alive);
+    reader.on('end', () => (ended(), this.close(`${label} disconnected`)));
+    reader.on('error', (e) => (ended(), this.close(`read error on ${label}: ${e.message}`)));
     output.on('error', (e) => this.close(`write error on ${label}: ${e.message}`));
-    reader.on('close', () => this.close(`${label} disconnected`));
+    reader.on('close', () => (ended(), this.close(`${label} disconnected`)));
     reader.resume();
   }
 
@@ -106,11 +110,32 @@ export class Stream implements Link {
     }
   }
 
-  /** A socket on `fd` whose reads go where the parser wants them (see the class comment). */
-  private readFd(fd: number): Socket {
+  /**
+   * Reads `socket`'s handle through a socket of our own (readFd): what it buffered first, and
+   * it is destroyed once ours closes (a ChildProcess waits for its stdio to close).
+   */
+  private takeOver(socket: Socket): Readable {
+    const handle = (socket as unknown as { _handle: object | null })._handle;
+    if (handle === null || socket.destroyed) {
+      socket.on('data', (chunk: Buffer) => this.received(chunk));
+      return socket;
+    }
+    socket.pause();
+    const buffered: Buffer[] = [];
+    for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) buffered.push(chunk);
+    (socket as unknown as { _handle: object | null })._handle = null;
+    const own = this.readFd({ handle });
+    own.once('close', () => socket.destroy());
+    // After the constructor, as 'data' events would come (the owner routes this stream first).
+    if (buffered.length > 0) process.nextTick(() => buffered.forEach((chunk) => this.received(chunk)));
+    return own;
+  }
+
+  /** A socket on `fd` (or an open handle) whose reads go where the parser wants them (see the class comment). */
+  private readFd(from: { fd: number } | { handle: object }): Socket {
     const scratch = Buffer.allocUnsafeSlow(READ_SIZE);
     const options = {
-      fd,
+      ...from,
       readable: true,
       writable: false,
       onread: {
@@ -132,8 +157,9 @@ export class Stream implements Link {
         },
       },
     };
-    // @types/node declares `onread` for connect() only; the constructor takes it too (checked
-    // on Node 14, 16, 18, 20 and 22, with a function as `buffer`).
+    // @types/node declares `onread` for connect() only, and no `handle` (what child_process
+    // itself wraps a pipe with); the constructor takes both (checked on Node 14, 16, 18, 20 and
+    // 22, with a function as `buffer`).
     return new Socket(options as ConstructorParameters<typeof Socket>[0]);
   }
 
@@ -238,5 +264,6 @@ function refusable(frame: Uint8Array): boolean {
 }
 
 function isInputFd(input: Readable | InputFd): input is InputFd {
-  return typeof (input as Readable).on !== 'function' && typeof (input as InputFd).fd === 'number';
+  if (typeof (input as Readable).on === 'function') return false;
+  return typeof (input as { fd?: unknown }).fd === 'number' || (input as { socket?: unknown }).socket instanceof Socket;
 }
