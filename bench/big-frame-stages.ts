@@ -12,6 +12,24 @@
 // master encode (gathered pieces), the pieces' write to a counting peer, the child's read and
 // assembly (a Stream reading an fd, as the broker does, fed by a peer writing one frame)
 // beside a bare 'data' reader of the same bytes, the hop to a worker thread (transfer), decode.
+//
+// What it showed (2026-12-02, 2 vCPUs in a VM, load 5-28; the path already had no user-space
+// copy of a big argument: gathered writes, reads straight into the frame, transfer to the worker):
+// - Faulting in a fresh 64 MiB buffer costs 50-130 ms here (0.5-1.3 GB/s), as much as or more
+//   than the raw transfer (~45 ms): perf on the child's main thread during 64 MiB calls,
+//   page-fault paths ~35% of all samples, the copy out of the pipe 4.5%, V8 marking (on its
+//   helper threads, from the external memory of each frame) ~13%. The collecting peer (fresh
+//   buffer + one copy) reaches 46-56% of the counting one; tendril's argument 30-68% (noise).
+//   Only memory that is already faulted beats this: reused buffers (the earlier spare frame) or
+//   huge pages. GLIBC_TUNABLES=glibc.malloc.hugetlb=1 in the child's env (THP through
+//   madvise) cut the child's main-thread CPU per call 35 -> 13 ms and the median call 100 ->
+//   57 ms, but 3 calls in 15 stalled 344-514 ms (direct compaction, defrag=madvise) and the
+//   child's RSS after 15 calls was 191 MiB vs 127 MiB: not adopted.
+// - The worker hop (transfer) is 0.2 ms, 5-15 ms when it meets the major GC that the frame's
+//   external memory asked for.
+// - The master reading 64 MiB: 'data' events on the Readable 55-59 ms CPU, the Stream reading
+//   the socket's handle itself 37-46 ms, a bare byte counter 21-32 ms: src/parent/child-set.ts
+//   now has the Stream take the handle over.
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import type { Readable, Writable } from 'node:stream';
@@ -141,6 +159,7 @@ async function stages(): Promise<void> {
   const enc: number[] = [];
   const dec: number[] = [];
   const hop: number[] = [];
+  const fault: number[] = [];
 
   const worker = new Worker("const{parentPort}=require('worker_threads');parentPort.on('message',m=>parentPort.postMessage(m.byteLength))", { eval: true });
   for (let i = 0; i <= ROUNDS; i++) {
@@ -153,6 +172,11 @@ async function stages(): Promise<void> {
     t0 = now();
     decode(frame.subarray(HEADER_SIZE));
     const d = msSince(t0);
+    // Faulting a fresh 64 MiB buffer in (what any reader that keeps its bytes pays first).
+    t0 = now();
+    const fresh = new Uint8Array(BIG);
+    for (let j = 0; j < BIG; j += 4096) fresh[j] = 1;
+    const f = msSince(t0);
     // Hop: a whole frame transferred to a worker, until its answer.
     t0 = now();
     await new Promise<void>((r) => {
@@ -164,6 +188,7 @@ async function stages(): Promise<void> {
       enc.push(e);
       dec.push(d);
       hop.push(h);
+      fault.push(f);
     }
   }
   await worker.terminate();
@@ -214,6 +239,7 @@ async function stages(): Promise<void> {
   for (const r of readers) {
     console.log(`  read, ${r.name.padEnd(26)} ${fmt(median(r.ms))} ms (${fmt(MiB(median(r.ms)), 0)} MiB/s), CPU ${fmt(median(r.cpu))} ms (runs ${r.cpu.map((x) => fmt(x)).join(' ')})`);
   }
+  console.log(`  faulting in a fresh 64 MiB buffer:   ${fmt(median(fault))} ms (${fmt(MiB(median(fault)), 0)} MiB/s)`);
   console.log(`  hop to a worker (transfer) + answer: ${fmt(median(hop), 2)} ms`);
   console.log(`  decode:                              ${fmt(median(dec), 2)} ms`);
 }

@@ -116,7 +116,8 @@ export class Stream implements Link {
    */
   private takeOver(socket: Socket): Readable {
     const handle = (socket as unknown as { _handle: object | null })._handle;
-    if (handle === null || socket.destroyed) {
+    // Only a pipe's handle (what spawn gives): a terminal's stays with its tty.ReadStream.
+    if (handle === null || socket.destroyed || handle.constructor.name !== 'Pipe') {
       socket.on('data', (chunk: Buffer) => this.received(chunk));
       return socket;
     }
