@@ -3,9 +3,8 @@
 // runtime built into the child). receive() pulls a file from a ChunkSource into a temporary
 // file renamed into place once verified; relay() does the same and then serves the copy to
 // the next contexts of a push, so each byte crosses each link once; serve() is the source of a
-// get() (the master pulls from it as receive() pulls from the master); readFile() streams a
-// file (get() used it before it pulled). Concurrent: transfers overlap.
-import { createHash } from 'node:crypto';
+// get() (the master pulls from it as receive() pulls from the master). Concurrent: transfers
+// overlap.
 import { mkdir, open, realpath, rename, stat, utimes, chmod, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -255,50 +254,4 @@ async function allowedHere(path: string, allowed: string[] | null): Promise<bool
   const resolved = await Promise.all(allowed.map((p) => realpath(p).catch(() => p)));
   const real = await realpath(path).catch(() => null);
   return real === null || isAllowed(real, resolved);
-}
-
-/**
- * Streams a file: first `{ size, mode, mtime }`, then its chunks, then
- * `{ sha256 }`. `allowed`: prefixes the master allows to be read (null: any path).
- */
-export async function* readFile(path: string, chunk: number, allowed: string[] | null): AsyncGenerator<unknown> {
-  if (typeof path !== 'string' || !isAbsolute(path)) throw codedError('EINVAL', `source must be an absolute path (got ${String(path)})`);
-  if (!(await allowedHere(path, allowed))) throw codedError('EPERM', `${path} is not allowed (router.files.allow())`);
-  const file = await open(path, 'r');
-  try {
-    const st = await file.stat();
-    if (!st.isFile()) throw codedError('EISDIR', `${path} is not a regular file`);
-    yield { size: st.size, mode: st.mode & 0o7777, mtime: st.mtimeMs };
-    const hash = createHash('sha256');
-    const size = Math.max(1, Math.min(chunk || CHUNK_SIZE, 16 * 1024 * 1024));
-    // One read ahead: the next chunk is read in the thread pool while this one is hashed and sent.
-    const readAt = async (at: number): Promise<Buffer> => {
-      const buf = Buffer.allocUnsafe(Math.min(size, st.size - at));
-      const { bytesRead } = await file.read(buf, 0, buf.byteLength, at);
-      if (bytesRead === 0) throw codedError('ESTALE', `${path} shrank while being read`);
-      return bytesRead === buf.byteLength ? buf : buf.subarray(0, bytesRead);
-    };
-    const readAhead = (at: number): Promise<Buffer> => {
-      const p = readAt(at);
-      p.catch(() => undefined); // awaited later: not an unhandled rejection meanwhile
-      return p;
-    };
-    let offset = 0;
-    let ahead: Promise<Buffer> | null = st.size > 0 ? readAhead(0) : null;
-    try {
-      while (ahead !== null) {
-        const piece = await ahead;
-        offset += piece.byteLength;
-        ahead = offset < st.size ? readAhead(offset) : null;
-        hash.update(piece);
-        yield piece;
-      }
-    } finally {
-      // A read still running when the stream ends early settles before the file closes.
-      await ahead?.catch(() => undefined);
-    }
-    yield { sha256: hash.digest('hex'), bytes: offset };
-  } finally {
-    await file.close();
-  }
 }

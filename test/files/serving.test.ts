@@ -1,7 +1,8 @@
 // What file transfer serves, and to whom (docs/api.md "Files: what is served to whom"): a
 // child can never read a file of the master or of an intermediate above it. A context serves
 // only a file its own side opened for a transfer, only to that transfer's targets, only while
-// it runs; FileService's methods and readFile run only for a caller with parent authority.
+// it runs; FileService's methods (serve(), which get() reads through, too) run only for a caller
+// with parent authority.
 // get() reads in a context the master controls anyway: allow() narrows it (opt-in), links
 // included.
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
@@ -33,7 +34,7 @@ describe('files: what is served to whom', () => {
     expect(fromMaster).toEqual({ ok: true, bytes: 1000 });
     const read = (await leaf.call(PROBE, 'readThere', mid, FILE_SERVICE, secret)) as Outcome;
     expect(read.ok, JSON.stringify(read)).toBe(false);
-    expect(read.message).toMatch(/refused|authority|policy/i);
+    expect(read.message).toMatch(/FileService\.serve refused/);
     const dest = join(dir, 'written-by-leaf');
     const source = new Sender(leaf, 1);
     const write = (await leaf.call(PROBE, 'receiveThere', mid, FILE_SERVICE, source, dest)) as Outcome;
