@@ -10,6 +10,16 @@ import type { Message } from '../core/messaging/message.js';
 import { DONE, READ, codedError, isFailure, type ChunkRequest, type Served } from './chunk-protocol.js';
 import { ChunkWriter } from './chunk-writer.js';
 
+/**
+ * The pull failed because its source's context died (or its route did): the death fails the
+ * source's own call in the same sweep (routing/handler-table.ts takeAwaiting), whose
+ * ChannelError says more, and which a getter may wait for without a timer.
+ */
+export class SourceGone extends Error {
+  override name = 'SourceGone';
+  readonly code = 'ECONNRESET';
+}
+
 export interface PullOptions {
   /** Where the source's handler is. */
   sourceId: number;
@@ -82,7 +92,7 @@ export function pullInto(router: CoreRouter, file: FileHandle, o: PullOptions): 
     };
     const onReply = (msg: Message): void => {
       if (finished) return;
-      if (msg.isDead) return end(codedError('ECONNRESET', `the source of the transfer went away: ${msg.deadReason}`));
+      if (msg.isDead) return end(new SourceGone(`the source of the transfer went away: ${msg.deadReason}`));
       let v: unknown;
       try {
         v = msg.decode();

@@ -10,7 +10,7 @@ import { callServiceWith } from '../core/calls/service-client.js';
 import { CallError, ChannelError } from '../core/errors.js';
 import { Sender } from '../core/messaging/sender.js';
 import { chunking, codedError, type Served } from './chunk-protocol.js';
-import { pullInto } from './chunk-sink.js';
+import { SourceGone, pullInto } from './chunk-sink.js';
 import { ChunkSource } from './chunk-source.js';
 import { localError } from './local-errors.js';
 import { noteTemp, removeTemp, tempPathFor } from './temp-files.js';
@@ -154,10 +154,12 @@ export class MasterContextFiles implements ContextFiles {
           onProgress: (bytes) => control.progress(bytes, h.size),
         });
       } catch (e) {
-        // The serving side's own failure says more than ours (its death: a ChannelError).
+        // The serving side's death fails the pull and the serve call in one sweep: the call's
+        // ChannelError says more than ours, and it is settled or about to be. Any other
+        // failure of the pull (ours, or one the source answered with) ends the serve.
+        if (e instanceof SourceGone) throw await serving.then(() => e, (f: unknown) => (f instanceof ChannelError ? f : e));
         abort.abort(e);
-        const theirs = await Promise.race([serving.then(() => null, (f: unknown) => f), new Promise((r) => setTimeout(r, 100, null))]);
-        throw theirs instanceof ChannelError ? theirs : e;
+        throw e;
       }
       await serving;
       const bytes = result.bytes;

@@ -134,6 +134,25 @@ describe('files: bad input and faults, local', () => {
     expect(existsSync(join(dir, 'killed'))).toBe(false);
   });
 
+  it('the serving side of a get SIGKILLed at 50%: ChannelError (its death, not the pull\'s), no file left', async () => {
+    const ctx = await fx.local({ name: 'served-victim' });
+    const big = join(dir, 'big4');
+    randomFile(big, 64 << 20);
+    const get = ctx.files.get(big, join(dir, 'got-killed'));
+    let killed = false;
+    get.progress$.subscribe((p) => {
+      if (!killed && p.total > 0 && p.bytes >= p.total / 2) {
+        killed = true;
+        process.kill(fx.pidOf(ctx), 'SIGKILL');
+      }
+    });
+    const err = await failure(get);
+    expect(killed).toBe(true);
+    expect(err).toBeInstanceOf(ChannelError);
+    expect(existsSync(join(dir, 'got-killed'))).toBe(false);
+    expect(tempFilesIn(dir)).toEqual([]);
+  });
+
   it('the master killed mid-push: no partial file, children gone, temporary files removed by the next start', async () => {
     const big = join(dir, 'big3');
     const sha = randomFile(big, 128 << 20);
