@@ -1,16 +1,19 @@
 // The pull protocol of file transfer (no imports: it runs in the master and in children).
 // The receiving side asks the serving side for chunks, at most a window of them at a time:
-//   request  [READ, offset, length]  -> reply: the bytes (a Buffer), or a Failure
+//   request  [READ, offset, length, done?] -> reply: the bytes (a Buffer), or a Failure
 //   request  [DONE, 0, 0]            -> reply: { bytes, sha256 } of what it was served, or a Failure
 // The serving side hashes what it serves to each requester, in order, so the receiver can
-// check its sha256 against the sender's before it renames the file into place.
+// check its sha256 against the sender's before it renames the file into place. `done`: the
+// bytes from the start the receiver no longer needs (written): the serving side reads later
+// chunks into the frames of those (chunk-source.ts), instead of a new buffer per chunk, whose
+// external memory made V8 run a full GC every few tens of MiB.
 
 /** Asks for `length` bytes at `offset`. */
 export const READ = 0;
 /** Asks for the size and sha256 of what was served to the asker. */
 export const DONE = 1;
 
-export type ChunkRequest = [kind: typeof READ | typeof DONE, offset: number, length: number];
+export type ChunkRequest = [kind: typeof READ | typeof DONE, offset: number, length: number, done?: number];
 
 /** A refusal or error of the serving side (an errno-like code and words). */
 export interface Failure {

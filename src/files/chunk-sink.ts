@@ -61,7 +61,7 @@ export function pullInto(router: CoreRouter, file: FileHandle, o: PullOptions): 
       while (!finished && requested < o.size && held() < o.window) {
         const len = Math.min(o.chunk, o.size - requested);
         offsets.push(requested);
-        ask([READ, requested, len]);
+        ask([READ, requested, len, writer.written]);
         requested += len;
       }
       if (!finished && !doneAsked && requested === o.size && held() === 0) {

@@ -5,8 +5,10 @@
 // hashes and sends the chunks before them; hashing and replies keep the arrival order, so each
 // requester is hashed in order. Each chunk is read straight into the frame of its reply
 // (chunk-protocol.ts chunkFrame): not copied on its way out, and moved, not copied, from a
-// child's dispatcher thread to its broker. Memory: the requesters' windows (each asks for a
-// window of chunks at most).
+// child's dispatcher thread to its broker. A requester says which bytes it no longer needs
+// (chunk-protocol.ts `done`): the frames of those chunks are free again, and later chunks are
+// read into them (a frame moved to another thread is not reused). Memory: the requesters'
+// windows (each asks for a window of chunks at most) and at most MAX_FREE free frames.
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { CoreRouter } from '../core/routing/router.js';
@@ -20,6 +22,8 @@ interface Reader {
   /** Bytes hashed and sent. */
   next: number;
   hash: Hash;
+  /** Frames sent, in order, until the requester is done with their bytes. */
+  sent: ChunkRead[];
 }
 
 /** A chunk read: its bytes, inside the frame that carries them (chunk-protocol.ts chunkFrame). */
@@ -27,11 +31,15 @@ class ChunkRead {
   constructor(
     readonly chunk: Buffer,
     readonly frame: Buffer,
+    /** The offset in the file just past the chunk. */
+    public end = 0,
   ) {}
 }
 
 /** Reads running at once per source (each a chunk, in the thread pool); later requests read in turn. */
 const PREFETCH = 4;
+/** Free frames kept per source (beyond that, a frame the requester is done with is left to GC). */
+const MAX_FREE = 16;
 
 export interface ChunkSourceOptions {
   /** Whether this context may read (the targets of the transfer). */
@@ -50,6 +58,8 @@ export class ChunkSource {
   private chain: Promise<void> = Promise.resolve();
   private failure: Failure | null = null;
   private prefetching = 0;
+  /** Frames no requester needs any more, all of one chunk length, to read later chunks into. */
+  private free: ChunkRead[] = [];
   /** Bytes served, to every requester together (what crossed this side's links). */
   served = 0;
 
@@ -108,15 +118,16 @@ export class ChunkSource {
   private check(src: number, req: unknown): Failure | typeof DONE | [offset: number, want: number] {
     if (this.failure) return this.failure;
     if (!this.opts.allows(src)) return { e: 'EACCES', m: `context #${src} may not read this transfer` };
-    if (!Array.isArray(req) || req.length !== 3 || !req.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    if (!Array.isArray(req) || (req.length !== 3 && req.length !== 4) || !req.every((n) => Number.isSafeInteger(n) && n >= 0)) {
       return { e: 'EPROTO', m: 'malformed chunk request' };
     }
-    const [kind, offset, length] = req as [number, number, number];
+    const [kind, offset, length, done] = req as [number, number, number, number | undefined];
     let reader = this.readers.get(src);
     if (reader === undefined) {
-      reader = { asked: 0, next: 0, hash: createHash('sha256') };
+      reader = { asked: 0, next: 0, hash: createHash('sha256'), sent: [] };
       this.readers.set(src, reader);
     }
+    if (done !== undefined) this.release(reader, done);
     if (kind === DONE) return DONE;
     if (kind !== READ || offset !== reader.asked || length > 16 * 1024 * 1024) {
       return { e: 'EPROTO', m: `chunk request out of order (offset ${offset}, expected ${reader.asked})` };
@@ -124,6 +135,28 @@ export class ChunkSource {
     const want = Math.max(0, Math.min(length, this.size - offset));
     reader.asked += want;
     return [offset, want];
+  }
+
+  /**
+   * The requester no longer needs the bytes below `done`: the frames that carried them are free
+   * (they reached it, so no write of them is pending here). A lying requester only spoils its
+   * own chunks: a frame goes back to the pool once, from the reader it was sent to.
+   */
+  private release(reader: Reader, done: number): void {
+    while (reader.sent.length > 0 && reader.sent[0]!.end <= done) {
+      const r = reader.sent.shift()!;
+      // A frame moved to another thread (a child's broker) is detached here (its views are
+      // empty): not reusable.
+      const len = r.chunk.byteLength;
+      if (len !== 0 && len === (this.free[0]?.chunk.byteLength ?? len) && this.free.length < MAX_FREE) this.free.push(r);
+    }
+  }
+
+  /** A frame for a chunk of `want` bytes: a free one of that length, or a new one. */
+  private frameFor(want: number): ChunkRead {
+    if (this.free.length > 0 && this.free[0]!.chunk.byteLength === want) return this.free.pop()!;
+    const { frame, data } = chunkFrame(want);
+    return new ChunkRead(data, frame);
   }
 
   /** The I/O of a checked request: its bytes (once a file still arriving has them). */
@@ -137,7 +170,8 @@ export class ChunkSource {
     this.prefetching++;
     try {
       if (this.opts.gate) await this.opts.gate.wait(offset + want);
-      const { frame, data: buf } = chunkFrame(want);
+      const r = this.frameFor(want);
+      const buf = r.chunk;
       let got = 0;
       while (got < want) {
         const { bytesRead } = await this.file.read(buf, got, want - got, offset + got);
@@ -145,7 +179,8 @@ export class ChunkSource {
         got += bytesRead;
       }
       if (got !== want) return { e: 'ESTALE', m: `source file shrank while being sent (read ${offset + got} of ${this.size} bytes)` };
-      return new ChunkRead(buf, frame);
+      r.end = offset + want;
+      return r;
     } finally {
       this.prefetching--;
     }
@@ -165,6 +200,7 @@ export class ChunkSource {
     }
     reader.hash.update(r.chunk);
     reader.next += r.chunk.byteLength;
+    reader.sent.push(r);
     this.served += r.chunk.byteLength;
     this.opts.onServed?.(src, reader.next);
     return r;
