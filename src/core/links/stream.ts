@@ -115,9 +115,10 @@ export class Stream implements Link {
    * it is destroyed once ours closes (a ChildProcess waits for its stdio to close).
    */
   private takeOver(socket: Socket): Readable {
-    const handle = (socket as unknown as { _handle: object | null })._handle;
-    // Only a pipe's handle (what spawn gives): a terminal's stays with its tty.ReadStream.
-    if (handle === null || socket.destroyed || handle.constructor.name !== 'Pipe') {
+    const handle = (socket as unknown as { _handle?: object | null })._handle;
+    // Only a pipe's handle (what spawn gives): a terminal's stays with its tty.ReadStream, and a
+    // Node without this internal field reads through 'data' events as before.
+    if (handle == null || socket.destroyed || handle.constructor?.name !== 'Pipe') {
       socket.on('data', (chunk: Buffer) => this.received(chunk));
       return socket;
     }
