@@ -27,10 +27,14 @@ export interface Served {
   sha256: string;
 }
 
-/** Default chunk size: large enough to cost little per byte, small enough to interleave. */
-export const CHUNK_SIZE = 256 * 1024;
+/**
+ * Default chunk size: large enough to cost little per byte, small enough to interleave (a 1 MiB
+ * frame holds a pipe for about a millisecond). 1 MiB x 4 beat 256 KiB x 16 in alternated 1 GiB
+ * runs: put 396 -> 522 MiB/s, the target's CPU 2.5 -> 1.7 s per GiB (medians of 3, 2026-12-02).
+ */
+export const CHUNK_SIZE = 1024 * 1024;
 /** Default number of chunks in flight per transfer (the memory bound: WINDOW * CHUNK_SIZE). */
-export const WINDOW = 16;
+export const WINDOW = 4;
 
 /** The size of a frame's header (src/core/wire/protocol.ts HEADER_SIZE; a test keeps them equal). */
 export const FRAME_HEADER = 26;
