@@ -48,7 +48,7 @@ describe('HandlerTable (ring of slots) against a Map', () => {
         let tag = 0;
         const add = (handle: number, respondent: number, persist: boolean): void => {
           const m: Model = { handle, respondent, persist, tag: tag++ };
-          table.add(handle, { fn, target: m.tag, persist, respondent, policy: undefined, callModule: respondent >= 0 ? 'mod' : null, callFn: `f${m.tag}`, since: 0 });
+          table.set(handle, fn, m.tag, persist, respondent, undefined, respondent >= 0 ? 'mod' : null, `f${m.tag}`, 0);
           oracle.delete(handle); // Map.set keeps the old position; a re-add here counts as new
           oracle.set(handle, m);
         };
@@ -116,13 +116,13 @@ describe('HandlerTable (ring of slots) against a Map', () => {
 describe('HandlerTable overflow', () => {
   it('a handle added while its slot was taken, added again once the slot is free, is deleted once and for all', () => {
     const table = new HandlerTable(FIRST, LAST);
-    const entry = (target: number): HandlerEntry => ({ fn, target, persist: true, respondent: -1, policy: undefined });
+    const add = (handle: number, target: number): void => table.set(handle, fn, target, true, -1, undefined, null, '', 0);
     const a = FIRST;
     const b = FIRST + STRIDE; // the same slot as a
-    table.add(a, entry(1));
-    table.add(b, entry(2)); // waits in the overflow
+    add(a, 1);
+    add(b, 2); // waits in the overflow
     expect(table.delete(a)).toBe(true); // its slot is free now
-    table.add(b, entry(3)); // replaces the one in the overflow
+    add(b, 3); // replaces the one in the overflow
     expect(table.get(b)?.target).toBe(3);
     expect(table.delete(b)).toBe(true);
     expect(table.has(b)).toBe(false);

@@ -8,9 +8,8 @@ describe('HandlerTable.alloc', () => {
   it('wraps to the first handle of its own range, skipping those in use', () => {
     const first = FIRST_DISPATCHER_HANDLE;
     const table = new HandlerTable(first, first + 2);
-    const entry = { fn: () => undefined, persist: true, respondent: -1, policy: undefined };
     const a = table.alloc();
-    table.add(a, entry);
+    table.set(a, () => undefined, undefined, true, -1, undefined, null, '', 0);
     const seen = [a];
     for (let i = 0; i < 5; i++) seen.push(table.alloc());
     expect(seen).toEqual([first, first + 1, first + 2, first + 1, first + 2, first + 1]);

@@ -115,12 +115,7 @@ export class HandlerTable {
     }
   }
 
-  /** Registers `entry`'s fields under `handle` (replacing any handler there). */
-  add(handle: number, entry: HandlerEntry): void {
-    this.set(handle, entry.fn, entry.target, entry.persist, entry.respondent, entry.policy, entry.callModule ?? null, entry.callFn ?? '', entry.since ?? 0);
-  }
-
-  /** add() without an entry object: the fields go into the handle's slot. */
+  /** Registers a handler under `handle` (replacing any there): the fields go into the handle's slot, no entry object. */
   set(
     handle: number,
     fn: (this: unknown, msg: Message) => void,
@@ -224,7 +219,8 @@ export class HandlerTable {
         assign(slot, m);
         this.inRing++;
       } else {
-        this.overflow.set(m.handle, copy(m));
+        // The old ring is dropped: its slot can move to the overflow as it is.
+        this.overflow.set(m.handle, m);
       }
     }
   }
