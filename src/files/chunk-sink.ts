@@ -9,6 +9,7 @@ import type { CoreRouter } from '../core/routing/router.js';
 import type { Message } from '../core/messaging/message.js';
 import { DONE, READ, codedError, isFailure, type ChunkRequest, type Served } from './chunk-protocol.js';
 import { ChunkWriter } from './chunk-writer.js';
+import { recycleFrame } from '../core/wire/frame-pool.js';
 
 /**
  * The pull failed because its source's context died (or its route did): the death fails the
@@ -34,7 +35,9 @@ export interface PullOptions {
 /** Pulls the whole file into `file`; resolves with its sha256 once verified against the source. */
 export function pullInto(router: CoreRouter, file: FileHandle, o: PullOptions): Promise<Served> {
   return new Promise<Served>((resolve, reject) => {
-    const writer = new ChunkWriter(file, { onWritten: (bytes) => o.onProgress?.(bytes), onWriteEnd: () => written() });
+    // A chunk hashed and written is nobody's: its frame's buffer takes a later frame (on the
+    // thread whose parser assembled it; elsewhere recycleFrame ignores it).
+    const writer = new ChunkWriter(file, { onWritten: (bytes) => o.onProgress?.(bytes), onWriteEnd: () => written(), onFree: recycleFrame });
     const offsets: number[] = [];
     let requested = 0;
     // Chunks arrived and not yet hashed: they count against the window with those asked for and

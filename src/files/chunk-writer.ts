@@ -26,6 +26,8 @@ export class ChunkWriter {
       onWritten?(written: number): void;
       /** A write ended, well or not (room for another; `error` says which). */
       onWriteEnd?(): void;
+      /** Nothing reads `buf` (given to write()) any more: hashed, and its write ended. */
+      onFree?(buf: Uint8Array): void;
     } = {},
     private readonly maxWrites = MAX_WRITES,
   ) {}
@@ -56,6 +58,7 @@ export class ChunkWriter {
     this.running.push(w);
     this.writeAll(buf, offset).then(
       () => {
+        this.events.onFree?.(buf);
         w.done = true;
         let advanced = false;
         while (this.running.length > 0 && this.running[0]!.done) {
@@ -66,6 +69,7 @@ export class ChunkWriter {
         this.events.onWriteEnd?.();
       },
       (e: unknown) => {
+        this.events.onFree?.(buf);
         this.failure ??= e instanceof Error ? e : new Error(String(e));
         this.running.splice(this.running.indexOf(w), 1);
         this.events.onWriteEnd?.();

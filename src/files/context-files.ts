@@ -14,6 +14,7 @@ import { SourceGone, pullInto } from './chunk-sink.js';
 import { ChunkSource } from './chunk-source.js';
 import { localError } from './local-errors.js';
 import { noteTemp, removeTemp, tempPathFor } from './temp-files.js';
+import { dropFreeFrames } from '../core/wire/frame-pool.js';
 import { FileTransfer, type TransferControl } from './transfer.js';
 import type { ReceiveRequest, ServeHead } from './file-service.js';
 import type { CoreRouter } from '../core/routing/router.js';
@@ -69,6 +70,9 @@ export function receiveRequest(router: CoreRouter, src: LocalSource, remotePath:
     progress,
   };
 }
+
+/** Gets pulling now: the last one to end drops the chunk frames kept for reuse (frame-pool.ts). */
+let pulling = 0;
 
 export class MasterContextFiles implements ContextFiles {
   constructor(
@@ -143,6 +147,7 @@ export class MasterContextFiles implements ContextFiles {
       file = await open(temp, 'wx', 0o666);
       const { chunk, window } = chunking(router.maxMessageSize);
       let result: Served;
+      pulling++;
       try {
         result = await pullInto(router, file, {
           sourceId: ctx.id,
@@ -160,6 +165,8 @@ export class MasterContextFiles implements ContextFiles {
         if (e instanceof SourceGone) throw await serving.then(() => e, (f: unknown) => (f instanceof ChannelError ? f : e));
         abort.abort(e);
         throw e;
+      } finally {
+        if (--pulling === 0) dropFreeFrames();
       }
       await serving;
       const bytes = result.bytes;

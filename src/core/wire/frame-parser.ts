@@ -1,4 +1,5 @@
 import { HEADER_SIZE, MAGIC, OFF_LENGTH } from './protocol.js';
+import { takeFrame } from './frame-pool.js';
 
 /** Thrown for bytes that cannot be a frame; the stream that produced them is torn down. */
 export class ProtocolError extends Error {
@@ -96,7 +97,7 @@ export class FrameParser {
             at += total;
             continue;
           }
-          this.partial = new Uint8Array(total);
+          this.partial = takeFrame(total); // frame-pool.ts: a buffer given back, or a new one
           this.partial.set(chunk.subarray(at, end));
           this.filled = end - at;
           return;
@@ -113,7 +114,7 @@ export class FrameParser {
         at += take;
         if (this.filled < HEADER_SIZE) return;
         const total = this.checkHeader(this.header, 0);
-        this.partial = new Uint8Array(total);
+        this.partial = takeFrame(total); // frame-pool.ts: a buffer given back, or a new one
         this.partial.set(this.header);
       }
       const want = this.partial.byteLength - this.filled;
