@@ -16,6 +16,7 @@ export const POOLED_MAX_BYTES = 8 * 1024 * 1024;
 const out = new WeakSet<ArrayBufferLike>();
 const free: Uint8Array[] = [];
 let freeBytes = 0;
+let reused = 0;
 
 /** A buffer of exactly `size` bytes for a frame to be assembled in: a free one of that size, or a new one. */
 export function takeFrame(size: number): Uint8Array {
@@ -27,6 +28,7 @@ export function takeFrame(size: number): Uint8Array {
       free[i] = free[free.length - 1]!;
       free.pop();
       freeBytes -= size;
+      reused++;
       break;
     }
   }
@@ -57,3 +59,6 @@ export function dropFreeFrames(): void {
 
 /** Bytes of free buffers kept now. */
 export const freeFrameBytes = (): number => freeBytes;
+
+/** Frames assembled so far into a buffer given back (this thread's count). */
+export const reusedFrames = (): number => reused;
