@@ -1,7 +1,10 @@
 // A local get (child -> master) of one file, against one or more builds of tendril given as
 // their dist directories, alternated round after round: wall time, and CPU seconds of the
 // master (process.cpuUsage, all threads) and of the serving child (/proc/<pid>/stat), with
-// medians. Small enough to run under `node --cpu-prof` or `--trace-gc` for one build.
+// medians. The master's system time includes its writes into the page cache, which on this VM
+// cost 0.2 to 1.8 s per GiB depending on whether the guest's free pages are backed (perf: the
+// copy into a fresh page cache page), whatever tendril does: its user time is the steadier
+// figure of what tendril costs. Small enough to run under `node --cpu-prof` or `--trace-gc` for one build.
 // Usage: node --import tsx bench/files-get.ts [--mib 1024] [--rounds 3] [--put] [--prime] dist [dist...]
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync, chmodSync } from 'node:fs';
@@ -38,16 +41,17 @@ const cpuOf = (pid: number): number => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 };
-const selfCpu = (): number => {
+/** This process's CPU seconds so far: [user, system] (all threads). */
+const selfCpu = (): [number, number] => {
   const c = process.cpuUsage();
-  return (c.user + c.system) / 1e6;
+  return [c.user / 1e6, c.system / 1e6];
 };
 
 /** User and system CPU seconds of each thread of this process. */
-function threads(): Map<string, [number, number]> {
+function threads(pid: number | 'self' = 'self'): Map<string, [number, number]> {
   const out = new Map<string, [number, number]>();
-  for (const t of readdirSync('/proc/self/task')) {
-    const f = readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    const f = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ');
     out.set(t, [Number(f[11]) / 100, Number(f[12]) / 100]);
   }
   return out;
@@ -72,7 +76,7 @@ const dir = mkdtempSync('/var/tmp/tendril-bench-get-');
 chmodSync(dir, 0o1777);
 const big = join(dir, 'big');
 makeFile(big, mib);
-const results = new Map<string, { ms: number[]; master: number[]; child: number[] }>(dists.map((d) => [d, { ms: [], master: [], child: [] }]));
+const results = new Map<string, { ms: number[]; master: number[]; user: number[]; child: number[] }>(dists.map((d) => [d, { ms: [], master: [], user: [], child: [] }]));
 try {
   const routers = new Map<string, { router: RouterLike; ctx: Ctx; pid: number }>();
   for (const d of dists) {
@@ -88,7 +92,10 @@ try {
     routers.set(d, { router, ctx, pid });
   }
   for (let r = 0; r < rounds; r++) {
-    for (const d of dists) {
+    // ABBA: the page cost above goes with a run's place in the sequence (with two builds
+    // alternated A B A B, the one in the first place paid ~2 s per GiB more in every round, for
+    // put and get alike): reversing every other round gives each build both places.
+    for (const d of r % 2 === 0 ? dists : [...dists].reverse()) {
       const { ctx, pid } = routers.get(d)!;
       const out = join(dir, 'out');
       // The kernel's cost of a file's fresh pages depends on what was freed just before (on this
@@ -101,28 +108,33 @@ try {
       const m0 = selfCpu();
       const c0 = cpuOf(pid);
       const th0 = threads();
+      const ch0 = threads(pid);
       const t0 = performance.now();
       if (put) await ctx.files.put(big, out);
       else await ctx.files.get(big, out);
       const ms = performance.now() - t0;
       const res = results.get(d)!;
       res.ms.push(ms);
-      res.master.push(selfCpu() - m0);
+      const m1 = selfCpu();
+      res.master.push(m1[0] - m0[0] + m1[1] - m0[1]);
+      res.user.push(m1[0] - m0[0]);
       res.child.push(cpuOf(pid) - c0);
       rmSync(out);
       if (process.env.THREADS) {
         // CPU per thread of this process in this round (user/system), threads that ran only.
-        const th1 = threads();
-        console.log([...th1].map(([t, [u, y]]) => [t, u - (th0.get(t)?.[0] ?? 0), y - (th0.get(t)?.[1] ?? 0)] as const).filter(([, u, y]) => u + y > 0.02).map(([t, u, y]) => `${t}:${u.toFixed(2)}/${y.toFixed(2)}`).join(' '));
+        const show = (a: Map<string, [number, number]>, b: Map<string, [number, number]>): string =>
+          [...b].map(([t, [u, y]]) => [t, u - (a.get(t)?.[0] ?? 0), y - (a.get(t)?.[1] ?? 0)] as const).filter(([, u, y]) => u + y > 0.02).map(([t, u, y]) => `${t}:${u.toFixed(2)}/${y.toFixed(2)}`).join(' ');
+        console.log(`  master threads user/system s: ${show(th0, threads())}`);
+        console.log(`  child threads user/system s: ${show(ch0, threads(pid))}`);
       }
-      console.log(`${d.padEnd(40)} round ${r}: ${((mib / ms) * 1000).toFixed(0)} MiB/s, master ${res.master.at(-1)!.toFixed(2)} s, child ${res.child.at(-1)!.toFixed(2)} s`);
+      console.log(`${d.padEnd(40)} round ${r}: ${((mib / ms) * 1000).toFixed(0)} MiB/s, master ${res.master.at(-1)!.toFixed(2)} s (user ${res.user.at(-1)!.toFixed(2)}), child ${res.child.at(-1)!.toFixed(2)} s`);
     }
   }
   for (const { router } of routers.values()) await router.disconnectAll();
 
   const gib = mib / 1024;
   for (const [d, res] of results) {
-    console.log(`${put ? 'put' : 'get'} ${d}: median ${((mib / median(res.ms)) * 1000).toFixed(0)} MiB/s, master ${(median(res.master) / gib).toFixed(2)} s/GiB, child ${(median(res.child) / gib).toFixed(2)} s/GiB (${rounds} rounds)`);
+    console.log(`${put ? 'put' : 'get'} ${d}: median ${((mib / median(res.ms)) * 1000).toFixed(0)} MiB/s, master ${(median(res.master) / gib).toFixed(2)} s/GiB (user ${(median(res.user) / gib).toFixed(2)}), child ${(median(res.child) / gib).toFixed(2)} s/GiB (${rounds} rounds)`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
