@@ -36,8 +36,12 @@ export interface PullOptions {
 export function pullInto(router: CoreRouter, file: FileHandle, o: PullOptions): Promise<Served> {
   return new Promise<Served>((resolve, reject) => {
     // A chunk hashed and written is nobody's: its frame's buffer takes a later frame (on the
-    // thread whose parser assembled it; elsewhere recycleFrame ignores it).
-    const writer = new ChunkWriter(file, { onWritten: (bytes) => o.onProgress?.(bytes), onWriteEnd: () => written(), onFree: recycleFrame });
+    // thread whose parser assembled it; elsewhere recycleFrame ignores it). Not once the pull
+    // ended (a failure with writes still running): nothing would take them soon.
+    const onFree = (buf: Uint8Array): void => {
+      if (!finished) recycleFrame(buf);
+    };
+    const writer = new ChunkWriter(file, { onWritten: (bytes) => o.onProgress?.(bytes), onWriteEnd: () => written(), onFree });
     const offsets: number[] = [];
     let requested = 0;
     // Chunks arrived and not yet hashed: they count against the window with those asked for and

@@ -123,4 +123,21 @@ describe('files: the chunk writer', () => {
     w.write(data.subarray(0, 5), 0);
     expect(f.pending).toEqual([]);
   });
+
+  it('frees each buffer once its write ended, well or not, and not before (onFree)', async () => {
+    const f = fakeFile(30, 25);
+    const freed: Uint8Array[] = [];
+    const w = new ChunkWriter(f.file, { onFree: (b) => freed.push(b) }, 3);
+    const data = Buffer.alloc(30, 4);
+    const parts = [data.subarray(0, 10), data.subarray(10, 20), data.subarray(20, 30)];
+    parts.forEach((p, i) => w.write(p, i * 10));
+    await f.finish(10, 20);
+    expect(freed).toEqual([parts[1]]);
+    await f.finish(20, 30); // fails (ENOSPC at 25): its buffer is free all the same
+    expect(freed).toEqual([parts[1], parts[2]]);
+    expect(w.error).toMatchObject({ code: 'ENOSPC' });
+    await f.finish(0, 10);
+    expect(freed.length).toBe(3);
+    expect(freed[2]).toBe(parts[0]);
+  });
 });
