@@ -85,6 +85,23 @@ const CUTS = {
       to: '// the registration of the record definition extension',
       by: 'function asSafeString(property) {\n\treturn property;\n}\n',
     },
+    {
+      why: 'sources other than a Buffer (tendril always passes one)',
+      from: '\t\ttry {\n\t\t\tdataView = source.dataView ||',
+      to: '\t\tif (this instanceof Unpackr) {',
+      by: '\t\tdataView = source.dataView || (source.dataView = new DataView(source.buffer, source.byteOffset, source.byteLength));\n',
+    },
+    {
+      why: 'record structures (and the empty list they cost per message)',
+      from: '\t\tif (this instanceof Unpackr) {\n\t\t\tcurrentUnpackr = this;\n\t\t\tif (this.structures) {',
+      to: '\t\treturn checkedRead(options);\n\t}\n\tdecode(',
+      by: '\t\tcurrentUnpackr = this instanceof Unpackr ? this : defaultOptions;\n',
+    },
+    { why: 'record structures', from: '\t\tif (!currentUnpackr.trusted && !sequentialMode) {', to: '\t\tlet result;', by: '' },
+    { why: 'record structures', from: '\t\t\t// finished reading this source, cleanup references\n\t\t\tif (currentStructures && currentStructures.restoreStructures)', to: '\t\t\tsrc = null;\n\t\t\tif (referenceMap)', by: '' },
+    { why: 'record structures', from: '\t} catch(error) {\n\t\tif (currentStructures && currentStructures.restoreStructures)\n\t\t\trestoreStructures();\n', to: '\t\tclearSource();', by: '\t} catch(error) {\n' },
+    { why: 'record structures', from: '\tlet savedStructures = currentStructures;\n\tlet savedStructuresContents', to: '\tlet savedPackr = currentUnpackr;', by: '' },
+    { why: 'record structures', from: '\t\tcurrentStructures = savedStructures;\n\t\tcurrentStructures.splice(', to: '\t\tcurrentUnpackr = savedPackr;', by: '' },
     { why: 'float32 rounding table (useFloat32 is refused)', from: 'export const mult10 = new Array(147);', to: 'export const Decoder = Unpackr;', by: 'export const mult10 = [];\n' },
     {
       why: 'the default unpackr and float32 rounding (tendril makes its own Unpackr)',
