@@ -1,6 +1,6 @@
 // Builds the child payload (core bundle, minified, deflated) and the master package in dist/.
 // Prints the payload size: it is a tracked figure.
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync as writeNow } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +10,7 @@ import { brotliCompressSync, constants as zlib, deflateSync } from 'node:zlib';
 import { writeTables } from './gen-machine-tables.mjs';
 import { buildStamp } from './build-stamp.mjs';
 import { msgpackrDir, trimmedMsgpackr } from './msgpackr-trim.mjs';
+import { privateProps } from './private-props.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
@@ -125,11 +126,19 @@ const trimMsgpackr = {
   },
 };
 
+// Private members of core classes get short names in the payload (scripts/private-props.mjs
+// says which may). Only the payload is mangled: the other bundles reach its objects through
+// public names only. Every other property name of src/ and of the trimmed msgpackr is reserved,
+// so that no short name equals a name some bundle uses.
+const privates = privateProps(root);
+const msgpackrWords = new Set(Object.values(msgpackrTrimmed).flatMap((t) => t.match(/[A-Za-z_$][\w$]*/g)));
+const mangleNames = privates.names.filter((n) => !msgpackrWords.has(n));
+const mangleCache = Object.fromEntries([...privates.others, ...msgpackrWords].filter((n) => !mangleNames.includes(n)).map((n) => [n, false]));
 const core = await build({
   entryPoints: [join(root, 'src/core/child/child-main.ts')],
   bundle: true,
   minify: true,
-  format: 'iife',
+  format: 'cjs',
   platform: 'node',
   target: 'node16',
   write: false,
@@ -138,12 +147,17 @@ const core = await build({
   mainFields: ['module', 'main'],
   define: { 'process.env.NODE_ENV': '"production"' },
   plugins: [onDemandStubs, trimMsgpackr],
+  mangleProps: new RegExp(`^(${mangleNames.join('|')})$`),
+  mangleCache,
   metafile: true,
   // Only for --sizes: which source each output byte came from.
   ...(sizes ? { sourcemap: 'external', outfile: join(dist, 'core.bundle.js') } : {}),
 });
 const coreOut = core.outputFiles.find((f) => !f.path.endsWith('.map'));
-const source = coreOut.contents;
+// A second minify pass over the bundle: the first leaves what only shows once modules are
+// joined (constants and helpers that can now be inlined or merged). Not for --sizes, whose
+// per-module figures need the first pass's source map.
+const source = sizes ? coreOut.contents : Buffer.from((await transform(coreOut.text, { minify: true, target: 'node16', format: 'cjs', legalComments: 'none' })).code);
 // Brotli (in Node's zlib since 11.7, so on every target) is ~10% smaller than deflate -9 here.
 const compressed = brotliCompressSync(source, {
   params: {
