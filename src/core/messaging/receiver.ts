@@ -30,22 +30,12 @@ export interface GetOptions {
 
 const NO_GET_OPTIONS: GetOptions = Object.freeze({});
 
-// What the next Receiver built by callReceiver() is the reply handle of (router.dump()): set
-// around one constructor call, so that a call's receiver needs no options object and its
-// handler is registered once (issue 12).
-let callRespondent = -1;
-let callModule: string | URL | null = null;
-let callFn = '';
-
 /**
  * @internal The receiver of one call's reply: one message from `respondentId`, listed in
- * router.dump() as a call of `module#fn`.
+ * router.dump() as a call of `module#fn`. No options object, its handler registered once (issue 12).
  */
 export function callReceiver(router: CoreRouter, respondentId: number, module: string | URL, fn: string): Receiver {
-  callRespondent = respondentId;
-  callModule = module;
-  callFn = fn;
-  return new Receiver(router);
+  return new Receiver(router, undefined, respondentId, module, fn);
 }
 
 /** The handler of every receiver (the receiver is `this`): no closure per receiver. */
@@ -137,16 +127,18 @@ export class Receiver implements AsyncIterable<Message> {
   private settled: (() => void) | null = null;
 
   /** Starts receiving on `opts.handle`, or on a new handle of `router`. */
+  constructor(router: CoreRouter, opts?: ReceiverOptions);
+  /** @internal The reply receiver of a call of `module#fn` to `respondentId` (callReceiver()). */
+  constructor(router: CoreRouter, opts: undefined, respondentId: number, module: string | URL, fn: string);
   constructor(
     /** The router it receives through (the master's Router, or `currentRouter()` in a child). */
     readonly router: CoreRouter,
     opts?: ReceiverOptions,
+    respondentId = -1,
+    module: string | URL | null = null,
+    fn = '',
   ) {
-    // Read and cleared first: nothing this constructor runs may see them.
-    const module = callModule;
-    const fn = callFn;
-    callModule = null;
-    this.respondentId = module !== null ? callRespondent : opts?.respondent?.id ?? -1;
+    this.respondentId = module !== null ? respondentId : opts?.respondent?.id ?? -1;
     this.persist = module !== null ? false : opts?.persist ?? true;
     this.life = createLifecycle<typeof receiverTable, Receiver, ReceiverEvent>(receiverTable, implementation, this);
     this.handle = module !== null
