@@ -99,16 +99,45 @@ read(EXT_REGEXP, (a) => {
   }
 });
 
+// Messages of one chunk share its memory: msgpackr reads each as a range of one Buffer over
+// it (with the DataView it keeps there), not a Buffer and a DataView per message (issue 12).
+// Only small memory is kept between calls: a big frame's is not held on to.
+const WHOLE_MAX = 1 << 20;
+let wholeMemory: ArrayBufferLike | null = null;
+let whole: Buffer | null = null;
+const range = { start: 0, end: 0 };
+
+/** A Buffer over all the memory of `bytes`. */
+function wholeOf(bytes: Uint8Array): Buffer {
+  const memory = bytes.buffer;
+  if (memory === wholeMemory) return whole!;
+  const b = Buffer.from(memory, 0, memory.byteLength);
+  if (memory.byteLength <= WHOLE_MAX) {
+    wholeMemory = memory;
+    whole = b;
+  }
+  return b;
+}
+
 /** Decodes one message; binaries are Buffer views of `bytes`. */
 export function unpack(bytes: Uint8Array, h: DecodeHooks | null): unknown {
   const protoMaps = checkMessage(bytes);
   // A Buffer of our own: msgpackr caches a DataView on its input (a `dataView` property the
   // caller's bytes must not get), and bins are Buffer views of it.
-  const src = protoMaps === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : exactObjects(bytes, protoMaps);
+  let src: Uint8Array;
+  if (protoMaps === null) {
+    src = wholeOf(bytes);
+    range.start = bytes.byteOffset;
+    range.end = bytes.byteOffset + bytes.byteLength;
+  } else {
+    src = exactObjects(bytes, protoMaps);
+    range.start = 0;
+    range.end = src.byteLength;
+  }
   const saved = hooks;
   hooks = h;
   try {
-    return unpackr.unpack(src);
+    return unpackr.unpack(src, range);
   } catch (e) {
     throw e instanceof RangeError && /call stack/i.test(e.message) ? new TypeError(`malformed message: nested too deep for the stack left`) : e;
   } finally {
