@@ -92,8 +92,12 @@ export class FrameParser {
         // Fast path: frames wholly inside this chunk.
         if (end - at >= HEADER_SIZE) {
           const total = this.checkHeader(chunk, at);
+          if (end - at >= total && this.copyFrames) {
+            at = this.copyRun(chunk, at, end);
+            continue;
+          }
           if (end - at >= total) {
-            this.onFrame(this.copyFrames ? copyOf(chunk, at, at + total) : chunk.subarray(at, at + total));
+            this.onFrame(chunk.subarray(at, at + total));
             at += total;
             continue;
           }
@@ -129,6 +133,27 @@ export class FrameParser {
         this.onFrame(frame);
       }
     }
+  }
+
+  /**
+   * The whole frames from `at` on, copied out of a reused read buffer in one buffer (not one
+   * each: an allocation per frame, and the decoder reads one memory as ranges): handed out as
+   * views of it, then a bad header that stopped them throws. Returns where they end.
+   */
+  private copyRun(chunk: Uint8Array, at: number, end: number): number {
+    let stop = at;
+    try {
+      for (let total = 0; end - stop >= HEADER_SIZE && end - stop >= (total = this.checkHeader(chunk, stop)); ) stop += total;
+    } finally {
+      const run = copyOf(chunk, at, stop);
+      for (let i = 0; i < run.byteLength; ) {
+        const o = i + OFF_LENGTH;
+        const next = i + HEADER_SIZE + (((run[o]! << 24) | (run[o + 1]! << 16) | (run[o + 2]! << 8) | run[o + 3]!) >>> 0);
+        this.onFrame(run.subarray(i, next));
+        i = next;
+      }
+    }
+    return stop;
   }
 
   /** Validates magic and length; returns the whole frame size. */
