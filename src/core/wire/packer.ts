@@ -257,7 +257,10 @@ export function packGathered(value: unknown, root: string, reserve: number): Uin
   } finally {
     gathering = false;
     rootTarget = null;
-    holes.length = 0;
-    holeAt.length = 0;
+    // Only when used: setting an array's length is a runtime call, on every message otherwise.
+    if (holes.length !== 0) {
+      holes.length = 0;
+      holeAt.length = 0;
+    }
   }
 }
