@@ -52,6 +52,12 @@ export class PortLink implements Link {
     if (q.length === 0) return;
     let batch: Uint8Array;
     const only = q[0]!;
+    // A big frame in shared memory (links/prefault.ts): posted as it is, the memory is shared.
+    if (q.length === 1 && only.buffer instanceof SharedArrayBuffer) {
+      this.port.postMessage(only);
+      this.posted = (this.posted + 1) | 0;
+      return;
+    }
     if (q.length === 1 && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.buffer instanceof ArrayBuffer) {
       batch = only;
     } else {

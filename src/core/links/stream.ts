@@ -26,6 +26,8 @@ export interface StreamEvents {
    * frame sent past the bound is not queued but handed here (`first`: the first of a run).
    */
   onOverflow?(frame: Uint8Array, stream: Stream, reason: string, first: boolean): void;
+  /** Makes the zeroed buffer a frame of `total` bytes is read into (an fd input only; default: a Uint8Array). */
+  frameBuffer?(total: number): Uint8Array;
 }
 
 const FLUSH_CONCAT_LIMIT = 256 * 1024;
@@ -84,7 +86,8 @@ export class Stream implements Link {
     };
     if (isInputFd(input)) {
       // Frames found in the reused buffer are copied out: it is overwritten by the next read.
-      this.parser = new FrameParser(maxMessageSize, onFrame, { copyFrames: true });
+      const allocate = events.frameBuffer?.bind(events);
+      this.parser = new FrameParser(maxMessageSize, onFrame, { copyFrames: true, allocate });
       this.input = 'fd' in input ? this.readFd({ fd: input.fd }) : this.takeOver(input.socket);
     } else {
       this.parser = new FrameParser(maxMessageSize, onFrame);

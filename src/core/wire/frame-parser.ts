@@ -9,6 +9,8 @@ export class ProtocolError extends Error {
 export interface FrameParserOptions {
   /** Hand out whole frames found inside a chunk as copies, not views (for a reused read buffer). */
   copyFrames?: boolean;
+  /** Makes the buffer of a frame split across chunks (zeroed, `total` bytes; default: a Uint8Array). */
+  allocate?: (total: number) => Uint8Array;
 }
 
 /**
@@ -25,6 +27,7 @@ export class FrameParser {
   private dead = false;
 
   private readonly copyFrames: boolean;
+  private readonly allocate: (total: number) => Uint8Array;
 
   constructor(
     private readonly maxMessageSize: number,
@@ -32,6 +35,7 @@ export class FrameParser {
     options: FrameParserOptions = {},
   ) {
     this.copyFrames = options.copyFrames ?? false;
+    this.allocate = options.allocate ?? takeFrame; // frame-pool.ts: a buffer given back, or a new one
   }
 
   /**
@@ -101,7 +105,7 @@ export class FrameParser {
             at += total;
             continue;
           }
-          this.partial = takeFrame(total); // frame-pool.ts: a buffer given back, or a new one
+          this.partial = this.allocate(total);
           this.partial.set(chunk.subarray(at, end));
           this.filled = end - at;
           return;
@@ -118,7 +122,7 @@ export class FrameParser {
         at += take;
         if (this.filled < HEADER_SIZE) return;
         const total = this.checkHeader(this.header, 0);
-        this.partial = takeFrame(total); // frame-pool.ts: a buffer given back, or a new one
+        this.partial = this.allocate(total);
         this.partial.set(this.header);
       }
       const want = this.partial.byteLength - this.filled;

@@ -1,0 +1,38 @@
+// Big frames into a child: the broker reads them straight into their own buffer, and faulting
+// in a fresh buffer's pages cost as much as the transfer itself (page-fault paths ~35% of the
+// broker's samples with 64 MiB arguments). So a big frame's buffer is shared memory and the
+// dispatcher thread (waiting for the call anyway) faults its pages in on the other core,
+// ahead of the reads.
+
+/** Frames at least this big are assembled in shared memory the dispatcher faults in. */
+export const PREFAULT_MIN = 1 << 20;
+
+/** What the broker posts the dispatcher for a frame being assembled. */
+export interface PrefaultRequest {
+  prefault: SharedArrayBuffer;
+}
+
+/** A zeroed frame buffer of `total` bytes in shared memory, whose pages `post` gets faulted in elsewhere. */
+export function sharedFrameBuffer(total: number, post: (request: PrefaultRequest) => void): Uint8Array {
+  const memory = new SharedArrayBuffer(total);
+  post({ prefault: memory });
+  return new Uint8Array(memory);
+}
+
+/**
+ * Faults in every page of `memory` without changing a byte: compareExchange(0, 0) is a write
+ * access (a fresh page is mapped writable, not the zero page) that never stores anything else
+ * than what is there, whatever the reader wrote meanwhile. Pages the reader already faulted
+ * cost a few ns each, so a thread that fell behind the reads catches up with them at once.
+ */
+export function prefault(memory: SharedArrayBuffer): void {
+  const bytes = new Uint8Array(memory);
+  const n = bytes.byteLength;
+  for (let i = 0; i < n; i += 4096) Atomics.compareExchange(bytes, i, 0, 0);
+  if (n > 0) Atomics.compareExchange(bytes, n - 1, 0, 0);
+}
+
+/** Whether a message between the broker and the dispatcher is a PrefaultRequest. */
+export function isPrefaultRequest(m: unknown): m is PrefaultRequest {
+  return m !== null && typeof m === 'object' && (m as Partial<PrefaultRequest>).prefault instanceof SharedArrayBuffer;
+}
