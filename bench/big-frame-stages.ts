@@ -1,7 +1,7 @@
 // A 64 MiB call argument to a local child, stage by stage (issue 12: >= 70% of the raw
 // one-way pipe in the same run). Run: node --import tsx bench/big-frame-stages.ts
 //
-// Part 1 (alone: --end-to-end), end to end (alternated rounds, medians): the raw one-way transfer (a peer counting
+// Part 1 (alone: --end-to-end; without the results: --argument-only), end to end (alternated rounds, medians): the raw one-way transfer (a peer counting
 // bytes, and one gathering them into a fresh Buffer), then a 64 MiB argument and a 64 MiB
 // result through each build given in BIGFRAME_BUILDS (comma-separated paths of a dist/index.js;
 // default: this worktree's dist/index.js), with CPU ms per call of the master and of the
@@ -45,6 +45,8 @@ import { HEADER_SIZE, writeHeader } from '../src/core/wire/protocol.js';
 import { Stream } from '../src/core/links/stream.js';
 
 const BIG = 64 * 2 ** 20;
+/** --argument-only: no 64 MiB results (shorter rounds, for the argument alone). */
+const withResult = !process.argv.includes('--argument-only');
 const ROUNDS = Number(process.env.BIGFRAME_ROUNDS ?? 5);
 const MiB = (ms: number): number => BIG / 2 ** 20 / (ms / 1e3);
 const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -111,7 +113,7 @@ async function endToEnd(): Promise<void> {
     count.push(...(await rawOneWayMiBs(BIG, 1, 'count')));
     collect.push(...(await rawOneWayMiBs(BIG, 1, 'collect')));
     for (const b of builds) await timed(b, arg(b), b.arg, b.argCpu);
-    for (const b of builds) await timed(b, res(b), b.res, b.resCpu);
+    if (withResult) for (const b of builds) await timed(b, res(b), b.res, b.resCpu);
   }
   const c = median(count);
   console.log(`end to end, ${ROUNDS} alternated rounds, medians (CPU ms per 64 MiB call: master main thread / child main thread / child's other threads)`);
@@ -121,7 +123,7 @@ async function endToEnd(): Promise<void> {
     const cpu = (x: Build['argCpu']): string => `${fmt(median(x.master))} / ${fmt(median(x.main))} / ${fmt(median(x.worker))}`;
     console.log(`  ${b.label}`);
     console.log(`    64 MiB argument: ${fmt(median(b.arg), 0)} MiB/s (${fmt((100 * median(b.arg)) / c, 0)}% of raw; runs ${b.arg.map((x) => fmt(x, 0)).join(' ')}), CPU ${cpu(b.argCpu)}`);
-    console.log(`    64 MiB result:   ${fmt(median(b.res), 0)} MiB/s (${fmt((100 * median(b.res)) / c, 0)}% of raw; runs ${b.res.map((x) => fmt(x, 0)).join(' ')}), CPU ${cpu(b.resCpu)}`);
+    if (withResult) console.log(`    64 MiB result:   ${fmt(median(b.res), 0)} MiB/s (${fmt((100 * median(b.res)) / c, 0)}% of raw; runs ${b.res.map((x) => fmt(x, 0)).join(' ')}), CPU ${cpu(b.resCpu)}`);
   }
   for (const b of builds) await b.router.shutdown();
 }

@@ -1,6 +1,7 @@
 // Big frames (issue 12) on a local child's pipes: the master writes a big argument gathered
 // from the caller's buffer, the child reads it straight into the frame's own buffer, and the
-// master reads a child's channel itself too (Stream taking the socket's handle over). Bytes
+// master reads a child's channel itself too (Stream taking the socket's handle over); in the
+// child a big frame's buffer is shared memory the dispatcher faults in (links/prefault.ts). Bytes
 // arrive exact both ways; a process dying in the middle of a big frame settles the call.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { ChannelError } from '../../src/index.js';
 import { Stream } from '../../src/core/links/stream.js';
 import { HEADER_SIZE, encodeFrame } from '../../src/core/wire/protocol.js';
-import { runInChild, withRouter } from '../support/router.js';
+import { runInChild, runWithGlobals, withRouter } from '../support/router.js';
 import { waitGone } from '../support/processes.js';
 
 const MiB = 2 ** 20;
@@ -24,6 +25,27 @@ describe('big frames to and from a local child', () => {
     const big = Buffer.alloc(64 * MiB, 'tendril big frame!');
     big.writeUInt32BE(0xdeadbeef, big.length - 4);
     expect(await ctx.call('node:zlib', 'crc32', big)).toBe(crc32(big));
+  }, 60_000);
+
+  it('a big argument is read into shared memory the dispatcher faulted in; returned as it is, it comes back byte-exact', async () => {
+    const ctx = await fx.local({ name: 'big-echo' });
+    // Sizes around page boundaries, past the 1 MiB at which a frame's buffer is shared.
+    for (const n of [3 * MiB - 1, 3 * MiB, 3 * MiB + 4097, 24 * MiB + 1]) {
+      const arg = Buffer.alloc(n, `echo ${n} `);
+      const got = (await runWithGlobals(ctx, "[Object.prototype.toString.call(b.buffer) === '[object SharedArrayBuffer]', b]", { b: arg })) as [boolean, Uint8Array];
+      expect(got[0]).toBe(true);
+      expect(got[1].byteLength).toBe(n);
+      expect(Buffer.compare(got[1], arg)).toBe(0);
+    }
+    // A small argument is not shared memory.
+    expect(await runWithGlobals(ctx, "Object.prototype.toString.call(b.buffer) === '[object SharedArrayBuffer]'", { b: Buffer.alloc(100_000, 1) })).toBe(false);
+  }, 60_000);
+
+  it('a big argument for a grandchild, read into shared memory by its parent, is forwarded byte-exact', async () => {
+    const a = await fx.local({ name: 'big-via' });
+    const g = await fx.router.local({ name: 'big-grandchild', via: a });
+    const big = Buffer.alloc(20 * MiB + 3, 'to the grandchild');
+    expect(await g.call('node:zlib', 'crc32', big)).toBe(crc32(big));
   }, 60_000);
 
   it('a 64 MiB result arrives byte-exact', async () => {
