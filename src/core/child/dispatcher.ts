@@ -30,7 +30,7 @@ import { CoreRouter } from '../routing/router.js';
 import { Logger } from '../logging/logger.js';
 import { forwardSink } from '../logging/forward-sink.js';
 import { PortLink } from '../links/port-link.js';
-import { isPrefaultRequest, prefault } from '../links/prefault.js';
+import { prefault, type PrefaultRequest } from '../links/prefault.js';
 import { DirectParentLink } from './direct-parent-link.js';
 import { ContextLifecycles } from '../lifecycle/context-lifecycles.js';
 import { listenToBroker } from '../lifecycle/notices.js';
@@ -81,7 +81,7 @@ export function runDispatcher(data: DispatcherData): void {
   setDefaultCallTimeout(router, config.callTimeout);
   // Everything not for this context goes to the broker, which knows the routes.
   const toBroker = new PortLink('broker', config.id, port, (frame) => router.route(frame, null));
-  port.on('message', (m) => isPrefaultRequest(m) && prefault(m.prefault));
+  port.on('message', (m: Partial<PrefaultRequest> | null) => m?.prefault instanceof SharedArrayBuffer && prefault(m.prefault));
   // Answers for an ancestor go straight to the channel when they may (direct-parent-link.ts).
   const link = data.channel ? new DirectParentLink(toBroker, data.channel.fd, data.channel.lock, (v, t) => port.postMessage(v, t), config.parentIds) : toBroker;
   // The broker tells this thread every lifecycle step and death it learns.

@@ -2,7 +2,8 @@
 // in a fresh buffer's pages cost as much as the transfer itself (page-fault paths ~35% of the
 // broker's samples with 64 MiB arguments). So a big frame's buffer is shared memory and the
 // dispatcher thread (waiting for the call anyway) faults its pages in on the other core,
-// ahead of the reads.
+// ahead of the reads. A Buffer argument decoded from such a frame is a view of that
+// SharedArrayBuffer (no copy): user code sees `buf.buffer` shared, which it cannot transfer.
 
 /** Frames at least this big are assembled in shared memory the dispatcher faults in. */
 export const PREFAULT_MIN = 1 << 20;
@@ -30,9 +31,4 @@ export function prefault(memory: SharedArrayBuffer): void {
   const n = bytes.byteLength;
   for (let i = 0; i < n; i += 4096) Atomics.compareExchange(bytes, i, 0, 0);
   if (n > 0) Atomics.compareExchange(bytes, n - 1, 0, 0);
-}
-
-/** Whether a message between the broker and the dispatcher is a PrefaultRequest. */
-export function isPrefaultRequest(m: unknown): m is PrefaultRequest {
-  return m !== null && typeof m === 'object' && (m as Partial<PrefaultRequest>).prefault instanceof SharedArrayBuffer;
 }
