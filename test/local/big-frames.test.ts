@@ -5,6 +5,7 @@
 // arrive exact both ways; a process dying in the middle of a big frame settles the call.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
@@ -29,23 +30,33 @@ describe('big frames to and from a local child', () => {
 
   it('a big argument is read into shared memory the dispatcher faulted in; returned as it is, it comes back byte-exact', async () => {
     const ctx = await fx.local({ name: 'big-echo' });
-    // Sizes around page boundaries, past the 1 MiB at which a frame's buffer is shared.
-    for (const n of [3 * MiB - 1, 3 * MiB, 3 * MiB + 4097, 24 * MiB + 1]) {
+    // Past the 32 MiB at which a frame's buffer is shared, around page boundaries.
+    for (const n of [32 * MiB + 4095, 32 * MiB + 4097, 40 * MiB]) {
       const arg = Buffer.alloc(n, `echo ${n} `);
       const got = (await runWithGlobals(ctx, "[Object.prototype.toString.call(b.buffer) === '[object SharedArrayBuffer]', b]", { b: arg })) as [boolean, Uint8Array];
       expect(got[0]).toBe(true);
       expect(got[1].byteLength).toBe(n);
       expect(Buffer.compare(got[1], arg)).toBe(0);
     }
-    // A small argument is not shared memory.
-    expect(await runWithGlobals(ctx, "Object.prototype.toString.call(b.buffer) === '[object SharedArrayBuffer]'", { b: Buffer.alloc(100_000, 1) })).toBe(false);
+    // A smaller argument is not shared memory.
+    expect(await runWithGlobals(ctx, "Object.prototype.toString.call(b.buffer) === '[object SharedArrayBuffer]'", { b: Buffer.alloc(2 * MiB, 1) })).toBe(false);
   }, 60_000);
 
   it('a big argument for a grandchild, read into shared memory by its parent, is forwarded byte-exact', async () => {
     const a = await fx.local({ name: 'big-via' });
     const g = await fx.router.local({ name: 'big-grandchild', via: a });
-    const big = Buffer.alloc(20 * MiB + 3, 'to the grandchild');
+    const big = Buffer.alloc(33 * MiB + 3, 'to the grandchild');
     expect(await g.call('node:zlib', 'crc32', big)).toBe(crc32(big));
+  }, 60_000);
+
+  it('big arguments one after another: their shared memory is collected (the child stays far below their sum)', async () => {
+    const ctx = await fx.local({ name: 'big-many' });
+    const pid = fx.pidOf(ctx);
+    const big = Buffer.alloc(64 * MiB, 7);
+    for (let i = 0; i < 16; i++) expect(await ctx.call('node:buffer', 'Buffer.byteLength', big)).toBe(64 * MiB);
+    // 16 x 64 MiB = 1 GiB if none were freed (V8 does not count shared memory by itself).
+    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+    expect(rssKiB).toBeLessThan(600 * 1024);
   }, 60_000);
 
   it('a 64 MiB result arrives byte-exact', async () => {

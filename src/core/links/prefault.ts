@@ -5,17 +5,30 @@
 // ahead of the reads. A Buffer argument decoded from such a frame is a view of that
 // SharedArrayBuffer (no copy): user code sees `buf.buffer` shared, which it cannot transfer.
 
-/** Frames at least this big are assembled in shared memory the dispatcher faults in. */
-export const PREFAULT_MIN = 1 << 20;
+/**
+ * Frames at least this big are assembled in shared memory the dispatcher faults in. Smaller
+ * ones need not: glibc's mmap threshold rises up to 32 MiB as big buffers are freed, so their
+ * memory comes back from its heap already faulted in (and shared memory only costs there).
+ */
+export const PREFAULT_MIN = 32 << 20;
 
 /** What the broker posts the dispatcher for a frame being assembled. */
 export interface PrefaultRequest {
   prefault: SharedArrayBuffer;
 }
 
+/**
+ * V8 does not count shared memory towards its GC heuristics (a SharedArrayBuffer nobody holds
+ * stays until both threads happen to collect its wrapper: +64 MiB of RSS per frame). An
+ * ArrayBuffer of the same size, never touched (no page of it is ever faulted in), is counted:
+ * each thread holds one beside the frame's memory, so it collects as often as with plain buffers.
+ */
+let ballast: ArrayBuffer | null = null;
+
 /** A zeroed frame buffer of `total` bytes in shared memory, whose pages `post` gets faulted in elsewhere. */
 export function sharedFrameBuffer(total: number, post: (request: PrefaultRequest) => void): Uint8Array {
   const memory = new SharedArrayBuffer(total);
+  ballast = new ArrayBuffer(total);
   post({ prefault: memory });
   return new Uint8Array(memory);
 }
@@ -27,6 +40,7 @@ export function sharedFrameBuffer(total: number, post: (request: PrefaultRequest
  * cost a few ns each, so a thread that fell behind the reads catches up with them at once.
  */
 export function prefault(memory: SharedArrayBuffer): void {
+  ballast = new ArrayBuffer(memory.byteLength);
   const bytes = new Uint8Array(memory);
   const n = bytes.byteLength;
   for (let i = 0; i < n; i += 4096) Atomics.compareExchange(bytes, i, 0, 0);
