@@ -25,6 +25,16 @@
 //   madvise) cut the child's main-thread CPU per call 35 -> 13 ms and the median call 100 ->
 //   57 ms, but 3 calls in 15 stalled 344-514 ms (direct compaction, defrag=madvise) and the
 //   child's RSS after 15 calls was 191 MiB vs 127 MiB: not adopted.
+// - Adopted (src/core/links/prefault.ts): a frame of 32 MiB or more is read into a
+//   SharedArrayBuffer whose pages the dispatcher thread faults in meanwhile (15 alternated
+//   rounds on a quiet moment: 1124 -> 1598 MiB/s, 58% -> 83% of raw; child main-thread CPU per
+//   call 27 -> 11 ms, the other threads 10 -> 20 ms). perf after: the broker's page faults are
+//   mostly gone (its thread is 25% of the child's samples, copy_to_iter the biggest part), the
+//   dispatcher's samples are page faults and the freeing of earlier frames. Under 32 MiB, glibc
+//   gives big buffers back from its heap already faulted in (16 MiB: plain 2629 MiB/s, shared
+//   534), and V8 does not count shared memory for its GC: each thread holds an untouched
+//   ArrayBuffer of the frame's size so that freed frames are collected (else +64 MiB RSS per
+//   64 MiB argument). On a loaded machine (no idle core for the dispatcher) the gain shrinks.
 // - The worker hop (transfer) is 0.2 ms, 5-15 ms when it meets the major GC that the frame's
 //   external memory asked for.
 // - The master reading 64 MiB: 'data' events on the Readable 55-59 ms CPU, the Stream reading

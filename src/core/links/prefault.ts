@@ -40,9 +40,10 @@ export function sharedFrameBuffer(total: number, post: (request: PrefaultRequest
  * cost a few ns each, so a thread that fell behind the reads catches up with them at once.
  */
 export function prefault(memory: SharedArrayBuffer): void {
-  ballast = new ArrayBuffer(memory.byteLength);
   const bytes = new Uint8Array(memory);
   const n = bytes.byteLength;
   for (let i = 0; i < n; i += 4096) Atomics.compareExchange(bytes, i, 0, 0);
   if (n > 0) Atomics.compareExchange(bytes, n - 1, 0, 0);
+  // After the loop: the GC this may start (and the earlier frames it frees) waits for the reads.
+  ballast = new ArrayBuffer(n);
 }
