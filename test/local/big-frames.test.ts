@@ -15,6 +15,7 @@ import { Stream } from '../../src/core/links/stream.js';
 import { HEADER_SIZE, encodeFrame } from '../../src/core/wire/protocol.js';
 import { runInChild, runWithGlobals, withRouter } from '../support/router.js';
 import { waitGone } from '../support/processes.js';
+import { supportedNodeBinaries } from '../support/node-versions.js';
 
 const MiB = 2 ** 20;
 
@@ -48,6 +49,19 @@ describe('big frames to and from a local child', () => {
     const big = Buffer.alloc(33 * MiB + 3, 'to the grandchild');
     expect(await g.call('node:zlib', 'crc32', big)).toBe(crc32(big));
   }, 60_000);
+
+  it('on every supported Node, a big argument read into shared memory is exact, and so is its echo', async () => {
+    const big = Buffer.alloc(40 * MiB + 1, 'each node ');
+    expect(supportedNodeBinaries().length).toBeGreaterThan(0);
+    for (const { version, path } of supportedNodeBinaries()) {
+      const ctx = await fx.local({ name: `big-node${version.split('.')[0]}`, nodePath: path });
+      expect(await ctx.call('node:buffer', 'Buffer.byteLength', big)).toBe(big.byteLength);
+      const [kind, back] = (await runWithGlobals(ctx, '[Object.prototype.toString.call(b.buffer), b]', { b: big })) as [string, Uint8Array];
+      expect(kind).toBe('[object SharedArrayBuffer]');
+      expect(Buffer.compare(back, big)).toBe(0);
+      await ctx.shutdown({ wait: true });
+    }
+  }, 120_000);
 
   it('big arguments one after another: their shared memory is collected (the child stays far below their sum)', async () => {
     const ctx = await fx.local({ name: 'big-many' });
