@@ -1,5 +1,6 @@
 import { HEADER_SIZE, OFF_LENGTH } from '../wire/protocol.js';
 import { WriteBatch } from './write-batch.js';
+import { PREFAULT_MIN } from './prefault.js';
 import type { Link } from './stream.js';
 
 /** The two ends of the broker <-> dispatcher hop: a Worker on one side, parentPort on the other. */
@@ -43,7 +44,16 @@ export class PortLink implements Link {
   }
 
   send(frame: Uint8Array): void {
-    if (this.alive) this.batch.add(frame);
+    if (!this.alive) return;
+    // A big frame in shared memory (links/prefault.ts) goes now and alone, as it is (the memory
+    // is shared): in a batch it would be copied.
+    if (frame.byteLength >= PREFAULT_MIN && frame.buffer instanceof SharedArrayBuffer) {
+      this.flush();
+      this.port.postMessage(frame);
+      this.posted = (this.posted + 1) | 0;
+      return;
+    }
+    this.batch.add(frame);
   }
 
   flush(): void {
@@ -52,12 +62,6 @@ export class PortLink implements Link {
     if (q.length === 0) return;
     let batch: Uint8Array;
     const only = q[0]!;
-    // A big frame in shared memory (links/prefault.ts): posted as it is, the memory is shared.
-    if (q.length === 1 && only.buffer instanceof SharedArrayBuffer) {
-      this.port.postMessage(only);
-      this.posted = (this.posted + 1) | 0;
-      return;
-    }
     if (q.length === 1 && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.buffer instanceof ArrayBuffer) {
       batch = only;
     } else {
