@@ -26,11 +26,12 @@
 //   57 ms, but 3 calls in 15 stalled 344-514 ms (direct compaction, defrag=madvise) and the
 //   child's RSS after 15 calls was 191 MiB vs 127 MiB: not adopted.
 // - Adopted (src/core/links/prefault.ts): a frame of 32 MiB or more is read into a
-//   SharedArrayBuffer whose pages the dispatcher thread faults in meanwhile (15 alternated
-//   rounds on a quiet moment: 1124 -> 1598 MiB/s, 58% -> 83% of raw; child main-thread CPU per
-//   call 27 -> 11 ms, the other threads 10 -> 20 ms). perf after: the broker's page faults are
-//   mostly gone (its thread is 25% of the child's samples, copy_to_iter the biggest part), the
-//   dispatcher's samples are page faults and the freeing of earlier frames. Under 32 MiB, glibc
+//   SharedArrayBuffer whose pages the dispatcher thread faults in meanwhile (9 runs of 11-15
+//   alternated rounds with the build before, --argument-only: medians of the runs' medians 1309
+//   -> 1659 MiB/s, 56% -> 68% of raw, 49-64% -> 55-74%; child main-thread CPU per call 30 -> 12
+//   ms, its other threads 10 -> 30-35 ms). perf after: the dispatcher thread is ~45% of the
+//   child's samples, nearly all page faults of the prefault loop; the broker ~30% (the copy out
+//   of the pipe, freeing earlier frames); V8's helpers ~25% (GC). Under 32 MiB, glibc
 //   gives big buffers back from its heap already faulted in (16 MiB: plain 2629 MiB/s, shared
 //   534), and V8 does not count shared memory for its GC: each thread holds an untouched
 //   ArrayBuffer of the frame's size so that freed frames are collected (else +64 MiB RSS per
