@@ -25,6 +25,7 @@ import { lastWordsHandle } from '../handles/last-words.js';
 import { describeUncaught, lastWordsSlot, readLastWords } from './last-words.js';
 import { PortLink } from '../links/port-link.js';
 import { PREFAULT_MIN, sharedFrameBuffer } from '../links/prefault.js';
+import { takeFrame } from '../wire/frame-pool.js';
 import { CoreRouter } from '../routing/router.js';
 import { Logger } from '../logging/logger.js';
 import { forwardSink } from '../logging/forward-sink.js';
@@ -64,7 +65,7 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
     onFrame: (frame: Uint8Array, s: Stream) => router.route(frame, s),
     onClose: (_s: Stream, reason: string) => shutdown(`lost the parent: ${reason}`),
     // A big frame: shared memory the dispatcher faults in while we read (links/prefault.ts).
-    frameBuffer: (total: number) => (total >= PREFAULT_MIN ? sharedFrameBuffer(total, (r) => worker.postMessage(r)) : new Uint8Array(total)),
+    frameBuffer: (total: number) => (total >= PREFAULT_MIN ? sharedFrameBuffer(total, (r) => worker.postMessage(r)) : takeFrame(total)),
   };
   // On a pipe the dispatcher writes its replies to the parent itself, sharing the channel
   // under a lock (src/core/links/channel-lock.ts): one thread hop less per reply.
