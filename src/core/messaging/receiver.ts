@@ -126,7 +126,10 @@ export class Receiver implements AsyncIterable<Message> {
   private failure: { error: unknown } | null = null;
   private settled: (() => void) | null = null;
 
-  /** Starts receiving on `opts.handle`, or on a new handle of `router`. */
+  /**
+   * Starts receiving on `opts.handle`, or on a new handle of `router`.
+   * @param router The router it receives through (the master's Router, or `currentRouter()` in a child).
+   */
   constructor(router: CoreRouter, opts?: ReceiverOptions);
   /** @internal The reply receiver of a call of `module#fn` to `respondentId` (callReceiver()). */
   constructor(router: CoreRouter, opts: undefined, respondentId: number, module: string | URL, fn: string);
