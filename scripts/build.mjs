@@ -155,9 +155,10 @@ const core = await build({
 });
 const coreOut = core.outputFiles.find((f) => !f.path.endsWith('.map'));
 // A second minify pass over the bundle: the first leaves what only shows once modules are
-// joined (constants and helpers that can now be inlined or merged). Not for --sizes, whose
-// per-module figures need the first pass's source map.
-const source = sizes ? coreOut.contents : Buffer.from((await transform(coreOut.text, { minify: true, target: 'node16', format: 'cjs', legalComments: 'none' })).code);
+// joined (constants and helpers that can now be inlined or merged). --sizes too writes (and
+// totals) this payload; only its per-module figures read the first pass, through its source map.
+const firstPass = sizes ? coreOut.text.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n') : coreOut.text;
+const source = Buffer.from((await transform(firstPass, { minify: true, target: 'node16', format: 'cjs', legalComments: 'none' })).code);
 // Brotli (in Node's zlib since 11.7, so on every target) is ~10% smaller than deflate -9 here.
 const compressed = brotliCompressSync(source, {
   params: {
