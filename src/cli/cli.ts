@@ -54,7 +54,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     if (++interrupts > 1) process.exit(EXIT.interrupted);
     controller.abort(new Error('interrupted'));
   };
+  // Installed until the shutdown below is over: a Ctrl-C is delivered to the hosts' ssh
+  // processes too (one process group), and their deaths can end the run before this process
+  // has handled its own SIGINT; without a listener by then, that SIGINT would kill it mid-shutdown.
   process.on('SIGINT', onSigint);
+  let code: number;
   try {
     const work = await workOf(req, router);
     const records = await runFleet(req.hosts, connector(router, req, password), work, reporter, {
@@ -64,15 +68,17 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       ...(req.timeout === undefined ? {} : { timeout: req.timeout }),
     });
     reporter.finish(records, closingText(req, records, router));
-    return controller.signal.aborted ? EXIT.interrupted : exitCodeOf(records);
+    code = exitCodeOf(records);
   } finally {
-    process.off('SIGINT', onSigint);
     logs?.unsubscribe();
     // shutdown() forces what does not drain within shutdownTimeout; past that, stop waiting.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([router.shutdown(), new Promise((r) => (timer = setTimeout(r, 15_000).unref()))]);
     clearTimeout(timer);
+    process.off('SIGINT', onSigint);
   }
+  // Interrupted, whenever during the run or the shutdown the SIGINT was handled.
+  return interrupts > 0 ? EXIT.interrupted : code;
 }
 
 async function workOf(req: Exclude<Request, { command: 'help' }>, router: Router): Promise<Work> {

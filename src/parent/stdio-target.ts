@@ -21,7 +21,14 @@ export interface StdioLaunch {
 export function openStdio(io: LaunchIO, l: StdioLaunch): Target {
   const env = l.env ?? process.env;
   if (!l.pty) {
-    const proc = spawn(l.argv[0]!, l.argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env, windowsHide: true });
+    // In its own session, as local children are (connection.ts, spawnOnFds34): a terminal's
+    // Ctrl-C reached ssh too, which died of it at once (exit 255) while the master, handed the
+    // same SIGINT on a thread scheduled later, had not heard it yet; the run then ended as a
+    // failure instead of an interruption, and the remote side lost its channel instead of being
+    // shut down. Now only the master hears the terminal and ends the tree. None of these reads
+    // the terminal: ssh runs in BatchMode without a password, and without a PTY a password goes
+    // to the program's stdin (sudo -S, su).
+    const proc = spawn(l.argv[0]!, l.argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env, windowsHide: true, detached: true });
     // Without a terminal the password goes where the tool reads it: its stdin (sudo -S, su).
     if (l.prompts) converse(io, [proc.stderr!, proc.stdout!], (t) => proc.stdin!.write(t), l.prompts);
     return { proc, toChild: proc.stdin!, fromChild: proc.stdout!, outputs: [['stderr', proc.stderr!]] };

@@ -39,7 +39,7 @@ describe('Ctrl-C on a terminal and local children', () => {
       answers: [{ when: / \| started/, send: '\x03' }],
       timeout: 60_000,
     });
-    expect(r.code, r.text).toBe(130);
+    expect({ code: r.code, signal: r.signal }, r.text).toEqual({ code: 130, signal: undefined });
     expect(r.screen).toMatch(/✘ local\s+failed/);
     await waitGone(sleeps(seconds), 5000);
     expect(sleeps(seconds)).toEqual([]);

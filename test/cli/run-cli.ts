@@ -43,7 +43,7 @@ export function runPiped(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
 
 interface IPty {
   onData(cb: (d: string) => void): void;
-  onExit(cb: (e: { exitCode: number }) => void): void;
+  onExit(cb: (e: { exitCode: number; signal?: number }) => void): void;
   write(d: string): void;
   kill(sig?: string): void;
 }
@@ -51,6 +51,8 @@ const pty = createRequire(import.meta.url)('node-pty') as { spawn(file: string, 
 
 export interface OnPty {
   code: number;
+  /** The signal that ended the command, if one did (node-pty then reports `code` 0). */
+  signal: number | undefined;
   /** Everything written to the terminal. */
   raw: string;
   /** The same without escape sequences and carriage returns (every redraw, in order). */
@@ -109,11 +111,11 @@ export function runOnPty(
       term.kill('SIGKILL');
       reject(new Error(`tendril ${args.join(' ')} did not end; screen:\n${plain(raw)}`));
     }, opts.timeout ?? 90_000);
-    term.onExit(({ exitCode }) => {
+    term.onExit(({ exitCode, signal }) => {
       clearTimeout(timer);
       // node-pty can report the exit before the last output: let it drain.
       setTimeout(() => {
-        screenOf(raw, cols, rows).then((screen) => resolve({ code: exitCode, raw, text: plain(raw), screen }), reject);
+        screenOf(raw, cols, rows).then((screen) => resolve({ code: exitCode, signal: signal || undefined, raw, text: plain(raw), screen }), reject);
       }, 100);
     });
   });
