@@ -4,6 +4,7 @@
 import { Socket } from 'node:net';
 import { ReadStream, WriteStream, isatty } from 'node:tty';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Script } from 'node:vm';
 import type { ChildConfig } from './child-config.js';
 import { setProcessRouter } from '../calls/current.js';
 import { killDescendants } from './descendants.js';
@@ -41,7 +42,13 @@ const ASKED_BY_PARENT = 'asked to by the parent';
 const CHANNEL_IN = 3;
 const CHANNEL_OUT = 4;
 
-export function runBroker(config: ChildConfig, coreSource: string, payload: Uint8Array, preStarted: Worker | null = null): void {
+export function runBroker(
+  config: ChildConfig,
+  coreSource: string,
+  payload: Uint8Array,
+  preStarted: Worker | null = null,
+  coreScript: Script | null = null,
+): void {
   process.title = `tendril:${config.name}`;
   const router = new CoreRouter({
     id: config.id,
@@ -95,9 +102,11 @@ export function runBroker(config: ChildConfig, coreSource: string, payload: Uint
     // Started by the first stage (it booted while the payload arrived): hand it its code.
     worker = preStarted;
     worker.ref();
-    worker.postMessage({ source: coreSource, ...setup }, [modules.port2]);
+    // With the code cache of our compile (functions run so far included), the thread does not
+    // parse and compile the same core again; V8 rejects a cache that does not fit and compiles.
+    worker.postMessage({ source: coreSource, cache: coreScript?.createCachedData(), ...setup }, [modules.port2]);
   } else {
-    worker = new Worker(`(function(require, __tendrilSource, __tendrilPayload, __tendrilWorker, __tendrilInit){${coreSource}\n})(require, null, null, null, null)`, {
+    worker = new Worker(`(function(require, __tendrilSource, __tendrilPayload, __tendrilWorker, __tendrilInit, __tendrilScript){${coreSource}\n})(require, null, null, null, null, null)`, {
       eval: true,
       workerData: setup,
       transferList: [modules.port2],

@@ -1,6 +1,7 @@
 // Entry point of the core bundle sent to every child. The first stage evaluates it with the
 // bundle's own source (to start the dispatcher thread from it); in that thread it dispatches.
 import { readSync, writeSync } from 'node:fs';
+import type { Script } from 'node:vm';
 import { isMainThread, workerData, type Worker } from 'node:worker_threads';
 import { runBroker } from './broker.js';
 import type { ChildConfig } from './child-config.js';
@@ -14,6 +15,8 @@ declare const __tendrilPayload: Uint8Array | null;
 declare const __tendrilWorker: Worker | null;
 /** In that thread: the setup the broker posted (source, config, module port). */
 declare const __tendrilInit: DispatcherData | null;
+/** The script the first stage compiled the core as (main thread only): the dispatcher thread gets its code cache. */
+declare const __tendrilScript: Script | null;
 
 export const READY_MARKER = 'TENDRIL-READY\n';
 
@@ -48,7 +51,7 @@ function main(): void {
   const config = JSON.parse(readExactly(3, length).toString('utf8')) as ChildConfig;
   if (typeof __tendrilSource !== 'string') throw new Error('tendril: the first stage did not pass the core source');
   writeSync(4, READY_MARKER);
-  runBroker(config, __tendrilSource, __tendrilPayload ?? new Uint8Array(0), __tendrilWorker);
+  runBroker(config, __tendrilSource, __tendrilPayload ?? new Uint8Array(0), __tendrilWorker, __tendrilScript);
 }
 
 main();

@@ -17,8 +17,11 @@ export const EXIT_BOOTSTRAP_FAILED = 5;
  * to boot, which then overlaps the payload transfer instead of delaying the first call. It
  * waits for the core source and its setup (src/core/child/broker.ts posts them).
  */
-const WORKER_BOOT =
-  "require('worker_threads').parentPort.once('message',m=>require('vm').runInThisContext('(function(require,__tendrilSource,__tendrilPayload,__tendrilWorker,__tendrilInit){'+m.source+'\\n})',{filename:'tendril-core.js'})(require,null,null,null,m))";
+// The wrapper both threads compile the core in: the same text, so that the dispatcher thread
+// can take the V8 code cache of the broker's compile (src/core/child/broker.ts makes it).
+const WRAP = '(function(require,__tendrilSource,__tendrilPayload,__tendrilWorker,__tendrilInit,__tendrilScript){';
+
+const WORKER_BOOT = `require('worker_threads').parentPort.once('message',m=>new(require('vm').Script)('${WRAP}'+m.source+'\\n})',{filename:'tendril-core.js',cachedData:m.cache}).runInThisContext()(require,null,null,null,m,null))`;
 
 const SOURCE = [
   "const f=require('fs'),z=require('zlib'),W=new Int32Array(new SharedArrayBuffer(4));",
@@ -30,7 +33,7 @@ const SOURCE = [
   // A failure from here on is reported as one line, not as Node's dump of this source.
   "try{const n=r(4).readUInt32BE(0);if(n>67108864)throw new Error('payload length '+n+' is implausible');",
   'const p=r(n),s=z.brotliDecompressSync(p).toString();',
-  "require('vm').runInThisContext('(function(require,__tendrilSource,__tendrilPayload,__tendrilWorker,__tendrilInit){'+s+'\\n})',{filename:'tendril-core.js'})(require,s,p,w,null)",
+  `const S=new(require('vm').Script)('${WRAP}'+s+'\\n})',{filename:'tendril-core.js'});S.runInThisContext()(require,s,p,w,null,S)`,
   `}catch(e){f.writeSync(2,'tendril: bootstrap failed: '+(e&&e.message||e)+'\\n');process.exit(${EXIT_BOOTSTRAP_FAILED})}`,
 ].join('');
 
