@@ -199,6 +199,7 @@ export function runBroker(
     router.logger.debug('lifecycle', `shutting down: ${reason}`);
     // Asked to: every ancestor sees this context drain, whoever asked (lifecycle/notices.ts).
     if (reason === ASKED_BY_PARENT) reportDraining(router, config.id, config.name, 'shutdown requested');
+    const deadline = Date.now() + config.shutdownTimeout;
     const hardStop = setTimeout(() => process.kill(process.pid, 'SIGKILL'), config.shutdownTimeout + 500);
     hardStop.unref();
     dispatcher.close();
@@ -208,11 +209,18 @@ export function runBroker(
       : Promise.resolve();
     const terminated = Promise.all([children, worker.terminate().catch(() => undefined)]);
     const killTimer = setTimeout(() => killDescendants(), 200);
+    // What is queued for the parent (the last log records, last words) leaves before we do:
+    // process.exit() drops what the socket has not handed to the OS yet, and a parent slow to
+    // read (a loaded machine) leaves it there. Within the grace period only.
+    const leave = (): void => {
+      if (parent.alive && parent.backlog > 0 && Date.now() < deadline) setTimeout(leave, 2);
+      else process.exit(exitCode);
+    };
     const exit = (): void => {
       clearTimeout(killTimer);
       killDescendants();
       parent.flush();
-      process.exit(exitCode);
+      leave();
     };
     void Promise.race([terminated, new Promise((r) => setTimeout(r, config.shutdownTimeout))]).then(exit);
   }
