@@ -3,7 +3,7 @@
 // route and always shut the process down.
 import { Socket } from 'node:net';
 import { ReadStream, WriteStream, isatty } from 'node:tty';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { Script } from 'node:vm';
 import type { ChildConfig } from './child-config.js';
 import { setProcessRouter } from '../calls/current.js';
@@ -46,7 +46,8 @@ export function runBroker(
   config: ChildConfig,
   coreSource: string,
   payload: Uint8Array,
-  preStarted: Worker | null = null,
+  /** The dispatcher thread the first stage started, waiting for its code. */
+  worker: Worker,
   coreScript: Script | null = null,
 ): void {
   process.title = `tendril:${config.name}`;
@@ -97,21 +98,11 @@ export function runBroker(
   const lastWords = lastWordsSlot();
   const channel = channelSlot ? { fd: CHANNEL_OUT, lock: channelSlot } : undefined;
   const setup = { tendrilConfig: config, modulePort: modules.port2, moduleSignal, lastWords, channel };
-  let worker: Worker;
-  if (preStarted) {
-    // Started by the first stage (it booted while the payload arrived): hand it its code.
-    worker = preStarted;
-    worker.ref();
-    // With the code cache of our compile (functions run so far included), the thread does not
-    // parse and compile the same core again; V8 rejects a cache that does not fit and compiles.
-    worker.postMessage({ source: coreSource, cache: coreScript?.createCachedData(), ...setup }, [modules.port2]);
-  } else {
-    worker = new Worker(`(function(require, __tendrilSource, __tendrilPayload, __tendrilWorker, __tendrilInit, __tendrilScript){${coreSource}\n})(require, null, null, null, null, null)`, {
-      eval: true,
-      workerData: setup,
-      transferList: [modules.port2],
-    });
-  }
+  // Started by the first stage (it booted while the payload arrived): hand it its code, with the
+  // code cache of our compile (functions run so far included), so that the thread does not parse
+  // and compile the same core again; V8 rejects a cache that does not fit and compiles.
+  worker.ref();
+  worker.postMessage({ source: coreSource, cache: coreScript?.createCachedData(), ...setup }, [modules.port2]);
   const moduleCache = new ModuleCache(router);
   moduleCache.serveChildren();
   startModuleForwarder(moduleCache, modules.port1, moduleSignal);

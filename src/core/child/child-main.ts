@@ -2,7 +2,7 @@
 // bundle's own source (to start the dispatcher thread from it); in that thread it dispatches.
 import { readSync, writeSync } from 'node:fs';
 import type { Script } from 'node:vm';
-import { isMainThread, workerData, type Worker } from 'node:worker_threads';
+import { isMainThread, type Worker } from 'node:worker_threads';
 import { runBroker } from './broker.js';
 import type { ChildConfig } from './child-config.js';
 import { runDispatcher, type DispatcherData } from './dispatcher.js';
@@ -43,13 +43,14 @@ function readExactly(fd: number, n: number): Buffer {
 function main(): void {
   silenceVmModulesWarning();
   if (!isMainThread) {
-    runDispatcher(__tendrilInit ?? (workerData as DispatcherData));
+    if (__tendrilInit === null) throw new Error('tendril: the dispatcher thread got no setup from the broker');
+    runDispatcher(__tendrilInit);
     return;
   }
   const length = readExactly(3, 4).readUInt32BE(0);
   if (length > 1 << 20) throw new Error(`tendril: config record of ${length} bytes is implausible`);
   const config = JSON.parse(readExactly(3, length).toString('utf8')) as ChildConfig;
-  if (typeof __tendrilSource !== 'string') throw new Error('tendril: the first stage did not pass the core source');
+  if (typeof __tendrilSource !== 'string' || __tendrilWorker === null) throw new Error('tendril: the first stage did not pass the core source and its dispatcher thread');
   writeSync(4, READY_MARKER);
   runBroker(config, __tendrilSource, __tendrilPayload ?? new Uint8Array(0), __tendrilWorker, __tendrilScript);
 }
